@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layering, arrows point down only:
+//   specsync (CLI) → SpecSyncEngine → {SpecSyncWatch, SpecSyncStore, SpecSyncCore} → SpecSyncSys
+let package = Package(
+    name: "specsync",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "specsync", targets: ["specsync"]),
+        .library(name: "SpecSyncStore", targets: ["SpecSyncStore"]),
+        .library(name: "SpecSyncCore", targets: ["SpecSyncCore"]),
+        .library(name: "SpecSyncEngine", targets: ["SpecSyncEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        .systemLibrary(name: "CInotifyTools", path: "Sources/CInotifyTools",
+                       providers: [.apt(["libinotifytools0-dev"])]),
+        .systemLibrary(name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
+        .target(name: "SpecSyncSys",
+                dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "SpecSyncStore", dependencies: ["SpecSyncSys"]),
+        .target(name: "SpecSyncCore", dependencies: ["CYAML"]),
+        .target(name: "SpecSyncWatch", dependencies: ["CInotifyTools", "SpecSyncSys"]),
+        .target(name: "SpecSyncEngine", dependencies: [
+            "SpecSyncCore", "SpecSyncStore", "SpecSyncWatch", "SpecSyncSys",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "specsync", dependencies: [
+            "SpecSyncEngine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Child process driven by the crash, lock and race tests (real processes, real SIGKILL).
+        .executableTarget(name: "specsync-testchild", dependencies: ["SpecSyncStore", "SpecSyncSys"]),
+        .testTarget(name: "SpecSyncStoreTests", dependencies: ["SpecSyncStore", "SpecSyncSys", "specsync-testchild"]),
+        .testTarget(name: "SpecSyncCoreTests", dependencies: ["SpecSyncCore"],
+                    resources: [.copy("Golden")]),
+        .testTarget(name: "SpecSyncWatchTests", dependencies: ["SpecSyncWatch", "SpecSyncSys"]),
+        .testTarget(name: "SpecSyncEngineTests", dependencies: ["SpecSyncEngine", "SpecSyncCore", "SpecSyncStore"]),
+        .testTarget(name: "SpecSyncCLITests", dependencies: ["specsync", "specsync-testchild"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
