@@ -1,0 +1,297 @@
+/// Writes a document in specsync's canonical form (see README, "Canonical form"):
+/// UTF-8, LF, 2-space block style, schema key order, conservative quoting, literal blocks for
+/// multi-line strings, every comment kept next to what it was written beside.
+public struct CanonicalEmitter {
+    /// Canonical key order for the mapping at an instance location (schema `properties` order).
+    public typealias KeyOrder = ([PathComponent]) -> [String]
+
+    private let keyOrder: KeyOrder
+    private var out: [UInt8] = []
+    /// True right after a keep-chomped literal (`|+`): a blank line there would become content.
+    private var lastWasKeepBlock = false
+
+    public init(keyOrder: @escaping KeyOrder = { _ in [] }) {
+        self.keyOrder = keyOrder
+    }
+
+    public static func emit(_ document: YAMLDocument, keyOrder: @escaping KeyOrder = { _ in [] }) -> [UInt8] {
+        var emitter = CanonicalEmitter(keyOrder: keyOrder)
+        emitter.out.reserveCapacity(2048)
+        emitter.emitDocument(document)
+        return emitter.out
+    }
+
+    private mutating func emitDocument(_ document: YAMLDocument) {
+        emitTrivia(document.leadingComments, indent: 0, allowBlank: true, atTop: true)
+        var path: [PathComponent] = []
+        let root = document.root
+        switch root.kind {
+        case .mapping(let entries) where !entries.isEmpty:
+            emitMappingBody(entries, indent: 0, path: &path, depth: 0, firstLineWritten: false)
+        case .sequence(let items) where !items.isEmpty:
+            emitSequenceBody(items, indent: 0, path: &path, depth: 0)
+        default:
+            emitInlineOrBlockValue(root, indent: 0, path: &path, trailing: root.comments.trailing, afterKey: false)
+        }
+        emitTrivia(root.comments.endOfBlock, indent: 0, allowBlank: true, atTop: false)
+        if out.isEmpty { out.append(contentsOf: "null\n".utf8) }
+    }
+
+    // MARK: Mappings and sequences
+
+    private func ordered(_ entries: [Entry], path: [PathComponent]) -> [Entry] {
+        let order = keyOrder(path)
+        guard !order.isEmpty, entries.count > 1 else { return entries }
+        var rank: [String: Int] = [:]
+        for (i, key) in order.enumerated() where rank[key] == nil { rank[key] = i }
+        let indexed = entries.enumerated().map { (offset: $0.offset, entry: $0.element, rank: rank[$0.element.keyText] ?? Int.max) }
+        return indexed.sorted { ($0.rank, $0.offset) < ($1.rank, $1.offset) }.map(\.entry)
+    }
+
+    /// Entries of a block mapping at `indent`. When `firstLineWritten`, the caller already wrote
+    /// the `- ` of a sequence item and the first entry continues that line.
+    private mutating func emitMappingBody(_ entries: [Entry], indent: Int, path: inout [PathComponent], depth: Int,
+                                          firstLineWritten: Bool) {
+        for (i, entry) in ordered(entries, path: path).enumerated() {
+            let inline = firstLineWritten && i == 0
+            if !inline {
+                emitTrivia(entry.key.comments.leading, indent: indent, allowBlank: depth == 0, atTop: false)
+                writeIndent(indent)
+            }
+            writeKey(entry.keyText)
+            out.append(UInt8(ascii: ":"))
+            path.append(.key(entry.keyText))
+            emitInlineOrBlockValue(entry.value, indent: indent, path: &path, trailing: entry.key.comments.trailing, afterKey: true)
+            emitNestedEndOfBlock(entry.value, indent: indent + 2)
+            path.removeLast()
+        }
+    }
+
+    private mutating func emitSequenceBody(_ items: [Node], indent: Int, path: inout [PathComponent], depth: Int) {
+        for (i, item) in items.enumerated() {
+            path.append(.index(i))
+            defer { path.removeLast() }
+            var leading = item.comments.leading
+            var trailing = item.comments.trailing
+            if case .mapping(let entries) = item.kind, !entries.isEmpty {
+                // Comments above the first key go above the `- ` line, where a re-read puts them back.
+                let sorted = ordered(entries, path: path)
+                leading += sorted[0].key.comments.leading
+                var first = sorted[0]
+                first.key.comments.leading = []
+                if first.key.comments.trailing == nil { first.key.comments.trailing = trailing; trailing = nil }
+                else if let extra = trailing { leading.append(.comment(extra)); trailing = nil }
+                emitTrivia(leading, indent: indent, allowBlank: false, atTop: false)
+                writeIndent(indent)
+                out.append(contentsOf: "- ".utf8)
+                emitMappingBody([first] + sorted.dropFirst(), indent: indent + 2, path: &path, depth: depth + 1, firstLineWritten: true)
+                emitTrivia(item.comments.endOfBlock, indent: indent + 2, allowBlank: false, atTop: false)
+                continue
+            }
+            emitTrivia(leading, indent: indent, allowBlank: false, atTop: false)
+            writeIndent(indent)
+            out.append(UInt8(ascii: "-"))
+            emitInlineOrBlockValue(item, indent: indent, path: &path, trailing: trailing, afterKey: true)
+            emitNestedEndOfBlock(item, indent: indent + 2)
+        }
+    }
+
+    /// The value after `key:` or `-`: inline scalar, literal block, empty collection, or a nested block.
+    private mutating func emitInlineOrBlockValue(_ node: Node, indent: Int, path: inout [PathComponent],
+                                                 trailing: String?, afterKey: Bool) {
+        lastWasKeepBlock = false
+        switch node.kind {
+        case .scalar(let scalar):
+            if afterKey { out.append(UInt8(ascii: " ")) }
+            if case .string(let s) = scalar.value, let block = LiteralBlock(s) {
+                out.append(UInt8(ascii: "|"))
+                out.append(contentsOf: block.chomping.utf8)
+                writeTrailing(trailing)
+                out.append(UInt8(ascii: "\n"))
+                for line in block.lines {
+                    if !line.isEmpty {
+                        writeIndent(indent + 2)
+                        out.append(contentsOf: line.utf8)
+                    }
+                    out.append(UInt8(ascii: "\n"))
+                }
+                for _ in 0..<block.extraNewlines { out.append(UInt8(ascii: "\n")) }
+                lastWasKeepBlock = block.extraNewlines > 0
+                return
+            }
+            writeScalar(scalar.value)
+            writeTrailing(trailing)
+            out.append(UInt8(ascii: "\n"))
+        case .mapping(let entries):
+            if entries.isEmpty {
+                out.append(contentsOf: (afterKey ? " {}" : "{}").utf8)
+                writeTrailing(trailing)
+                out.append(UInt8(ascii: "\n"))
+                return
+            }
+            writeTrailing(trailing)
+            out.append(UInt8(ascii: "\n"))
+            emitMappingBody(entries, indent: indent + 2, path: &path, depth: path.count, firstLineWritten: false)
+        case .sequence(let items):
+            if items.isEmpty {
+                out.append(contentsOf: (afterKey ? " []" : "[]").utf8)
+                writeTrailing(trailing)
+                out.append(UInt8(ascii: "\n"))
+                return
+            }
+            writeTrailing(trailing)
+            out.append(UInt8(ascii: "\n"))
+            emitSequenceBody(items, indent: indent + 2, path: &path, depth: path.count)
+        }
+    }
+
+    private mutating func emitNestedEndOfBlock(_ node: Node, indent: Int) {
+        switch node.kind {
+        case .mapping, .sequence:
+            emitTrivia(node.comments.endOfBlock, indent: indent, allowBlank: false, atTop: false)
+        case .scalar:
+            // A scalar has no block of its own; its stray comments follow it at the parent's level.
+            emitTrivia(node.comments.endOfBlock, indent: max(0, indent - 2), allowBlank: false, atTop: false)
+        }
+    }
+
+    // MARK: Comments and blank lines
+
+    /// Own-line comments and blank lines. Blank lines are kept (collapsed to one) only between
+    /// top-level entries; never at the very top of the file or after a keep-chomped block.
+    private mutating func emitTrivia(_ trivia: [TriviaLine], indent: Int, allowBlank: Bool, atTop: Bool) {
+        for line in trivia {
+            switch line {
+            case .blank:
+                guard allowBlank, !out.isEmpty, !lastWasKeepBlock else { continue }
+                if out.count >= 2 && out[out.count - 1] == 0x0A && out[out.count - 2] == 0x0A { continue }
+                out.append(UInt8(ascii: "\n"))
+            case .comment(let text):
+                writeIndent(indent)
+                out.append(contentsOf: text.utf8)
+                out.append(UInt8(ascii: "\n"))
+                lastWasKeepBlock = false
+            }
+        }
+    }
+
+    private mutating func writeTrailing(_ comment: String?) {
+        guard let comment else { return }
+        out.append(contentsOf: "  ".utf8)
+        out.append(contentsOf: comment.utf8)
+    }
+
+    private mutating func writeIndent(_ n: Int) {
+        for _ in 0..<n { out.append(UInt8(ascii: " ")) }
+    }
+
+    // MARK: Scalars
+
+    private mutating func writeKey(_ key: String) {
+        if ScalarResolver.isPlainSafe(key) { out.append(contentsOf: key.utf8) }
+        else { writeDoubleQuoted(key) }
+    }
+
+    private mutating func writeScalar(_ value: JSONValue) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .integer(let i): out.append(contentsOf: String(i).utf8)
+        case .number(let d): out.append(contentsOf: Self.canonicalFloat(d).utf8)
+        case .string(let s):
+            if ScalarResolver.isPlainSafe(s) { out.append(contentsOf: s.utf8) } else { writeDoubleQuoted(s) }
+        case .array, .object:
+            break  // scalars never hold collections
+        }
+    }
+
+    /// A float both YAML 1.1 (needs a dot, signed exponent) and 1.2 readers read as the same float.
+    static func canonicalFloat(_ d: Double) -> String {
+        if d.isNaN { return ".nan" }
+        if d.isInfinite { return d < 0 ? "-.inf" : ".inf" }
+        var text = "\(d)"
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            var mantissa = String(text[..<e])
+            var exponent = String(text[text.index(after: e)...])
+            if !mantissa.contains(".") { mantissa += ".0" }
+            if !exponent.hasPrefix("-") && !exponent.hasPrefix("+") { exponent = "+" + exponent }
+            text = mantissa + "e" + exponent
+        } else if !text.contains(".") {
+            text += ".0"
+        }
+        return text
+    }
+
+    private mutating func writeDoubleQuoted(_ s: String) {
+        out.append(UInt8(ascii: "\""))
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out.append(contentsOf: "\\\"".utf8)
+            case "\\": out.append(contentsOf: "\\\\".utf8)
+            case "\n": out.append(contentsOf: "\\n".utf8)
+            case "\t": out.append(contentsOf: "\\t".utf8)
+            case "\r": out.append(contentsOf: "\\r".utf8)
+            case "\u{0}": out.append(contentsOf: "\\0".utf8)
+            case "\u{7}": out.append(contentsOf: "\\a".utf8)
+            case "\u{8}": out.append(contentsOf: "\\b".utf8)
+            case "\u{B}": out.append(contentsOf: "\\v".utf8)
+            case "\u{C}": out.append(contentsOf: "\\f".utf8)
+            case "\u{1B}": out.append(contentsOf: "\\e".utf8)
+            case "\u{85}": out.append(contentsOf: "\\N".utf8)
+            case "\u{A0}": out.append(contentsOf: "\\_".utf8)
+            case "\u{2028}": out.append(contentsOf: "\\L".utf8)
+            case "\u{2029}": out.append(contentsOf: "\\P".utf8)
+            default:
+                if ScalarResolver.isPlainPrintable(scalar) {
+                    out.append(contentsOf: String(scalar).utf8)
+                } else if scalar.value <= 0xFF {
+                    out.append(contentsOf: "\\x\(hexByte(UInt8(scalar.value)))".utf8)
+                } else {
+                    let hex = String(scalar.value, radix: 16, uppercase: true)
+                    let padded = String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+                    out.append(contentsOf: (hex.count <= 4 ? "\\u" : "\\U000") .utf8)
+                    out.append(contentsOf: (hex.count <= 4 ? padded : String(repeating: "0", count: max(0, 5 - hex.count)) + hex).utf8)
+                }
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// A multi-line string as a literal block (`|`, `|-`, `|+`), when its content allows one:
+/// no trailing whitespace on any line, no leading space on the first line (that would need an
+/// indentation indicator), only printable characters, at least one non-empty line.
+struct LiteralBlock {
+    var lines: [Substring]
+    var chomping: String
+    var extraNewlines: Int
+
+    init?(_ s: String) {
+        guard s.utf8.contains(UInt8(ascii: "\n")) else { return nil }
+        for scalar in s.unicodeScalars where scalar != "\n" && scalar != "\t" && !ScalarResolver.isPlainPrintable(scalar) {
+            return nil
+        }
+        var body = Substring(s)
+        var trailingNewlines = 0
+        while body.hasSuffix("\n") { body = body.dropLast(); trailingNewlines += 1 }
+        guard !body.isEmpty else { return nil }
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        var firstContent = true
+        for line in lines {
+            if let last = line.utf8.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { return nil }
+            if firstContent && !line.isEmpty {
+                if line.hasPrefix(" ") || line.hasPrefix("\t") { return nil }
+                firstContent = false
+            }
+            if line.hasPrefix("\t") { return nil }
+        }
+        // An empty first line would make the block start with a line break YAML folds into the indicator line.
+        if lines.first?.isEmpty == true { return nil }
+        self.lines = lines
+        switch trailingNewlines {
+        case 0: chomping = "-"; extraNewlines = 0
+        case 1: chomping = ""; extraNewlines = 0
+        default: chomping = "+"; extraNewlines = trailingNewlines - 1
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/// What checks a document's data: the JSON Schema in practice (a protocol so the core's
+/// parsing and emitting can be tested without one).
+public protocol DocumentValidator: Sendable {
+    /// Every violation, sorted by position.
+    func validate(_ root: Node) -> [Diagnostic]
+    /// Canonical key order of the mapping at an instance location.
+    func propertyOrder(at path: [PathComponent]) -> [String]
+}
+
+/// The outcome of reading one spec: its problems and, when it could be read, its canonical bytes.
+public struct SpecAnalysis: Sendable {
+    public var diagnostics: [Diagnostic]
+    /// The canonical form; nil when the bytes are not one readable YAML document (syntax,
+    /// encoding, limits, duplicate keys), because there is no data to write back.
+    public var canonical: [UInt8]?
+    /// The document's data (YAML 1.2 reading), when it could be read.
+    public var data: JSONValue?
+    public var document: YAMLDocument?
+
+    public var isValid: Bool { diagnostics.isEmpty }
+
+    public func isCanonical(_ input: [UInt8]) -> Bool { canonical.map { $0 == input } ?? false }
+}
+
+/// Bytes in, diagnostics and canonical bytes out. Pure and thread-safe: one value serves all threads.
+public struct SpecProcessor: Sendable {
+    public let validator: (any DocumentValidator)?
+    public let limits: ParseLimits
+
+    public init(validator: (any DocumentValidator)?, limits: ParseLimits = ParseLimits()) {
+        self.validator = validator
+        self.limits = limits
+    }
+
+    public func analyze(_ bytes: [UInt8]) -> SpecAnalysis {
+        switch YAMLParser.parse(bytes, limits: limits) {
+        case .failure(let diagnostics):
+            return SpecAnalysis(diagnostics: diagnostics.sorted(), canonical: nil, data: nil, document: nil)
+        case .document(let document):
+            var diagnostics = document.diagnostics
+            let readable = !diagnostics.contains { $0.kind == .duplicateKey }
+            if let validator { diagnostics += validator.validate(document.root) }
+            let canonical: [UInt8]?
+            if readable {
+                let order: CanonicalEmitter.KeyOrder = validator.map { v in { v.propertyOrder(at: $0) } } ?? { _ in [] }
+                canonical = CanonicalEmitter.emit(document, keyOrder: order)
+            } else {
+                canonical = nil
+            }
+            return SpecAnalysis(diagnostics: diagnostics.sorted(), canonical: canonical,
+                                data: readable ? document.root.json : nil, document: document)
+        }
+    }
+}

@@ -1,0 +1,159 @@
+/// The input bytes with a line table, mapping libyaml's (line, column-in-characters) marks to byte
+/// offsets and answering the few textual questions the comment layer asks.
+struct SourceText {
+    let bytes: [UInt8]
+    /// Byte offset where each line starts; index 0 is line 1.
+    private(set) var lineStarts: [Int] = []
+    /// Byte offset where each line's content ends (before its line break).
+    private(set) var lineEnds: [Int] = []
+    private(set) var isASCII = true
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        var start = 0
+        // libyaml skips a UTF-8 byte order mark without counting it as a column.
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+        var i = start
+        let n = bytes.count
+        lineStarts.reserveCapacity(n / 24 + 1)
+        while i < n {
+            let b = bytes[i]
+            if b >= 0x80 { isASCII = false }
+            // Line breaks as libyaml counts them: LF, CR, CRLF, NEL, LS, PS.
+            if b == 0x0A || b == 0x0D {
+                lineStarts.append(start)
+                lineEnds.append(i)
+                i += (b == 0x0D && i + 1 < n && bytes[i + 1] == 0x0A) ? 2 : 1
+                start = i
+                continue
+            }
+            if b == 0xC2, i + 1 < n, bytes[i + 1] == 0x85 {
+                lineStarts.append(start); lineEnds.append(i); i += 2; start = i; continue
+            }
+            if b == 0xE2, i + 2 < n, bytes[i + 1] == 0x80, bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9 {
+                lineStarts.append(start); lineEnds.append(i); i += 3; start = i; continue
+            }
+            i += 1
+        }
+        lineStarts.append(start)
+        lineEnds.append(n)
+    }
+
+    var lineCount: Int { lineStarts.count }
+
+    /// Byte offset of the start of a 1-based line (the end of input past the last line).
+    func lineStart(_ line: Int) -> Int {
+        line - 1 < lineStarts.count ? lineStarts[max(0, line - 1)] : bytes.count
+    }
+
+    func position(line0: Int, column0: Int) -> SourcePosition {
+        let line = min(line0, lineStarts.count - 1)
+        let start = lineStarts[max(0, line)]
+        var offset = start
+        if isASCII {
+            offset = min(start + column0, bytes.count)
+        } else {
+            var chars = 0
+            while chars < column0 && offset < bytes.count {
+                offset += 1
+                while offset < bytes.count && bytes[offset] & 0xC0 == 0x80 { offset += 1 }
+                chars += 1
+            }
+        }
+        return SourcePosition(line: line0 + 1, column: column0 + 1, offset: offset)
+    }
+
+    func position(ofByte offset: Int) -> SourcePosition {
+        var lo = 0, hi = lineStarts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
+        }
+        var column = 0
+        var i = lineStarts[lo]
+        while i < offset {
+            if bytes[i] & 0xC0 != 0x80 { column += 1 }
+            i += 1
+        }
+        return SourcePosition(line: lo + 1, column: column + 1, offset: offset)
+    }
+
+    func isBlankLine(_ line: Int) -> Bool {
+        guard line >= 1, line <= lineStarts.count else { return false }
+        for i in lineStarts[line - 1]..<lineEnds[line - 1] where bytes[i] != 0x20 && bytes[i] != 0x09 {
+            return false
+        }
+        return true
+    }
+
+    /// The position of a tab among a line's leading whitespace, if any.
+    func tabInIndentation(line: Int) -> SourcePosition? {
+        guard line >= 1, line <= lineStarts.count else { return nil }
+        var i = lineStarts[line - 1]
+        while i < lineEnds[line - 1] {
+            if bytes[i] == 0x09 { return position(ofByte: i) }
+            if bytes[i] != 0x20 && bytes[i] != 0x2D && bytes[i] != 0x3F && bytes[i] != 0x3A { return nil }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Byte offset of the first byte that is not part of well-formed UTF-8, or nil.
+    func firstInvalidUTF8() -> Int? {
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            let b = bytes[i]
+            if b < 0x80 { i += 1; continue }
+            let length: Int
+            var minimum: UInt32
+            if b & 0xE0 == 0xC0 { length = 2; minimum = 0x80 }
+            else if b & 0xF0 == 0xE0 { length = 3; minimum = 0x800 }
+            else if b & 0xF8 == 0xF0 { length = 4; minimum = 0x10000 }
+            else { return i }
+            guard i + length <= n else { return i }
+            var value = UInt32(b) & (0xFF >> (length + 1))
+            for k in 1..<length {
+                let c = bytes[i + k]
+                guard c & 0xC0 == 0x80 else { return i }
+                value = value << 6 | UInt32(c & 0x3F)
+            }
+            if value < minimum || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF) { return i }
+            i += length
+        }
+        return nil
+    }
+}
+
+enum CommentScanner {
+    /// Every `#` comment outside scalar text, in source order.
+    static func scan(_ source: SourceText, spans: [(start: Int, end: Int)]) -> [RawComment] {
+        let bytes = source.bytes
+        var out: [RawComment] = []
+        var spanIndex = 0
+        for line in 1...source.lineCount {
+            let lineStart = source.lineStarts[line - 1]
+            let lineEnd = source.lineEnds[line - 1]
+            var i = lineStart
+            while i < lineEnd {
+                while spanIndex < spans.count && spans[spanIndex].end <= i { spanIndex += 1 }
+                if spanIndex < spans.count && spans[spanIndex].start <= i {
+                    i = spans[spanIndex].end
+                    continue
+                }
+                if bytes[i] == UInt8(ascii: "#") && (i == lineStart || bytes[i - 1] == 0x20 || bytes[i - 1] == 0x09) {
+                    var end = lineEnd
+                    while end > i && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
+                    var ownLine = true
+                    for k in lineStart..<i where bytes[k] != 0x20 && bytes[k] != 0x09 { ownLine = false; break }
+                    let column = source.position(ofByte: i).column
+                    out.append(RawComment(line: line, column: column,
+                                          text: String(decoding: bytes[i..<end], as: UTF8.self), ownLine: ownLine))
+                    break
+                }
+                i += 1
+            }
+        }
+        return out
+    }
+}
