@@ -162,6 +162,7 @@ private struct JSONReader {
     func describeByte(at offset: Int) -> String {
         guard offset < bytes.count else { return "end of input" }
         let b = bytes[offset]
+        if b == UInt8(ascii: "'") { return "\"'\"" }
         if b >= 0x21 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
         if b < 0x80 { return "character U+\(String(b, radix: 16, uppercase: true))" }
         var end = offset + 1

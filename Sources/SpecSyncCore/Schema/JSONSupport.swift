@@ -231,8 +231,10 @@ func closestMatch(to word: String, in candidates: [String]) -> String? {
     for candidate in candidates {
         if candidate.lowercased() == lowered { return candidate }
         let d = editDistance(lowered, candidate.lowercased())
-        let allowed = max(1, min(3, candidate.unicodeScalars.count / 3))
-        if d <= allowed, d < (best?.1 ?? Int.max) { best = (candidate, d) }
+        let length = candidate.unicodeScalars.count
+        let allowed = max(1, min(3, length / 3))
+        // Replacing a whole word ("x" for "y") is not a typo.
+        if d <= allowed, d < length, d < lowered.unicodeScalars.count, d < (best?.1 ?? Int.max) { best = (candidate, d) }
     }
     return best?.0
 }

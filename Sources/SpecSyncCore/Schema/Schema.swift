@@ -95,3 +95,5 @@ final class SchemaStorage: Sendable {
         self.order = order
     }
 }
+
+extension Schema: DocumentValidator {}

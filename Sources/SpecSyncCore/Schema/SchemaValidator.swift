@@ -201,7 +201,7 @@ struct SchemaValidator {
                 if nodes[Int(schema)].rejectsEverything {
                     if !collect { return false }
                     ok = false
-                    report(item.start, "has \(items.count) items, but at most \(i) \(i == 1 ? "is" : "are") allowed; remove the extra items",
+                    report(item.start, "has \(items.count) item\(plural(items.count)), but at most \(i) \(i == 1 ? "is" : "are") allowed; remove the extra items",
                            child: .index(i))
                     break
                 }
@@ -492,8 +492,23 @@ func renderValue(_ value: JSONValue, quoteStrings: Bool) -> String {
             ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || "_-./".unicodeScalars.contains($0)
         }
         return quoteStrings || !plain ? quotedForMessage(s) : s
-    case .array: return "a list"
-    case .object: return "a mapping"
+    case .array, .object:
+        let text = compactJSON(value)
+        return text.unicodeScalars.count <= 80 ? text : String(text.unicodeScalars.prefix(79)) + "…"
+    }
+}
+
+/// `{"a": [1, 2]}`: structured values in messages, one line.
+func compactJSON(_ value: JSONValue) -> String {
+    switch value {
+    case .array(let items):
+        return "[" + items.map(compactJSON).joined(separator: ", ") + "]"
+    case .object(let object):
+        return "{" + object.pairs.map { "\(quotedForMessage($0.key, limit: 80)): \(compactJSON($0.value))" }.joined(separator: ", ") + "}"
+    case .string(let s):
+        return quotedForMessage(s, limit: 80)
+    default:
+        return renderValue(value, quoteStrings: true)
     }
 }
 
