@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import SpecSyncCore
 
@@ -143,6 +144,33 @@ final class SchemaTaskSpecTests: XCTestCase {
             "22:11 /priority priority: expected integer, got string \"high\"",
             "23:15 /mvp_override mvp_override: expected \"acknowledged\", got \"ack\"",
         ])
+    }
+
+    /// Editors' YAML language servers implement draft-07 semantics; the shipped schema sticks to
+    /// constructs that mean the same in draft-07 and 2020-12 so they agree with specsync.
+    func testShippedSchemaMeansTheSameToDraft07Editors() throws {
+        let url = repositoryRoot.appendingPathComponent("config/task-spec.schema.json")
+        let root = try JSONValue.parse(json: [UInt8](Data(contentsOf: url)))
+        var offending: [String] = []
+        func walk(_ value: JSONValue, _ path: [PathComponent]) {
+            switch value {
+            case .object(let object):
+                // draft-07 ignores keywords next to $ref; 2020-12-only keywords are unknown to it.
+                if object["$ref"] != nil, object.keys.contains(where: { !["$ref", "description", "title", "$comment"].contains($0) }) {
+                    offending.append(path.jsonPointer)
+                }
+                for key in ["prefixItems", "$dynamicRef", "$anchor", "dependentRequired", "unevaluatedProperties"] where object[key] != nil {
+                    offending.append((path + [.key(key)]).jsonPointer)
+                }
+                for (k, v) in object.pairs { walk(v, path + [.key(k)]) }
+            case .array(let items):
+                for (i, v) in items.enumerated() { walk(v, path + [.index(i)]) }
+            default:
+                break
+            }
+        }
+        walk(root, [])
+        XCTAssertEqual(offending, [])
     }
 
     func testRenderedDiagnosticForm() throws {
