@@ -1,1 +1,167 @@
-print("testchild")
+// Child process for the store's end-to-end tests (real processes, real flock, real SIGKILL) and the
+// write benchmark. Modes:
+//   replace PATH CONTENT_FILE [--lock-timeout-ms N] [--stale-age-ms N]  one locked durable replace
+//   rewrite-loop PATH VERSION_A VERSION_B      prints "ready", then replaces PATH alternately forever
+//   increment PATH COUNT                       COUNT locked increments of the "counter: N" line
+//   hold-lock PATH                             takes PATH's lock, prints "held", holds it until stdin EOF
+//   hold-open PATH                             opens PATH for writing, prints "opened"; for each stdin line
+//                                              "write TEXT" truncates and writes TEXT in place ("written")
+//   write-in-place PATH CONTENT_FILE           an editor that truncates and rewrites in place (no lock)
+//   rename-in PATH CONTENT_FILE                an editor that writes a copy and renames it over PATH (no lock)
+//   bench-write DIR [ITERATIONS] [BYTES]       times locked durable replaces of a BYTES-sized file
+// Exit status: 0 done, 2 store error (description on stderr), 3 usage.
+#if canImport(Glibc)
+import Glibc
+#endif
+import SpecSyncStore
+import SpecSyncSys
+
+func say(_ line: String) {
+    let text = line + "\n"
+    _ = text.withCString { Glibc.write(1, $0, strlen($0)) }
+}
+
+func complain(_ line: String) {
+    let text = line + "\n"
+    _ = text.withCString { Glibc.write(2, $0, strlen($0)) }
+}
+
+func usage() -> Never {
+    complain("usage: specsync-testchild replace|rewrite-loop|increment|hold-lock|hold-open|write-in-place|rename-in|bench-write …")
+    exit(3)
+}
+
+func option(_ name: String, in arguments: [String]) -> Int? {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return Int(arguments[index + 1])
+}
+
+func readContent(_ path: String) throws -> [UInt8] {
+    try SpecStore().read(path).bytes
+}
+
+/// Simulates a foreign editor: plain syscalls, no lock, no fsync.
+func foreignWrite(_ path: String, _ bytes: [UInt8], flags: Int32) -> Bool {
+    let fd = open(path, flags | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    return bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count
+}
+
+func counterIncremented(_ bytes: [UInt8]?) -> [UInt8] {
+    var lines = String(decoding: bytes ?? [], as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        .map(String.init)
+    if let index = lines.firstIndex(where: { $0.hasPrefix("counter: ") }), let value = Int(lines[index].dropFirst(9)) {
+        lines[index] = "counter: \(value + 1)"
+    } else {
+        lines.insert("counter: 1", at: 0)
+    }
+    return Array(lines.joined(separator: "\n").utf8)
+}
+
+func benchmark(directory: String, iterations: Int, size: Int) throws {
+    let store = SpecStore()
+    let path = directory + "/bench.yaml"
+    let versions: [[UInt8]] = [UInt8(ascii: "a"), UInt8(ascii: "b")].map { letter in
+        (0..<size).map { $0 % 64 == 63 ? UInt8(ascii: "\n") : letter }
+    }
+    for index in 0..<20 { try store.replace(path, with: versions[index % 2]) }
+    let clock = ContinuousClock()
+    var samples: [Duration] = []
+    for index in 0..<iterations {
+        let start = clock.now
+        try store.replace(path, with: versions[index % 2])
+        samples.append(clock.now - start)
+    }
+    samples.sort()
+    func microseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) * 1_000_000 + Int(attoseconds / 1_000_000_000_000)
+    }
+    let total = samples.reduce(Duration.zero, +)
+    say("durable locked replace of a \(size)-byte file in \(directory), \(iterations) runs:")
+    say("  median \(microseconds(samples[samples.count / 2])) µs, p10 \(microseconds(samples[samples.count / 10])) µs, "
+        + "p90 \(microseconds(samples[samples.count * 9 / 10])) µs, mean \(microseconds(total / iterations)) µs")
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let mode = arguments.first else { usage() }
+
+do {
+    switch mode {
+    case "replace":
+        guard arguments.count >= 3 else { usage() }
+        var configuration = StoreConfiguration()
+        if let milliseconds = option("--lock-timeout-ms", in: arguments) { configuration.lockTimeout = .milliseconds(milliseconds) }
+        if let milliseconds = option("--stale-age-ms", in: arguments) { configuration.staleTempAge = .milliseconds(milliseconds) }
+        try SpecStore(configuration: configuration).replace(arguments[1], with: try readContent(arguments[2]))
+
+    case "rewrite-loop":
+        guard arguments.count == 4 else { usage() }
+        let versions = [try readContent(arguments[2]), try readContent(arguments[3])]
+        let store = SpecStore()
+        say("ready")
+        var index = 0
+        while true {
+            try store.replace(arguments[1], with: versions[index % 2])
+            index += 1
+        }
+
+    case "increment":
+        guard arguments.count == 3, let count = Int(arguments[2]) else { usage() }
+        let store = SpecStore(configuration: StoreConfiguration(lockTimeout: .seconds(60)))
+        for _ in 0..<count {
+            _ = try store.update(arguments[1]) { counterIncremented($0) }
+        }
+
+    case "hold-lock":
+        guard arguments.count == 2 else { usage() }
+        try SpecStore().withLock(arguments[1]) {
+            say("held")
+            while readLine() != nil {}
+        }
+
+    case "hold-open":
+        guard arguments.count == 2 else { usage() }
+        let fd = open(arguments[1], O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { complain("open \(arguments[1]) failed: errno \(errno)"); exit(2) }
+        say("opened")
+        while let line = readLine() {
+            guard line.hasPrefix("write ") else { continue }
+            let bytes = Array((line.dropFirst(6) + "\n").utf8)
+            guard ftruncate(fd, 0) == 0,
+                  bytes.withUnsafeBytes({ pwrite(fd, $0.baseAddress, $0.count, 0) }) == bytes.count else {
+                complain("in-place write failed: errno \(errno)")
+                exit(2)
+            }
+            say("written")
+        }
+
+    case "write-in-place":
+        guard arguments.count == 3 else { usage() }
+        guard foreignWrite(arguments[1], try readContent(arguments[2]), flags: O_WRONLY | O_TRUNC) else {
+            complain("write-in-place failed: errno \(errno)")
+            exit(2)
+        }
+
+    case "rename-in":
+        guard arguments.count == 3 else { usage() }
+        let copy = arguments[1] + ".editor-copy"
+        guard foreignWrite(copy, try readContent(arguments[2]), flags: O_WRONLY | O_CREAT | O_TRUNC),
+              rename(copy, arguments[1]) == 0 else {
+            complain("rename-in failed: errno \(errno)")
+            exit(2)
+        }
+
+    case "bench-write":
+        guard arguments.count >= 2 else { usage() }
+        try benchmark(directory: arguments[1], iterations: arguments.count > 2 ? Int(arguments[2]) ?? 300 : 300,
+                      size: arguments.count > 3 ? Int(arguments[3]) ?? 2048 : 2048)
+
+    default:
+        usage()
+    }
+} catch {
+    complain("\(error)")
+    exit(2)
+}

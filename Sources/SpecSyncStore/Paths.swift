@@ -1,0 +1,95 @@
+import SpecSyncSys
+import SystemPackage
+
+/// A path split into its directory and last component, textually (no file system access).
+struct PathParts: Equatable {
+    let directory: String
+    let name: String
+
+    init(_ path: String) {
+        if let slash = path.lastIndex(of: "/") {
+            let head = String(path[..<slash])
+            directory = head.isEmpty ? "/" : head
+            name = String(path[path.index(after: slash)...])
+        } else {
+            directory = "."
+            name = path
+        }
+    }
+
+    func sibling(_ siblingName: String) -> String {
+        PathParts.join(directory, siblingName)
+    }
+
+    static func join(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+}
+
+/// The file a write really replaces: `path` after following symlinks in its last component, so the
+/// link stays a link and its target gets the new content.
+struct ResolvedTarget {
+    let path: String
+    /// lstat of `path`; nil when the file does not exist yet.
+    let status: FileStatus?
+    var parts: PathParts { PathParts(path) }
+
+    static let maximumSymlinkHops = 40
+
+    /// Follows symlinks hop by hop with lstat/readlink (not realpath), so a dangling link resolves to
+    /// the file it names, which the write then creates.
+    static func resolve(_ givenPath: String) throws -> ResolvedTarget {
+        try validate(givenPath)
+        var current = givenPath
+        for _ in 0...maximumSymlinkHops {
+            let status: FileStatus
+            do {
+                status = try Sys.lstat(current)
+            } catch where error.errno == .noSuchFileOrDirectory {
+                try requireDirectory(PathParts(current).directory, for: givenPath)
+                return ResolvedTarget(path: current, status: nil)
+            } catch {
+                throw StoreError.mapping(error, path: givenPath)
+            }
+            if status.identity.isSymlink {
+                let destination: String
+                do { destination = try Sys.readlink(current) } catch { throw StoreError.mapping(error, path: givenPath) }
+                current = destination.hasPrefix("/") ? destination : PathParts(current).sibling(destination)
+                continue
+            }
+            if status.identity.isDirectory { throw StoreError.targetIsDirectory(path: givenPath) }
+            guard status.identity.isRegularFile else {
+                throw StoreError.targetNotRegularFile(path: givenPath, resolved: current)
+            }
+            return ResolvedTarget(path: current, status: status)
+        }
+        throw StoreError.tooManySymlinks(path: givenPath)
+    }
+
+    static func validate(_ path: String) throws {
+        if path.isEmpty { throw StoreError.invalidPath(path: path, reason: "empty") }
+        if path.utf8.contains(0) { throw StoreError.invalidPath(path: path, reason: "contains a NUL byte") }
+        if path.hasSuffix("/") { throw StoreError.targetIsDirectory(path: path) }
+    }
+
+    static func requireDirectory(_ directory: String, for path: String) throws {
+        let status: FileStatus
+        do {
+            status = try Sys.stat(directory)
+        } catch where error.errno == .noSuchFileOrDirectory {
+            throw StoreError.missingParentDirectory(path: path, directory: directory)
+        } catch {
+            throw StoreError.mapping(error, path: path)
+        }
+        if !status.identity.isDirectory {
+            throw StoreError.io(path: path, operation: .stat, subject: directory, errno: .notDirectory)
+        }
+    }
+}
+
+extension StoreError {
+    /// Wraps a system-call failure as concerning `path`.
+    static func mapping(_ error: SysError, path: String) -> StoreError {
+        .io(path: path, operation: error.call, subject: error.path ?? path, errno: error.errno)
+    }
+}

@@ -1,0 +1,263 @@
+import SpecSyncSys
+import SystemPackage
+
+/// The bytes of a file and the identity of the version they were read from.
+public struct FileSnapshot: Sendable, Equatable {
+    public var bytes: [UInt8]
+    public var identity: FileIdentity
+
+    public init(bytes: [UInt8], identity: FileIdentity) {
+        self.bytes = bytes
+        self.identity = identity
+    }
+}
+
+public enum UpdateResult: Sendable, Equatable {
+    /// The transform returned nil or the current bytes: nothing was written. nil when the file does not exist.
+    case unchanged(FileIdentity?)
+    case replaced(FileIdentity)
+}
+
+public enum CompareReplaceResult: Sendable {
+    /// The new content is in place. `displaced` is the previous version, kept only with `keepDisplaced`
+    /// (and only where RENAME_EXCHANGE is supported).
+    case replaced(newIdentity: FileIdentity, displaced: DisplacedFile?)
+    /// The file was no longer the expected version; it was left as found. nil when it no longer exists.
+    case conflict(current: FileIdentity?)
+}
+
+/// Durable, locked writes of whole files. Knows nothing about the files' format.
+///
+/// - Every write goes to a temporary file in the target's directory (fsynced, with the target's mode and
+///   owner) and is renamed over the target, then the directory is fsynced: readers and crashes see the
+///   old or the new content, never a mix. On any failure the target is left byte-identical.
+/// - Writers serialize on an exclusive flock of the sidecar `<path>.lock` (compatible with
+///   Tandemonium's Go writers), held across whole read-modify-write cycles.
+/// - A path that is a symlink keeps being a symlink; its target gets the new content.
+public struct SpecStore: Sendable {
+    public var configuration: StoreConfiguration
+
+    public init(configuration: StoreConfiguration = .init()) {
+        self.configuration = configuration
+    }
+
+    static let lockSuffix = ".lock"
+
+    /// The lock file for `path`, as given (for a symlink, the link's path): `<path>.lock`.
+    public static func lockPath(for path: String) -> String { path + lockSuffix }
+
+    /// True for names of temporary files a store with the default prefix creates (and for displaced
+    /// files kept by `replaceIfUnchanged`), so a watcher can ignore them.
+    public static func isOwnTemporaryFile(name: String) -> Bool {
+        TemporaryFiles.isTemporaryName(name, prefix: StoreConfiguration.defaultTempPrefix)
+    }
+
+    /// Like `isOwnTemporaryFile(name:)`, for this store's configured prefix.
+    public func isTemporaryFile(name: String) -> Bool {
+        TemporaryFiles.isTemporaryName(name, prefix: configuration.tempPrefix)
+    }
+
+    // MARK: Reading
+
+    /// The current bytes and identity of `path` (following symlinks). Takes no lock: the durable-replace
+    /// protocol already guarantees a complete version.
+    public func read(_ path: String) throws -> FileSnapshot {
+        try ResolvedTarget.validate(path)
+        guard let snapshot = try Self.readSnapshot(path, givenPath: path) else {
+            throw StoreError.fileNotFound(path: path)
+        }
+        return snapshot
+    }
+
+    /// Reads a file; nil when it does not exist. Retries (up to three reads) when an in-place writer
+    /// changes the file while it is read, so bytes and identity belong together.
+    static func readSnapshot(_ filePath: String, givenPath: String) throws -> FileSnapshot? {
+        let descriptor: Descriptor
+        do {
+            // O_NONBLOCK: opening a FIFO must not hang; it is refused below.
+            descriptor = try Sys.open(filePath, .readOnly, [.nonBlocking])
+        } catch where error.errno == .noSuchFileOrDirectory {
+            return nil
+        } catch {
+            throw StoreError.mapping(error, path: givenPath)
+        }
+        defer { Sys.closeIgnoringErrors(descriptor) }
+        do {
+            var attempt = 0
+            while true {
+                let before = try Sys.fstat(descriptor)
+                if before.identity.isDirectory { throw StoreError.targetIsDirectory(path: givenPath) }
+                guard before.identity.isRegularFile else {
+                    throw StoreError.targetNotRegularFile(path: givenPath, resolved: filePath)
+                }
+                let bytes = try Sys.preadAll(descriptor)
+                let after = try Sys.fstat(descriptor)
+                attempt += 1
+                if after.identity == before.identity || attempt == 3 {
+                    return FileSnapshot(bytes: bytes, identity: after.identity)
+                }
+            }
+        } catch let error as SysError {
+            throw StoreError.mapping(error, path: givenPath)
+        }
+    }
+
+    // MARK: Writing
+
+    /// Locked durable replace (creates the file if missing). Returns the identity of the new version.
+    @discardableResult
+    public func replace(_ path: String, with bytes: [UInt8]) throws -> FileIdentity {
+        try withLock(path) {
+            try replaceResolved(try ResolvedTarget.resolve(path), givenPath: path, with: bytes)
+        }
+    }
+
+    /// Locked read-modify-write: `transform` gets the current bytes (nil if the file does not exist);
+    /// returning nil or the unchanged bytes writes nothing. The lock is held across read, transform and
+    /// replace, so concurrent updates never lose each other's changes. Errors thrown by `transform`
+    /// propagate unchanged (and nothing is written).
+    public func update(_ path: String, _ transform: ([UInt8]?) throws -> [UInt8]?) throws -> UpdateResult {
+        try withLock(path) {
+            let target = try ResolvedTarget.resolve(path)
+            let current = target.status == nil ? nil : try Self.readSnapshot(target.path, givenPath: path)
+            guard let newBytes = try transform(current?.bytes), newBytes != current?.bytes else {
+                return .unchanged(current?.identity)
+            }
+            return .replaced(try replaceResolved(target, givenPath: path, with: newBytes))
+        }
+    }
+
+    /// Runs `body` holding the exclusive lock on `<path>.lock`. Waits at most `configuration.lockTimeout`.
+    /// Store calls for the same path inside `body`, on the same thread, reuse the lock.
+    public func withLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        try ResolvedTarget.validate(path)
+        // Refuse bad targets before creating a lock file next to them.
+        _ = try ResolvedTarget.resolve(path)
+        let lock = try LockHandle.acquire(for: path, timeout: configuration.lockTimeout)
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            lock.release()
+            throw error
+        }
+        lock.release()
+        return result
+    }
+
+    /// The durable replace itself; the caller holds the lock.
+    func replaceResolved(_ target: ResolvedTarget, givenPath: String, with bytes: [UInt8]) throws -> FileIdentity {
+        let directory = try openDirectory(target, givenPath: givenPath)
+        defer { Sys.closeIgnoringErrors(directory) }
+        let temporary = try writeTemporary(bytes, beside: target, givenPath: givenPath)
+        do {
+            try Sys.rename(temporary.path, target.path)
+        } catch {
+            try? Sys.unlink(temporary.path)
+            throw StoreError.mapping(error, path: givenPath)
+        }
+        try syncDirectory(directory, givenPath: givenPath)
+        return Self.identityAfterRename(of: target.path, temporary: temporary)
+    }
+
+    // MARK: Steps
+
+    struct TemporaryFile {
+        let path: String
+        let identity: FileIdentity
+    }
+
+    /// Creates a temporary file next to `target` with the target's owner and mode (new files: 0644 minus
+    /// umask), writes `bytes`, fsyncs and closes it (checked). On failure the temporary file is removed.
+    func writeTemporary(_ bytes: [UInt8], beside target: ResolvedTarget, givenPath: String) throws -> TemporaryFile {
+        let parts = target.parts
+        let temporaries = TemporaryFiles(prefix: configuration.tempPrefix, staleAge: configuration.staleTempAge)
+        temporaries.removeStale(in: parts.directory)
+
+        var path = ""
+        var descriptor: Descriptor?
+        for _ in 0..<8 where descriptor == nil {
+            path = parts.sibling(temporaries.name(for: parts.name))
+            do {
+                // An existing file's content must not be readable through a looser temporary mode
+                // before fchmod, hence 0600; a new file gets 0644 minus umask from the kernel.
+                descriptor = try Sys.open(path, .writeOnly, [.create, .exclusive, .noFollow],
+                                          permissions: target.status == nil ? 0o644 : 0o600)
+            } catch where error.errno == .fileExists {
+                continue    // name collision with another writer: draw another random suffix
+            } catch where error.errno == .noSuchFileOrDirectory {
+                throw StoreError.missingParentDirectory(path: givenPath, directory: parts.directory)
+            } catch {
+                throw StoreError.mapping(error, path: givenPath)
+            }
+        }
+        guard let descriptor else {
+            throw StoreError.io(path: givenPath, operation: .open, subject: path, errno: .fileExists)
+        }
+
+        var isOpen = true
+        do {
+            if let existing = target.status {
+                try Self.copyOwner(of: existing, to: descriptor)
+                try Sys.fchmod(descriptor, existing.permissions)
+            }
+            try Sys.writeAll(descriptor, bytes)
+            try Sys.fsync(descriptor)
+            let identity = try Sys.fstat(descriptor).identity
+            isOpen = false
+            try Sys.close(descriptor)
+            return TemporaryFile(path: path, identity: identity)
+        } catch {
+            if isOpen { Sys.closeIgnoringErrors(descriptor) }
+            try? Sys.unlink(path)
+            throw StoreError.mapping(error, path: givenPath)
+        }
+    }
+
+    /// fchown to the existing owner and group when permitted. Without privilege, still tries the group
+    /// alone (allowed when we own the file and belong to the group); otherwise the new version is ours.
+    private static func copyOwner(of existing: FileStatus, to descriptor: Descriptor) throws(SysError) {
+        let mine = try Sys.fstat(descriptor)
+        guard mine.ownerID != existing.ownerID || mine.groupID != existing.groupID else { return }
+        do {
+            try Sys.fchown(descriptor, owner: existing.ownerID, group: existing.groupID)
+        } catch where error.errno == .notPermitted {
+            if mine.groupID != existing.groupID {
+                do {
+                    try Sys.fchown(descriptor, owner: UInt32.max, group: existing.groupID)
+                } catch where error.errno == .notPermitted {
+                    // Not a member of the group either: keep our own.
+                }
+            }
+        }
+    }
+
+    /// The directory is opened before anything is renamed, so only its fsync can fail afterwards.
+    func openDirectory(_ target: ResolvedTarget, givenPath: String) throws -> Descriptor {
+        let directory = target.parts.directory
+        do {
+            return try Sys.open(directory, .readOnly, [.directory])
+        } catch where error.errno == .noSuchFileOrDirectory {
+            throw StoreError.missingParentDirectory(path: givenPath, directory: directory)
+        } catch {
+            throw StoreError.mapping(error, path: givenPath)
+        }
+    }
+
+    func syncDirectory(_ directory: Descriptor, givenPath: String) throws {
+        do {
+            try Sys.fsync(directory)
+        } catch {
+            throw StoreError.directorySyncFailed(path: givenPath, directory: directory.path, errno: error.errno)
+        }
+    }
+
+    /// rename changes the ctime of the moved inode, so the identity is taken again after it; if a
+    /// writer that ignores the lock replaced the file in between, the pre-rename identity is all we know.
+    static func identityAfterRename(of path: String, temporary: TemporaryFile) -> FileIdentity {
+        if let status = try? Sys.lstat(path), status.identity.sameInode(as: temporary.identity) {
+            return status.identity
+        }
+        return temporary.identity
+    }
+}

@@ -1,0 +1,46 @@
+import SpecSyncSys
+import SystemPackage
+
+/// Names of our temporary files, `<prefix><target name>.<pid>.<8 hex digits>`, and removal of stale ones.
+struct TemporaryFiles {
+    let prefix: String
+    let staleAge: Duration
+
+    func name(for targetName: String) -> String {
+        let random = UInt32.random(in: .min ... .max)
+        let hex = String(random, radix: 16)
+        return "\(prefix)\(targetName).\(Sys.processID).\(String(repeating: "0", count: 8 - hex.count))\(hex)"
+    }
+
+    /// True only for names this store could have produced: prefix, non-empty target name, decimal pid,
+    /// exactly eight lowercase hex digits.
+    static func isTemporaryName(_ name: String, prefix: String) -> Bool {
+        guard !prefix.isEmpty, name.hasPrefix(prefix) else { return false }
+        let rest = name.utf8.dropFirst(prefix.utf8.count)
+        let parts = rest.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count >= 3 else { return false }
+        let random = parts[parts.count - 1]
+        let pid = parts[parts.count - 2]
+        let targetLength = rest.count - random.count - pid.count - 2
+        return targetLength > 0
+            && random.count == 8 && random.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+            && !pid.isEmpty && pid.count <= 10 && pid.allSatisfy { (0x30...0x39).contains($0) }
+    }
+
+    /// Removes our temporary files in `directory` whose last status change (ctime: the last write, or
+    /// the exchange that displaced a file) is older than `staleAge`. Only regular files matching our
+    /// name pattern; never anything else. Best effort: a failure here must not fail the write.
+    func removeStale(in directory: String) {
+        guard let names = try? Sys.directoryEntries(directory) else { return }
+        let now = Sys.wallClockNanoseconds()
+        let (seconds, attoseconds) = staleAge.components
+        let maximumAge = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        for name in names where Self.isTemporaryName(name, prefix: prefix) {
+            let path = PathParts.join(directory, name)
+            guard let status = try? Sys.lstat(path), status.identity.isRegularFile else { continue }
+            if now - status.identity.changeTimeNanoseconds >= maximumAge {
+                try? Sys.unlink(path)
+            }
+        }
+    }
+}
