@@ -72,6 +72,8 @@ final class BuildNode {
     var rawEndOfBlock: [RawComment] = []
     /// Nodes in this subtree once aliases are expanded (bounded by `maxAliasNodes`).
     var expandedCount = 1
+    /// The collection holding this one (collections only); weak to keep the tree acyclic.
+    weak var parent: BuildNode?
 
     init(kind: Kind, start: SourcePosition, end: SourcePosition, isBlock: Bool) {
         self.kind = kind
@@ -93,8 +95,16 @@ struct AnchorPoint {
     var line: Int
     var column: Int
     var node: BuildNode
+    /// The collection holding it; its ancestors follow `parent`.
+    var container: BuildNode
+
     /// Enclosing collections, outermost first.
-    var containers: [BuildNode]
+    var containers: [BuildNode] {
+        var chain: [BuildNode] = []
+        var current: BuildNode? = container
+        while let c = current { chain.append(c); current = c.parent }
+        return chain.reversed()
+    }
 }
 
 struct TreeBuilder {
@@ -108,15 +118,21 @@ struct TreeBuilder {
     private var diagnostics: [Diagnostic] = []
     private var aliasNodes = 0
 
-    /// Open collections with the path to them.
-    private struct Frame {
-        var node: BuildNode
+    /// Open collections with the path to them (a class: frames are updated in place, never copied).
+    private final class Frame {
+        let node: BuildNode
         var items: [BuildNode] = []
         var pendingKey: BuildNode?
         var entries: [(key: BuildNode, value: BuildNode)] = []
         var seenKeys: [String: SourcePosition] = [:]
-        var anchor: String?
-        var path: [PathComponent]
+        let anchor: String?
+        let path: [PathComponent]
+
+        init(node: BuildNode, anchor: String?, path: [PathComponent]) {
+            self.node = node
+            self.anchor = anchor
+            self.path = path
+        }
     }
     private var stack: [Frame] = []
 
@@ -209,6 +225,7 @@ struct TreeBuilder {
                     let node = BuildNode(kind: isSequence ? .sequence([]) : .mapping([]), start: start, end: end, isBlock: isBlock)
                     let path = childPath()
                     registerAnchorPoint(for: node)
+                    node.parent = stack.last?.node
                     stack.append(Frame(node: node, anchor: anchorPointer.map { String(cString: $0) }, path: path))
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                     guard let frame = stack.popLast() else { break }
@@ -249,14 +266,13 @@ struct TreeBuilder {
 
     private mutating func registerAnchorPoint(for node: BuildNode) {
         guard let top = stack.last else { return }
-        let containers = stack.map(\.node)
         switch top.node.kind {
         case .sequence:
             let column = top.node.isBlock ? top.node.start.column : node.start.column
-            anchorPoints.append(AnchorPoint(line: node.start.line, column: column, node: node, containers: containers))
+            anchorPoints.append(AnchorPoint(line: node.start.line, column: column, node: node, container: top.node))
         case .mapping:
             if top.pendingKey == nil {
-                anchorPoints.append(AnchorPoint(line: node.start.line, column: node.start.column, node: node, containers: containers))
+                anchorPoints.append(AnchorPoint(line: node.start.line, column: node.start.column, node: node, container: top.node))
             }
         default:
             break
@@ -270,28 +286,28 @@ struct TreeBuilder {
             return nil
         }
         if !alreadyRegistered { registerAnchorPoint(for: node) }
-        let index = stack.count - 1
-        switch stack[index].node.kind {
+        let top = stack[stack.count - 1]
+        switch top.node.kind {
         case .sequence:
-            stack[index].items.append(node)
+            top.items.append(node)
         case .mapping:
-            if let key = stack[index].pendingKey {
-                stack[index].entries.append((key, node))
-                stack[index].pendingKey = nil
+            if let key = top.pendingKey {
+                top.entries.append((key, node))
+                top.pendingKey = nil
             } else {
                 guard case .scalar(let keyScalar) = node.kind else {
-                    return .failure(diagnostics + [Diagnostic(kind: .unsupported, at: node.start, pointer: stack[index].path.jsonPointer,
+                    return .failure(diagnostics + [Diagnostic(kind: .unsupported, at: node.start, pointer: top.path.jsonPointer,
                         message: "a mapping key must be a plain string, not a collection or alias")])
                 }
-                if let first = stack[index].seenKeys[keyScalar.text] {
-                    var path = stack[index].path
+                if let first = top.seenKeys[keyScalar.text] {
+                    var path = top.path
                     path.append(.key(keyScalar.text))
                     diagnostics.append(Diagnostic(kind: .duplicateKey, at: node.start, pointer: path.jsonPointer,
                         message: "duplicate key \"\(keyScalar.text)\" (first defined at line \(first.line), column \(first.column)); keep one of them"))
                 } else {
-                    stack[index].seenKeys[keyScalar.text] = node.start
+                    top.seenKeys[keyScalar.text] = node.start
                 }
-                stack[index].pendingKey = node
+                top.pendingKey = node
             }
         default:
             break

@@ -1,0 +1,163 @@
+import Foundation
+import SpecSyncCore
+
+public enum StartupPolicy: String, Sendable, CaseIterable {
+    case fix, check, off
+}
+
+/// Everything specsync needs to know about a project, resolved to absolute paths.
+public struct Configuration: Sendable {
+    /// Directory that relative paths in the configuration are resolved against.
+    public var projectRoot: String
+    public var specsDirectory: String
+    public var include: [String]
+    public var exclude: [String]
+    /// Absolute path of the schema file, or nil for the built-in task-spec schema.
+    public var schemaPath: String?
+    public var lockTimeout: Duration
+    public var settle: Duration
+    public var startup: StartupPolicy
+    public var limits: ParseLimits
+    /// The file the settings came from (nil: built-in defaults only).
+    public var source: String?
+}
+
+public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
+    case unreadable(path: String, reason: String)
+    case invalid(path: String, line: Int, column: Int, message: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason):
+            return "\(path): cannot read configuration: \(reason)"
+        case .invalid(let path, let line, let column, let message):
+            return "\(path):\(line):\(column): error: \(message)"
+        }
+    }
+}
+
+extension Configuration {
+    public static let fileName = ".specsync.yaml"
+
+    /// Finds `.specsync.yaml` in `directory` or the nearest parent (stopping at a git work tree's top),
+    /// or uses `explicitPath`. Without a file, the defaults apply with `directory` as the project root.
+    public static func load(explicitPath: String? = nil, from directory: String) throws(ConfigurationError) -> Configuration {
+        let path = explicitPath.map { absolute($0, relativeTo: directory) } ?? findConfigFile(from: directory)
+        // Relative settings (specs_dir, schema) are relative to the directory holding the configuration file.
+        let root = path.map { ($0 as NSString).deletingLastPathComponent } ?? directory
+        let defaults = try parse(Array(DefaultConfiguration.yaml.utf8), path: "<built-in defaults>", projectRoot: root, onto: nil)
+        guard let path else { return defaults }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file")
+        }
+        var config = try parse(Array(data), path: path, projectRoot: root, onto: defaults)
+        config.source = path
+        return config
+    }
+
+    static func findConfigFile(from directory: String) -> String? {
+        var dir = (directory as NSString).standardizingPath
+        while true {
+            let candidate = (dir as NSString).appendingPathComponent(fileName)
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            if FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent(".git")) { return nil }
+            let parent = (dir as NSString).deletingLastPathComponent
+            if parent == dir || parent.isEmpty { return nil }
+            dir = parent
+        }
+    }
+
+    /// Applies the settings in `bytes` on top of `base` (nil: every key is required — the defaults file).
+    static func parse(_ bytes: [UInt8], path: String, projectRoot: String, onto base: Configuration?) throws(ConfigurationError) -> Configuration {
+        let document: YAMLDocument
+        switch YAMLParser.parse(bytes, limits: ParseLimits(maxBytes: 1 << 20, maxDepth: 16, maxAliasNodes: 0)) {
+        case .failure(let diagnostics):
+            let d = diagnostics[0]
+            throw .invalid(path: path, line: d.line, column: d.column, message: d.message)
+        case .document(let doc):
+            if let d = doc.diagnostics.first { throw .invalid(path: path, line: d.line, column: d.column, message: d.message) }
+            document = doc
+        }
+        var config = base ?? Configuration(projectRoot: projectRoot, specsDirectory: projectRoot, include: [], exclude: [],
+                                           schemaPath: nil, lockTimeout: .seconds(10), settle: .milliseconds(50),
+                                           startup: .fix, limits: ParseLimits(), source: nil)
+        if case .scalar(let s) = document.root.kind, s.value == .null { return config }  // empty file: all defaults
+        guard let entries = document.root.mappingEntries else {
+            throw .invalid(path: path, line: document.root.start.line, column: document.root.start.column,
+                           message: "the configuration must be a mapping of settings")
+        }
+        func fail(_ node: Node, _ message: String) -> ConfigurationError {
+            .invalid(path: path, line: node.start.line, column: node.start.column, message: message)
+        }
+        func string(_ node: Node, _ key: String) throws(ConfigurationError) -> String {
+            guard case .string(let s) = node.json, !s.isEmpty else { throw fail(node, "\(key) must be a non-empty string") }
+            return s
+        }
+        func milliseconds(_ node: Node, _ key: String, max: Int) throws(ConfigurationError) -> Duration {
+            guard case .integer(let ms) = node.json, ms >= 0, ms <= max else {
+                throw fail(node, "\(key) must be a whole number of milliseconds between 0 and \(max)")
+            }
+            return .milliseconds(ms)
+        }
+        func positive(_ node: Node, _ key: String) throws(ConfigurationError) -> Int {
+            guard case .integer(let n) = node.json, n > 0 else { throw fail(node, "\(key) must be a positive integer") }
+            return n
+        }
+        func globs(_ node: Node, _ key: String) throws(ConfigurationError) -> [String] {
+            guard case .sequence(let items) = node.kind else { throw fail(node, "\(key) must be a list of glob patterns") }
+            var out: [String] = []
+            for item in items { out.append(try string(item, key)) }
+            return out
+        }
+        var seen = Set<String>()
+        let known = "specs_dir, include, exclude, schema, lock_timeout_ms, settle_ms, startup, limits"
+        for entry in entries {
+            let key = entry.keyText
+            let value = entry.value
+            seen.insert(key)
+            switch key {
+            case "specs_dir": config.specsDirectory = absolute(try string(value, key), relativeTo: projectRoot)
+            case "include": config.include = try globs(value, key)
+            case "exclude": config.exclude = try globs(value, key)
+            case "schema":
+                if value.json == .null { config.schemaPath = nil }
+                else { config.schemaPath = absolute(try string(value, key), relativeTo: projectRoot) }
+            case "lock_timeout_ms": config.lockTimeout = try milliseconds(value, key, max: 3_600_000)
+            case "settle_ms": config.settle = try milliseconds(value, key, max: 60_000)
+            case "startup":
+                let raw = try string(value, key)
+                guard let policy = StartupPolicy(rawValue: raw) else {
+                    throw fail(value, "startup must be one of: fix, check, off (got \"\(raw)\")")
+                }
+                config.startup = policy
+            case "limits":
+                guard let limitEntries = value.mappingEntries else { throw fail(value, "limits must be a mapping") }
+                for limit in limitEntries {
+                    switch limit.keyText {
+                    case "max_file_bytes": config.limits.maxBytes = try positive(limit.value, "limits.max_file_bytes")
+                    case "max_depth": config.limits.maxDepth = try positive(limit.value, "limits.max_depth")
+                    case "max_alias_nodes":
+                        guard case .integer(let n) = limit.value.json, n >= 0 else {
+                            throw fail(limit.value, "limits.max_alias_nodes must be an integer ≥ 0")
+                        }
+                        config.limits.maxAliasNodes = n
+                    default:
+                        throw fail(limit.key, "unknown setting limits.\(limit.keyText) (known: max_file_bytes, max_depth, max_alias_nodes)")
+                    }
+                }
+            default:
+                throw fail(entry.key, "unknown setting \"\(key)\" (known: \(known))")
+            }
+        }
+        if base == nil {
+            let missing = ["specs_dir", "include", "exclude", "schema", "lock_timeout_ms", "settle_ms", "startup", "limits"].filter { !seen.contains($0) }
+            if !missing.isEmpty { throw .invalid(path: path, line: 1, column: 1, message: "defaults lack \(missing.joined(separator: ", "))") }
+        }
+        return config
+    }
+}
+
+func absolute(_ path: String, relativeTo base: String) -> String {
+    let joined = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
+    return (joined as NSString).standardizingPath
+}

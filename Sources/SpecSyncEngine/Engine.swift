@@ -1,0 +1,187 @@
+import Dispatch
+import Foundation
+import SpecSyncCore
+import SpecSyncStore
+
+/// What happened to one file in a reconcile pass. The engine never prints; the CLI and the
+/// watcher render these.
+public struct FileResult: Sendable {
+    public enum Action: String, Sendable {
+        /// Valid and already canonical (or, for `check`, simply looked at).
+        case unchanged
+        /// Rewritten in canonical form.
+        case normalized
+        /// Diagnostics found; never rewritten.
+        case invalid
+        /// Gone (the watcher forgets it).
+        case deleted
+        /// Valid but not canonical, and not rewritten (check without --fix).
+        case notCanonical = "not-canonical"
+        /// Could not be read or written; `error` says why.
+        case error
+    }
+
+    public var path: String
+    public var action: Action
+    public var diagnostics: [Diagnostic]
+    /// Whether the bytes looked at were canonical.
+    public var wasCanonical: Bool
+    public var original: [UInt8]?
+    public var canonical: [UInt8]?
+    public var error: String?
+
+    public var isValid: Bool { diagnostics.isEmpty && action != .error }
+}
+
+public enum EngineError: Error, CustomStringConvertible {
+    case configuration(ConfigurationError)
+    case schema(path: String, message: String)
+    case noSuchPath(String)
+    case git(String)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .configuration(let e): return e.description
+        case .schema(let path, let message): return "\(path): invalid schema: \(message)"
+        case .noSuchPath(let path): return "\(path): no such file or directory"
+        case .git(let message): return "git: \(message)"
+        case .io(let message): return message
+        }
+    }
+}
+
+/// The one "reconcile these files" pass shared by check, fmt, write and watch.
+public final class Engine: Sendable {
+    public let configuration: Configuration
+    public let processor: SpecProcessor
+    public let store: SpecStore
+    public let filter: SpecFilter
+
+    public init(configuration: Configuration, schemaOverride: String? = nil) throws(EngineError) {
+        self.configuration = configuration
+        let schemaPath = schemaOverride ?? configuration.schemaPath
+        let validator = try SchemaLoader.load(path: schemaPath)
+        self.processor = SpecProcessor(validator: validator, limits: configuration.limits)
+        self.store = SpecStore(configuration: StoreConfiguration(lockTimeout: configuration.lockTimeout))
+        self.filter = SpecFilter(include: configuration.include, exclude: configuration.exclude)
+    }
+
+    // MARK: Finding specs
+
+    /// Expands files and directories into spec files, sorted. Directories are searched for files the
+    /// include/exclude globs accept (relative to the directory given); files named explicitly are taken as is.
+    public func specFiles(in paths: [String]) throws(EngineError) -> [String] {
+        let roots = paths.isEmpty ? [configuration.specsDirectory] : paths
+        var out: [String] = []
+        for root in roots {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
+                throw .noSuchPath(root)
+            }
+            if !isDirectory.boolValue {
+                out.append(root)
+                continue
+            }
+            out += walk(root)
+        }
+        return out
+    }
+
+    private func walk(_ root: String) -> [String] {
+        var out: [String] = []
+        var stack = [""]
+        let fm = FileManager.default
+        while let relativeDir = stack.popLast() {
+            let dir = relativeDir.isEmpty ? root : root + "/" + relativeDir
+            guard let names = try? fm.contentsOfDirectory(atPath: dir) else { continue }
+            for name in names.sorted() where name != ".git" {
+                let relative = relativeDir.isEmpty ? name : relativeDir + "/" + name
+                var st = stat()
+                guard lstat(dir + "/" + name, &st) == 0 else { continue }
+                if st.st_mode & S_IFMT == S_IFDIR {
+                    stack.append(relative)  // symlinked directories are not followed
+                } else if filter.isSpec(relativePath: relative) {
+                    out.append(root == "." ? relative : root + "/" + relative)
+                }
+            }
+        }
+        return out.sorted()
+    }
+
+    // MARK: Reconciling
+
+    public enum Mode: Sendable {
+        /// Report only.
+        case check
+        /// Rewrite valid, non-canonical files through the locked durable path.
+        case fix
+    }
+
+    /// Reads, validates and (in `.fix` mode) normalizes every file, using all cores.
+    public func reconcile(_ paths: [String], mode: Mode) -> [FileResult] {
+        var results = [FileResult?](repeating: nil, count: paths.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+            let result = reconcile(paths[i], mode: mode)
+            lock.lock()
+            results[i] = result
+            lock.unlock()
+        }
+        return results.compactMap { $0 }
+    }
+
+    public func reconcile(_ path: String, mode: Mode) -> FileResult {
+        let bytes: [UInt8]
+        do {
+            bytes = try store.read(path).bytes
+        } catch {
+            return FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false, error: "\(error)")
+        }
+        var result = evaluate(path: path, bytes: bytes)
+        guard mode == .fix, result.action == .notCanonical else { return result }
+        do {
+            // Under the lock, start again from what is on disk now: another writer may have saved meanwhile.
+            var latest = result
+            _ = try store.update(path) { current in
+                guard let current else { return nil }
+                latest = self.evaluate(path: path, bytes: current)
+                return latest.action == .notCanonical ? latest.canonical : nil
+            }
+            result = latest
+            if result.action == .notCanonical { result.action = .normalized }
+        } catch {
+            result.action = .error
+            result.error = "\(error)"
+        }
+        return result
+    }
+
+    /// Validation and canonical form of some bytes, without touching disk.
+    public func evaluate(path: String, bytes: [UInt8]) -> FileResult {
+        let analysis = processor.analyze(bytes)
+        let canonical = analysis.isCanonical(bytes)
+        let action: FileResult.Action = !analysis.isValid ? .invalid : (canonical ? .unchanged : .notCanonical)
+        return FileResult(path: path, action: action, diagnostics: analysis.diagnostics, wasCanonical: canonical,
+                          original: bytes, canonical: analysis.canonical, error: nil)
+    }
+
+    /// `specsync write`: validate new content and replace the file with its canonical form, under the lock.
+    public func write(_ path: String, content: [UInt8]) -> FileResult {
+        var result = evaluate(path: path, bytes: content)
+        if content.isEmpty {
+            result.action = .invalid
+            result.diagnostics = [Diagnostic(kind: .syntax, line: 1, column: 1, pointer: "",
+                                             message: "empty input; refusing to replace the file with nothing")]
+        }
+        guard result.action != .invalid, let canonical = result.canonical else { return result }
+        do {
+            _ = try store.replace(path, with: canonical)
+            result.action = .normalized
+        } catch {
+            result.action = .error
+            result.error = "\(error)"
+        }
+        return result
+    }
+}

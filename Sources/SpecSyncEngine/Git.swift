@@ -1,0 +1,162 @@
+import Foundation
+import SpecSyncCore
+
+/// The few git questions specsync asks, answered by running git.
+public struct Git: Sendable {
+    public let workingDirectory: String
+
+    public init(workingDirectory: String) {
+        self.workingDirectory = workingDirectory
+    }
+
+    /// Runs git with `arguments`; returns stdout or throws with git's stderr.
+    @discardableResult
+    public func run(_ arguments: [String], input: [UInt8]? = nil) throws(EngineError) -> [UInt8] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
+        let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = stdin
+        do { try process.run() } catch { throw .git("cannot run git: \(error)") }
+        // Feed stdin from another thread so a large answer cannot deadlock against a large question.
+        let writer = Thread {
+            if let input { stdin.fileHandleForWriting.write(Data(input)) }
+            try? stdin.fileHandleForWriting.close()
+        }
+        writer.start()
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let message = String(decoding: err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw .git("git \(arguments.first ?? "") failed: \(message)")
+        }
+        return [UInt8](out)
+    }
+
+    public func topLevel() throws(EngineError) -> String {
+        String(decoding: try run(["rev-parse", "--show-toplevel"]), as: UTF8.self).trimmingCharacters(in: .newlines)
+    }
+
+    /// Paths (relative to the top level) of files added, copied, modified or renamed in the index.
+    public func stagedPaths() throws(EngineError) -> [String] {
+        try run(["diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z"])
+            .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The staged (index) content of each path, in one `git cat-file --batch` round trip.
+    public func stagedContents(_ paths: [String]) throws(EngineError) -> [[UInt8]] {
+        guard !paths.isEmpty else { return [] }
+        let request = paths.map { ":" + $0 + "\n" }.joined()
+        let out = try run(["cat-file", "--batch"], input: Array(request.utf8))
+        var contents: [[UInt8]] = []
+        var i = 0
+        for path in paths {
+            guard let newline = out[i...].firstIndex(of: 0x0A) else { throw .git("short answer from cat-file for \(path)") }
+            let header = String(decoding: out[i..<newline], as: UTF8.self).split(separator: " ")
+            guard header.count == 3, let size = Int(header[2]), newline + 1 + size <= out.count else {
+                throw .git("cannot read the staged content of \(path)")
+            }
+            contents.append(Array(out[(newline + 1)..<(newline + 1 + size)]))
+            i = newline + 1 + size + 1
+        }
+        return contents
+    }
+
+    /// Where git looks for hooks (honours core.hooksPath), absolute.
+    public func hooksDirectory() throws(EngineError) -> String {
+        let path = String(decoding: try run(["rev-parse", "--git-path", "hooks"]), as: UTF8.self).trimmingCharacters(in: .newlines)
+        return path.hasPrefix("/") ? path : (workingDirectory as NSString).appendingPathComponent(path)
+    }
+}
+
+/// `check --staged`: what would be committed, not what is in the working tree.
+public struct StagedFiles {
+    public let engine: Engine
+
+    public init(engine: Engine) {
+        self.engine = engine
+    }
+
+    public func check() throws(EngineError) -> [FileResult] {
+        let git = Git(workingDirectory: FileManager.default.currentDirectoryPath)
+        let top = try git.topLevel()
+        let specsDir = engine.configuration.specsDirectory
+        let resolvedSpecs = (specsDir as NSString).resolvingSymlinksInPath
+        let candidates = try git.stagedPaths().filter { relative in
+            let absolute = (top as NSString).appendingPathComponent(relative)
+            for dir in [specsDir, resolvedSpecs] where absolute.hasPrefix(dir + "/") {
+                return engine.filter.isSpec(relativePath: String(absolute.dropFirst(dir.count + 1)))
+            }
+            return false
+        }
+        let contents = try git.stagedContents(candidates)
+        return zip(candidates, contents).map { relative, bytes in
+            engine.evaluate(path: (top as NSString).appendingPathComponent(relative), bytes: bytes)
+        }
+    }
+}
+
+/// Installs `specsync check --staged` as the repository's pre-commit hook without clobbering one
+/// that is already there: an existing hook is kept and run first.
+public struct HookInstaller {
+    public static let marker = "# installed by specsync install-hook"
+
+    public enum Outcome: Sendable, Equatable {
+        case installed(path: String)
+        case installedChaining(path: String, previous: String)
+        case alreadyInstalled(path: String)
+    }
+
+    public let engine: Engine
+
+    public init(engine: Engine) {
+        self.engine = engine
+    }
+
+    public func install(executable: String) throws(EngineError) -> Outcome {
+        let git = Git(workingDirectory: FileManager.default.currentDirectoryPath)
+        let hooks = try git.hooksDirectory()
+        let hook = (hooks as NSString).appendingPathComponent("pre-commit")
+        let chained = hook + ".before-specsync"
+        let fm = FileManager.default
+        var previous: String?
+        if let existing = fm.contents(atPath: hook) {
+            if String(decoding: existing, as: UTF8.self).contains(Self.marker) { return .alreadyInstalled(path: hook) }
+            guard !fm.fileExists(atPath: chained) else {
+                throw .io("\(hook) exists and \(chained) too; move one of them away, then run install-hook again")
+            }
+            do { try fm.moveItem(atPath: hook, toPath: chained) } catch {
+                throw .io("cannot move the existing hook \(hook) to \(chained): \(error)")
+            }
+            previous = chained
+        }
+        do { try fm.createDirectory(atPath: hooks, withIntermediateDirectories: true) } catch {
+            throw .io("cannot create \(hooks): \(error)")
+        }
+        let script = """
+            #!/bin/sh
+            \(Self.marker)
+            # Runs the hook that was here before (if any), then checks the staged specs.
+            hook_dir=$(dirname "$0")
+            if [ -x "$hook_dir/pre-commit.before-specsync" ]; then
+                "$hook_dir/pre-commit.before-specsync" "$@" || exit $?
+            fi
+            SPECSYNC="${SPECSYNC:-\(executable)}"
+            command -v "$SPECSYNC" >/dev/null 2>&1 || SPECSYNC=specsync
+            exec "$SPECSYNC" check --staged
+
+            """
+        do {
+            _ = try engine.store.replace(hook, with: Array(script.utf8))
+            try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        } catch {
+            throw .io("cannot write \(hook): \(error)")
+        }
+        if let previous { return .installedChaining(path: hook, previous: previous) }
+        return .installed(path: hook)
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import SpecSyncCore
+import SpecSyncEngine
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate specs and report the ones that are invalid or not canonical.",
+        discussion: "Exit 0 when every file is valid and canonical, 1 when any is not, 2 on usage or configuration errors.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, github }
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Output format: text, json (one object per file per line) or github (workflow annotations).")
+    var format: Format = .text
+
+    @Flag(help: "Print a unified diff between each non-canonical file and its canonical form.")
+    var diff = false
+
+    @Flag(help: "Rewrite valid, non-canonical files in canonical form (durable, locked). Invalid files are never rewritten.")
+    var fix = false
+
+    @Flag(help: "Check the staged (index) content of staged spec files instead of the working tree (for pre-commit).")
+    var staged = false
+
+    @Argument(help: "Spec files or directories (default: the configured specs directory).")
+    var paths: [String] = []
+
+    func validate() throws {
+        if staged && fix { throw ValidationError("--staged and --fix cannot be combined: the index is not rewritten") }
+        if staged && !paths.isEmpty { throw ValidationError("--staged takes no paths: it checks the staged spec files") }
+    }
+
+    func run() throws {
+        let engine = try common.makeEngine()
+        let results: [FileResult]
+        do {
+            if staged {
+                results = try StagedFiles(engine: engine).check()
+            } else {
+                let files = try engine.specFiles(in: paths)
+                results = engine.reconcile(files, mode: fix ? .fix : .check)
+            }
+        } catch {
+            Terminal.error("specsync: \(error)")
+            throw ExitCode(2)
+        }
+        let reporter = Reporter(format: format, showDiff: diff)
+        for result in results { reporter.report(result, fixing: fix) }
+        reporter.summary(results, fixing: fix)
+        if results.contains(where: { $0.action == .error }) { throw ExitCode(2) }
+        let findings = results.contains { $0.action != .unchanged }
+        throw ExitCode(findings ? 1 : 0)
+    }
+}

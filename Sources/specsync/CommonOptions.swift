@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import SpecSyncEngine
+
+/// Flags every subcommand shares.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (default: .specsync.yaml in this directory or a parent).")
+    var config: String?
+
+    @Option(name: .long, help: "JSON Schema (JSON or YAML) to validate against, overriding the configuration.")
+    var schema: String?
+
+    /// Loads the configuration and builds the engine, or exits 2 with the reason.
+    func makeEngine() throws -> Engine {
+        let cwd = FileManager.default.currentDirectoryPath
+        do {
+            let configuration = try Configuration.load(explicitPath: config, from: cwd)
+            let schemaPath = schema.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
+            return try Engine(configuration: configuration, schemaOverride: schemaPath)
+        } catch {
+            Terminal.error("specsync: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+enum Terminal {
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// Paths shown relative to the working directory when inside it.
+    static func display(_ path: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        if path.hasPrefix(cwd + "/") { return String(path.dropFirst(cwd.count + 1)) }
+        return path
+    }
+}

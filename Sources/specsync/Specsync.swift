@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+
+/// Exit codes: 0 clean, 1 findings (invalid or not canonical), 2 usage, configuration or I/O trouble.
+@main
+struct Specsync: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "specsync",
+        abstract: "Keep YAML task specs valid and canonical.",
+        version: "0.1.0",
+        subcommands: [Check.self, Fmt.self, Write.self, InstallHook.self]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)  // --help, --version
+            }
+            let message = fullMessage(for: error)
+            FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+            // Usage and configuration problems are exit 2, never confused with findings (1).
+            Foundation.exit(2)
+        }
+    }
+}

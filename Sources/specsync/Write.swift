@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import SpecSyncEngine
+
+struct Write: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replace a spec with content from stdin: validated, canonical, durable, under the file's lock.",
+        discussion: "Exit 0 written, 1 content rejected (file untouched), 2 usage, lock timeout or I/O error.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Argument(help: "The spec file to write.")
+    var file: String
+
+    func run() throws {
+        let engine = try common.makeEngine()
+        let input = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        let result = engine.write(file, content: input)
+        for diagnostic in result.diagnostics { Terminal.error(diagnostic.rendered(path: "<stdin>")) }
+        switch result.action {
+        case .invalid:
+            Terminal.error("specsync: \(file) left unchanged: the new content is not a valid spec")
+            throw ExitCode(1)
+        case .error:
+            Terminal.error("specsync: \(result.error ?? "write failed")")
+            throw ExitCode(2)
+        default:
+            return
+        }
+    }
+}

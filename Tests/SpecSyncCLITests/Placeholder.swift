@@ -1,5 +1,0 @@
-import XCTest
-
-final class SpecSyncCLITestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}

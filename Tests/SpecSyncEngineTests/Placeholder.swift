@@ -1,5 +1,0 @@
-import XCTest
-
-final class SpecSyncEngineTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}
