@@ -76,6 +76,12 @@ final class DirectoryListing {
 
     deinit { closedir(stream) }
 
+    /// stat (following symlinks): whether the path leads to a directory.
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
+    }
+
     /// Calls `body` for every entry except "." and "..". Names that are not valid UTF-8 are skipped:
     /// they could not be reported as Swift strings without changing them.
     func forEachEntry(_ body: (String, EntryType) -> Void) {

@@ -42,6 +42,8 @@ public final class InotifyToolsEventSource: EventSource, @unchecked Sendable {
     private var watchByInode: [InodeKey: Int32] = [:]
     private var inodeByWatch: [Int32: InodeKey] = [:]
     private var closed = false
+    /// Whether this object holds the library's global instance (a refused one must not clean it up).
+    private var owner = false
 
     public init(wakeDirectory: String? = nil) throws(EventSourceError) {
         let claimed = Self.instanceLock.withLock { () -> Bool in
@@ -50,8 +52,10 @@ public final class InotifyToolsEventSource: EventSource, @unchecked Sendable {
             return true
         }
         guard claimed else { throw .instanceInUse }
+        owner = true
         guard inotifytools_initialize() != 0 else {
             let failure = Errno(rawValue: inotifytools_error())
+            owner = false
             Self.instanceLock.withLock { Self.instanceClaimed = false }
             throw .cannotInitialize(failure)
         }
@@ -59,6 +63,7 @@ public final class InotifyToolsEventSource: EventSource, @unchecked Sendable {
             try setUpWakeChannel(preferred: wakeDirectory)
         } catch {
             inotifytools_cleanup()
+            owner = false
             Self.instanceLock.withLock { Self.instanceClaimed = false }
             throw error
         }
@@ -207,7 +212,7 @@ public final class InotifyToolsEventSource: EventSource, @unchecked Sendable {
     }
 
     public func close() {
-        guard !closed else { return }
+        guard owner, !closed else { return }
         closed = true
         // libinotifytools keeps unread events in a static buffer that survives inotifytools_cleanup();
         // a later instance would return them. Remove every watch (so the kernel queue ends with their

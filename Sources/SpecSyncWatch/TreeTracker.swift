@@ -153,6 +153,8 @@ final class TreeTracker {
                     guard entryName != ".git", filter.includeDirectory(node.relativePath(of: entryName)) else { return }
                     stack.append((node, entryName))
                 case .regularFile, .symlink:
+                    // A symlink to a directory is neither entered nor a file.
+                    if type == .symlink, DirectoryListing.isDirectory(path + "/" + entryName) { return }
                     guard !Watcher.isEditorByproduct(name: entryName),
                           filter.includeFile(node.relativePath(of: entryName)) else { return }
                     node.files.insert(entryName)

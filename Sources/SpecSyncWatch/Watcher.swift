@@ -322,8 +322,11 @@ public final class Watcher: @unchecked Sendable {
             switch FileSystem.status(ofEntry: path) {
             case .failure:
                 handler(.removed(path: path))
-            case .success(let status) where status.identity.isSymlink
-                || (status.identity.isRegularFile && status.linkCount > 1):
+            case .success(let status) where status.identity.isSymlink:
+                // A symlink to a directory is never followed, and not a file either.
+                if DirectoryListing.isDirectory(path) { return }
+                handler(.changed(path: path, firstEvent: settled.firstEvent, lastEvent: settled.lastEvent))
+            case .success(let status) where status.identity.isRegularFile && status.linkCount > 1:
                 handler(.changed(path: path, firstEvent: settled.firstEvent, lastEvent: settled.lastEvent))
             case .success(let status) where status.identity.isRegularFile:
                 pending.park(settled)  // still being written: wait for IN_CLOSE_WRITE
