@@ -26,7 +26,9 @@ let package = Package(
                 dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "SpecSyncStore", dependencies: ["SpecSyncSys"]),
         .target(name: "SpecSyncCore", dependencies: ["CYAML"]),
-        .target(name: "SpecSyncWatch", dependencies: ["CInotifyTools", "SpecSyncSys"]),
+        .target(name: "SpecSyncWatch", dependencies: [
+            "CInotifyTools", "SpecSyncSys", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         .target(name: "SpecSyncEngine", dependencies: [
             "SpecSyncCore", "SpecSyncStore", "SpecSyncWatch", "SpecSyncSys",
             .product(name: "Logging", package: "swift-log"),
@@ -38,10 +40,15 @@ let package = Package(
         ]),
         // Child process driven by the crash, lock and race tests (real processes, real SIGKILL).
         .executableTarget(name: "specsync-testchild", dependencies: ["SpecSyncStore", "SpecSyncSys"]),
+        // Start-up/idle benchmarks and an event probe for the watcher layer (also driven by its tests).
+        .executableTarget(name: "specsync-bench-watch", dependencies: ["SpecSyncWatch"]),
         .testTarget(name: "SpecSyncStoreTests", dependencies: ["SpecSyncStore", "SpecSyncSys", "specsync-testchild"]),
         .testTarget(name: "SpecSyncCoreTests", dependencies: ["SpecSyncCore"],
                     resources: [.copy("Golden")]),
-        .testTarget(name: "SpecSyncWatchTests", dependencies: ["SpecSyncWatch", "SpecSyncSys"]),
+        .testTarget(name: "SpecSyncWatchTests", dependencies: [
+            "SpecSyncWatch", "SpecSyncSys", "specsync-bench-watch",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         .testTarget(name: "SpecSyncEngineTests", dependencies: ["SpecSyncEngine", "SpecSyncCore", "SpecSyncStore"]),
         .testTarget(name: "SpecSyncCLITests", dependencies: ["specsync", "specsync-testchild"]),
     ],

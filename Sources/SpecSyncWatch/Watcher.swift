@@ -1,0 +1,356 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SpecSyncSys
+import SystemPackage
+
+public struct WatchConfiguration: Sendable {
+    /// How long a file must be quiet after its last event before it is reported.
+    public var settleWindow: Duration
+    /// Which files and directories count (editor by-products and `.git` are excluded regardless).
+    public var filter: WatchFilter
+    /// How long a `noteOwnWrite` stays applicable after it was noted.
+    public var ownWriteLifetime: Duration
+
+    public init(settleWindow: Duration = .milliseconds(50), filter: WatchFilter = WatchFilter(),
+                ownWriteLifetime: Duration = .seconds(10)) {
+        self.settleWindow = settleWindow
+        self.filter = filter
+        self.ownWriteLifetime = ownWriteLifetime
+    }
+}
+
+/// Watches a directory tree recursively and reports settled file changes.
+///
+/// Two threads: a reader thread owns the event source (libinotifytools must be called from one
+/// thread) and only drains kernel events into an inbox, adding watches for new directories and
+/// listing them. The thread that calls `run` is the consumer: it settles bursts per file, recognizes
+/// our own writes, runs scheduled actions and calls the handler. Both block when idle — the reader
+/// in the kernel, the consumer on a condition variable until the earliest deadline — so an idle
+/// watcher never wakes up.
+public final class Watcher: @unchecked Sendable {
+    /// The watched directory, resolved (symlinks, "." and ".."); every reported path starts with it.
+    public let root: String
+    public let configuration: WatchConfiguration
+
+    private let source: EventSource
+    private let clock: WatchClock
+    private let state = ConditionLock()
+
+    // Guarded by `state`.
+    private var inbox: [InboxItem] = []
+    private var stopRequested = false
+    private var started = false
+    private var ownWrites: [String: OwnWrite] = [:]
+    private var timers = MinHeap<ScheduledAction>()
+    private var timerSequence: UInt64 = 0
+    private var counters = Counters()
+
+    private struct OwnWrite {
+        var identity: FileIdentity
+        var notedAt: ContinuousClock.Instant
+    }
+
+    private struct ScheduledAction: Comparable {
+        var deadline: ContinuousClock.Instant
+        var sequence: UInt64
+        var action: @Sendable () -> Void
+        static func == (lhs: Self, rhs: Self) -> Bool { lhs.sequence == rhs.sequence }
+        static func < (lhs: Self, rhs: Self) -> Bool {
+            lhs.deadline != rhs.deadline ? lhs.deadline < rhs.deadline : lhs.sequence < rhs.sequence
+        }
+    }
+
+    /// Observability for tests and the benchmark.
+    struct Counters {
+        /// Batches the reader took from the source (each one is a wake-up of the reader thread).
+        var readerBatches = 0
+        /// Times the consumer returned from waiting on its condition.
+        var consumerWakeups = 0
+        var readerThreadID: Int32?
+        var consumerThreadID: Int32?
+        var readerFinished = false
+    }
+
+    /// Test seam: called on the reader thread before every `nextBatch()` (e.g. to hold the reader back
+    /// while a burst overflows the kernel queue). Set before `run`.
+    var readerWillWaitForEvents: (@Sendable () -> Void)?
+
+    /// - Parameters:
+    ///   - root: the directory to watch; resolved with realpath.
+    ///   - source: where events come from; by default a new `InotifyToolsEventSource`.
+    ///   - clock: injected for tests; the real clock by default.
+    public init(root: String, configuration: WatchConfiguration = WatchConfiguration(),
+                source: EventSource? = nil, clock: WatchClock = SystemWatchClock()) throws(WatcherError) {
+        let resolved: String
+        switch FileSystem.resolvedPath(root) {
+        case .success(let path): resolved = path
+        case .failure(let errno): throw .rootUnavailable(path: root, errno)
+        }
+        switch FileSystem.status(ofEntry: resolved) {
+        case .success(let status) where status.identity.isDirectory: break
+        case .success: throw .rootNotADirectory(path: resolved)
+        case .failure(let errno): throw .rootUnavailable(path: resolved, errno)
+        }
+        self.root = resolved == "/" ? "" : resolved
+        self.configuration = configuration
+        self.clock = clock
+        if let source {
+            self.source = source
+        } else {
+            do {
+                self.source = try InotifyToolsEventSource()
+            } catch {
+                throw .eventSource(error)
+            }
+        }
+    }
+
+    deinit {
+        let ran = state.withLock { started }
+        if !ran { source.close() }
+    }
+
+    // MARK: Public API
+
+    /// Scans the tree (reporting `.existing` files, then `.ready`), then reports settled changes until
+    /// `stop()` is called or the root goes away (`.rootGone` is the last event). Blocks the calling
+    /// thread, which is also the thread every handler call and scheduled action runs on. Can be
+    /// called once per watcher.
+    public func run(_ handler: (WatchEvent) -> Void) throws(WatcherError) {
+        let firstRun = state.withLock { () -> Bool in
+            defer { started = true }
+            return !started
+        }
+        guard firstRun else { throw .alreadyRan }
+        if clock.isManual {
+            clock.observeAdvances { [weak self] in
+                guard let self else { return }
+                self.state.withLock { self.state.broadcast() }
+            }
+        }
+        state.withLock { counters.consumerThreadID = currentKernelThreadID() }
+        guard let reader = JoinableThread(name: "specsync-reader", { [self] in readerMain() }) else {
+            source.close()
+            throw .cannotStartThread
+        }
+        defer {
+            requestStop()
+            reader.join()
+        }
+        if let failure = consume(handler) { throw failure }
+    }
+
+    /// Makes `run` return soon: events not yet settled are dropped. Callable from any thread,
+    /// including a handler or a DispatchSource signal handler (not from a raw signal handler: it
+    /// takes a lock).
+    public func stop() { requestStop() }
+
+    /// Declares that we just replaced `path` (renamed a new file into place) and the result has
+    /// `identity` (lstat of the path after the rename). The burst of events this causes is dropped
+    /// instead of reported, if when it settles the path still has exactly this identity and the burst
+    /// holds nothing but one rename into place. Anything else — a write in place, a second rename, a
+    /// different identity — is reported. `path` is spelled as the watcher reports it.
+    public func noteOwnWrite(path: String, identity: FileIdentity) {
+        let now = clock.now
+        let lifetime = configuration.ownWriteLifetime
+        state.withLock {
+            ownWrites[path] = OwnWrite(identity: identity, notedAt: now)
+            // Notes whose events never came (a failed write, an excluded path) are purged here.
+            if ownWrites.count > 64 {
+                ownWrites = ownWrites.filter { $0.value.notedAt + lifetime >= now }
+            }
+        }
+    }
+
+    /// Runs `action` on the consumer thread once `delay` has passed. The loop wakes for it when it is
+    /// due, not before and not periodically.
+    public func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) {
+        let deadline = clock.now + delay
+        state.withLock {
+            timerSequence += 1
+            timers.push(ScheduledAction(deadline: deadline, sequence: timerSequence, action: action))
+            state.broadcast()
+        }
+    }
+
+    // MARK: Test and benchmark support
+
+    var counterSnapshot: Counters { state.withLock { counters } }
+
+    // MARK: Reader thread
+
+    private func requestStop() {
+        state.withLock {
+            stopRequested = true
+            state.broadcast()
+        }
+        source.wake()
+    }
+
+    private func readerMain() {
+        state.withLock { counters.readerThreadID = currentKernelThreadID() }
+        var outbox: [InboxItem] = []
+        func flush() {
+            guard !outbox.isEmpty else { return }
+            state.withLock {
+                inbox.append(contentsOf: outbox)
+                state.broadcast()
+            }
+            outbox.removeAll(keepingCapacity: true)
+        }
+        let tracker = TreeTracker(root: root, source: source, filter: configuration.filter) { item in
+            outbox.append(item)
+            // Long scans hand over in chunks so the consumer can start.
+            if outbox.count >= 4096 { flush() }
+        }
+        var failure: WatcherError?
+        switch tracker.startupScan(at: clock.now) {
+        case .success(let counts):
+            outbox.append(.event(.ready(directories: counts.directories, files: counts.files)))
+        case .failure(let error):
+            failure = error
+        }
+        flush()
+        while failure == nil, !tracker.rootGone {
+            if state.withLock({ stopRequested }) { break }
+            readerWillWaitForEvents?()
+            let batch: [RawEvent]
+            do {
+                batch = try source.nextBatch()
+            } catch {
+                failure = .eventSource(error)
+                break
+            }
+            let stopping = state.withLock { () -> Bool in
+                counters.readerBatches += 1
+                return stopRequested
+            }
+            if stopping { break }
+            tracker.handle(batch, at: clock.now)
+            flush()
+        }
+        source.close()
+        outbox.append(.readerStopped(failure))
+        flush()
+        state.withLock { counters.readerFinished = true }
+    }
+
+    // MARK: Consumer
+
+    /// The consumer loop; returns the reader's failure, if any.
+    private func consume(_ handler: (WatchEvent) -> Void) -> WatcherError? {
+        var pending = PendingSet(settleWindow: configuration.settleWindow)
+        var taken: [InboxItem] = []
+        while true {
+            state.lock()
+            if stopRequested {
+                state.unlock()
+                return nil
+            }
+            swap(&taken, &inbox)
+            state.unlock()
+
+            for item in taken {
+                switch item {
+                case let .file(change, path, instant):
+                    pending.record(change, path: path, at: instant)
+                case let .event(event):
+                    handler(event)
+                    if case .rootGone = event { return nil }
+                case let .readerStopped(failure):
+                    return failure
+                }
+            }
+            taken.removeAll(keepingCapacity: true)
+
+            for settled in pending.takeDue(at: clock.now) {
+                deliver(settled, pending: &pending, handler)
+            }
+            for action in takeDueActions() { action() }
+
+            state.lock()
+            if inbox.isEmpty && !stopRequested {
+                let deadline = [pending.nextDeadline(), timers.first?.deadline].compactMap { $0 }.min()
+                let now = clock.now
+                if let deadline, deadline <= now {
+                    // Due already: loop again without waiting.
+                } else if clock.isManual || deadline == nil {
+                    state.wait()
+                    counters.consumerWakeups += 1
+                } else if let deadline {
+                    state.wait(timeout: deadline - now)
+                    counters.consumerWakeups += 1
+                }
+            }
+            state.unlock()
+        }
+    }
+
+    private func takeDueActions() -> [@Sendable () -> Void] {
+        let now = clock.now
+        return state.withLock {
+            var due: [@Sendable () -> Void] = []
+            while let first = timers.first, first.deadline <= now {
+                _ = timers.popFirst()
+                due.append(first.action)
+            }
+            return due
+        }
+    }
+
+    /// Decides what a settled burst means, looking at the path's entry (lstat) where events alone are
+    /// ambiguous.
+    private func deliver(_ settled: PendingSet.Settled, pending: inout PendingSet, _ handler: (WatchEvent) -> Void) {
+        let path = settled.path
+        switch settled.state {
+        case .written:
+            if isOwnWrite(settled) { return }
+            handler(.changed(path: path, firstEvent: settled.firstEvent, lastEvent: settled.lastEvent))
+        case .gone:
+            // A rename-exchange reports the name as "moved from" although something is there again.
+            switch FileSystem.status(ofEntry: path) {
+            case .success(let status) where status.identity.isRegularFile || status.identity.isSymlink:
+                if isOwnWrite(settled) { return }
+                handler(.changed(path: path, firstEvent: settled.firstEvent, lastEvent: settled.lastEvent))
+            default:
+                handler(.removed(path: path))
+            }
+        case .creating:
+            // Created but never closed after writing: final only for entries nobody writes through
+            // this name — a symlink, or a hard link to an existing file.
+            switch FileSystem.status(ofEntry: path) {
+            case .failure:
+                handler(.removed(path: path))
+            case .success(let status) where status.identity.isSymlink:
+                // A symlink to a directory is never followed, and not a file either.
+                if DirectoryListing.isDirectory(path) { return }
+                handler(.changed(path: path, firstEvent: settled.firstEvent, lastEvent: settled.lastEvent))
+            case .success(let status) where status.identity.isRegularFile && status.linkCount > 1:
+                handler(.changed(path: path, firstEvent: settled.firstEvent, lastEvent: settled.lastEvent))
+            case .success(let status) where status.identity.isRegularFile:
+                pending.park(settled)  // still being written: wait for IN_CLOSE_WRITE
+            case .success:
+                return  // a FIFO, socket or device node: not a file to report
+            }
+        }
+    }
+
+    /// Whether the settled burst is exactly the rename of our own noted write.
+    private func isOwnWrite(_ settled: PendingSet.Settled) -> Bool {
+        let lifetime = configuration.ownWriteLifetime
+        let note: OwnWrite? = state.withLock {
+            guard let note = ownWrites[settled.path] else { return nil }
+            // The note is used up by the burst holding our rename (not by an older burst settling late).
+            if settled.renamesInto > 0 { ownWrites[settled.path] = nil }
+            return note
+        }
+        guard let note,
+              settled.renamesInto == 1,
+              settled.changes.isSubset(of: [.renamedInto, .movedAway]),
+              settled.firstEvent <= note.notedAt + lifetime,
+              case .success(let status) = FileSystem.status(ofEntry: settled.path)
+        else { return false }
+        return status.identity == note.identity
+    }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class SpecSyncWatchTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}
