@@ -1,0 +1,270 @@
+import Foundation
+import Logging
+import SpecSyncCore
+import SpecSyncStore
+import SpecSyncSys
+import SpecSyncWatch
+
+/// `specsync watch`: the watcher's settled changes fed through the engine's reconcile step, with the
+/// lost-edit guard (compare-and-exchange, then a grace period on the displaced inode).
+///
+/// Threading: everything below runs on the thread that calls `run` (the watcher's consumer thread),
+/// so the per-file state needs no locks. `stop()` may be called from any thread.
+public final class WatchService: @unchecked Sendable {
+    public struct Options: Sendable {
+        /// How long the inode we displaced stays linked so that a writer still holding it open is noticed.
+        public var displacedGrace: Duration
+        public init(displacedGrace: Duration = .milliseconds(500)) {
+            self.displacedGrace = displacedGrace
+        }
+    }
+
+    private let engine: Engine
+    private let watcher: Watcher
+    private let logger: Logger
+    private let events: EventLog?
+    private let options: Options
+    /// Files last seen invalid, so that a fix can be announced.
+    private var invalid = Set<String>()
+    /// Old inodes kept after our rewrites, by path.
+    private var displaced: [String: DisplacedFile] = [:]
+    private var exitCode: Int32 = 0
+    /// One watcher per tree; released when the service is gone.
+    private let instance: InstanceLock
+    /// Files found by the start-up scan, handled once the watcher is ready.
+    private var backlog: [String] = []
+
+    public init(engine: Engine, root: String? = nil, logger: Logger, events: EventLog?,
+                options: Options = Options()) throws(EngineError) {
+        self.engine = engine
+        self.logger = logger
+        self.events = events
+        self.options = options
+        let filter = engine.filter
+        let watchRoot = root ?? engine.configuration.specsDirectory
+        do {
+            instance = try InstanceLock.acquire(for: watchRoot)
+        } catch {
+            throw .io("\(error)")
+        }
+        do {
+            watcher = try Watcher(root: watchRoot, configuration: WatchConfiguration(
+                settleWindow: engine.configuration.settle,
+                filter: WatchFilter(includeFile: { filter.isSpec(relativePath: $0) })))
+        } catch {
+            throw .io("\(error)")
+        }
+    }
+
+    /// The resolved directory being watched.
+    public var root: String { watcher.root }
+
+    /// Runs until `stop()` or until the root goes away; returns the process exit code.
+    public func run() -> Int32 {
+        do {
+            try watcher.run { [self] event in handle(event) }
+        } catch {
+            logger.error("\(error)")
+            exitCode = 2
+        }
+        // Shutdown: anything a late writer put into an inode we displaced is restored first.
+        for path in displaced.keys.sorted() { settleDisplaced(path) }
+        return exitCode
+    }
+
+    public func stop() { watcher.stop() }
+
+    // MARK: Events
+
+    private func handle(_ event: WatchEvent) {
+        switch event {
+        case .existing(let path):
+            if engine.configuration.startup != .off { backlog.append(path) }
+        case .ready(let directories, let files):
+            logger.info("ready: watching \(watcher.root) (\(directories) director\(directories == 1 ? "y" : "ies"), \(files) spec file\(files == 1 ? "" : "s"))")
+            processBacklog()
+        case .changed(let path, _, let lastEvent):
+            process(path, since: lastEvent, mayWrite: true)
+        case .removed(let path):
+            invalid.remove(path)
+            displaced.removeValue(forKey: path)?.discard()
+            emit(FileResult(path: path, action: .deleted, diagnostics: [], wasCanonical: false), since: nil)
+        case .rescanned(let reason):
+            logger.warning("rescanning the whole tree: \(reason)")
+        case .warning(let warning):
+            logger.warning("\(warning)")
+        case .rootGone(let reason):
+            logger.notice("stopping: \(reason)")
+            exitCode = 0
+        }
+    }
+
+    /// The start-up policy over the files that were there before: reading and validating on all
+    /// cores, writing one by one on this thread (the watcher must learn of every own write).
+    private func processBacklog() {
+        let paths = backlog
+        backlog = []
+        guard !paths.isEmpty else { return }
+        let started = ContinuousClock.now
+        var evaluated = [(FileSnapshot, FileResult)?](repeating: nil, count: paths.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+            let outcome = evaluate(paths[i])
+            lock.lock()
+            evaluated[i] = outcome
+            lock.unlock()
+        }
+        var normalized = 0, invalidCount = 0
+        for (i, path) in paths.enumerated() {
+            guard let (snapshot, result) = evaluated[i] else { continue }
+            guard let final = commit(path, snapshot: snapshot, result: result, mayWrite: engine.configuration.startup == .fix) else { continue }
+            if final.action == .normalized { normalized += 1 }
+            if final.action == .invalid { invalidCount += 1 }
+            report(final, since: nil)
+        }
+        let elapsed = ContinuousClock.now - started
+        logger.info("start-up \(engine.configuration.startup.rawValue): \(paths.count) files in \(elapsed), \(normalized) normalized, \(invalidCount) invalid")
+    }
+
+    private func process(_ path: String, since: ContinuousClock.Instant?, mayWrite: Bool) {
+        guard let (snapshot, result) = evaluate(path) else { return }
+        if let final = commit(path, snapshot: snapshot, result: result, mayWrite: mayWrite) { report(final, since: since) }
+    }
+
+    /// Reads and validates; nil when the file is gone (its removal is reported separately).
+    private func evaluate(_ path: String) -> (FileSnapshot, FileResult)? {
+        do {
+            let snapshot = try engine.store.read(path)
+            return (snapshot, engine.evaluate(path: path, bytes: snapshot.bytes))
+        } catch {
+            if !FileManager.default.fileExists(atPath: path) { return nil }
+            let snapshot = FileSnapshot(bytes: [], identity: FileIdentity(device: 0, inode: 0, size: 0, mode: 0,
+                                                                          modificationTimeNanoseconds: 0, changeTimeNanoseconds: 0))
+            return (snapshot, FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false, error: "\(error)"))
+        }
+    }
+
+    /// Rewrites a valid, non-canonical file — only if it still holds exactly what was validated.
+    /// Nil when a newer save got there first (that save is processed on its own event).
+    private func commit(_ path: String, snapshot: FileSnapshot, result evaluated: FileResult, mayWrite: Bool) -> FileResult? {
+        var result = evaluated
+        guard result.action == .notCanonical, mayWrite, let canonical = result.canonical else { return result }
+        guard isInsideRoot(path) else {
+            logger.warning("\(path) is a symlink to a file outside \(watcher.root); checked, never rewritten")
+            return result
+        }
+        do {
+            switch try engine.store.replaceIfUnchanged(path, expected: snapshot, with: canonical, keepDisplaced: true) {
+            case .replaced(let identity, let old):
+                watcher.noteOwnWrite(path: path, identity: identity)
+                result.action = .normalized
+                if let old {
+                    displaced.removeValue(forKey: path)?.discard()
+                    displaced[path] = old
+                    watcher.schedule(after: options.displacedGrace) { [self] in settleDisplaced(path) }
+                }
+            case .conflict:
+                // Someone saved while we worked: their save has its own event; we never overwrite it.
+                logger.debug("\(path) changed while being normalized; the newer content will be processed")
+                return nil
+            }
+        } catch {
+            result.action = .error
+            result.error = "\(error)"
+        }
+        return result
+    }
+
+    /// After the grace period: if a writer that still had the old inode open wrote to it, that content
+    /// is the newest edit — put it back in place and process it like any external save.
+    private func settleDisplaced(_ path: String) {
+        guard let old = displaced.removeValue(forKey: path) else { return }
+        defer { old.discard() }
+        do {
+            guard try old.hasBeenModified() else { return }
+            let late = try old.bytes()
+            let current = try engine.store.read(path)
+            logger.notice("\(path): a write reached the previous version after it was replaced; restoring it")
+            switch try engine.store.replaceIfUnchanged(path, expected: current, with: late, keepDisplaced: false) {
+            case .replaced:
+                process(path, since: nil, mayWrite: true)
+            case .conflict:
+                break  // a newer save arrived meanwhile; it wins and has its own event
+            }
+        } catch {
+            logger.error("\(path): cannot check the displaced previous version: \(error)")
+        }
+    }
+
+    private func isInsideRoot(_ path: String) -> Bool {
+        guard let real = realpath(path, nil) else { return false }
+        defer { free(real) }
+        let resolved = String(cString: real)
+        return resolved.hasPrefix(watcher.root + "/")
+    }
+
+    // MARK: Output
+
+    private func report(_ result: FileResult, since: ContinuousClock.Instant?) {
+        let display = result.path
+        switch result.action {
+        case .invalid:
+            invalid.insert(result.path)
+            logger.warning("\(display): invalid, not rewritten (\(result.diagnostics.count) problem\(result.diagnostics.count == 1 ? "" : "s"))")
+            for d in result.diagnostics { logger.warning("\(d.rendered(path: display))") }
+        case .normalized:
+            logger.info("\(display): normalized\(invalid.remove(result.path) != nil ? " (now valid)" : "")")
+        case .unchanged, .notCanonical:
+            if invalid.remove(result.path) != nil { logger.info("\(display): valid again") }
+        case .error:
+            logger.error("\(display): \(result.error ?? "error")")
+        case .deleted:
+            break
+        }
+        emit(result, since: since)
+    }
+
+    private func emit(_ result: FileResult, since: ContinuousClock.Instant?) {
+        guard let events else { return }
+        var extra: [(String, String)] = [("time", JSONLine.quote(EventLog.timestamp()))]
+        if let since {
+            let elapsed = ContinuousClock.now - since
+            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            extra.append(("latency_ms", String(format: "%.3f", ms)))
+        }
+        events.write(JSONLine.object(result, path: result.path, extra: extra))
+    }
+}
+
+/// Where `--events` lines go: a file (appended) or stdout.
+public final class EventLog: @unchecked Sendable {
+    private let handle: FileHandle
+    private let lock = NSLock()
+
+    public init(path: String) throws(EngineError) {
+        if path == "-" {
+            handle = FileHandle.standardOutput
+            return
+        }
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw .io("\(path): cannot create the events file")
+            }
+        }
+        guard let h = FileHandle(forWritingAtPath: path) else { throw .io("\(path): cannot open the events file for writing") }
+        h.seekToEndOfFile()
+        handle = h
+    }
+
+    public func write(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        handle.write(Data((line + "\n").utf8))
+    }
+
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+}
