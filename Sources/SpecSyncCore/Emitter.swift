@@ -58,7 +58,11 @@ public struct CanonicalEmitter {
                 emitTrivia(entry.key.comments.leading, indent: indent, allowBlank: depth == 0, atTop: false)
                 writeIndent(indent)
             }
-            writeKey(entry.keyText)
+            if writeKey(entry.keyText) {
+                // libyaml reads implicit keys of up to 1024 characters; longer ones need `? key` / `: value`.
+                out.append(UInt8(ascii: "\n"))
+                writeIndent(indent)
+            }
             out.append(UInt8(ascii: ":"))
             path.append(.key(entry.keyText))
             emitInlineOrBlockValue(entry.value, indent: indent, path: &path, trailing: entry.key.comments.trailing, afterKey: true)
@@ -119,7 +123,7 @@ public struct CanonicalEmitter {
                 lastWasKeepBlock = block.extraNewlines > 0
                 return
             }
-            writeScalar(scalar.value)
+            writeScalar(scalar)
             writeTrailing(trailing)
             out.append(UInt8(ascii: "\n"))
         case .mapping(let entries):
@@ -187,22 +191,42 @@ public struct CanonicalEmitter {
 
     // MARK: Scalars
 
-    private mutating func writeKey(_ key: String) {
+    /// Writes a key; returns true when it was written as an explicit `? key` (too long for an implicit one).
+    private mutating func writeKey(_ key: String) -> Bool {
+        let explicit = key.utf8.count > 1000
+        if explicit { out.append(contentsOf: "? ".utf8) }
         if ScalarResolver.isPlainSafe(key) { out.append(contentsOf: key.utf8) }
         else { writeDoubleQuoted(key) }
+        return explicit
     }
 
-    private mutating func writeScalar(_ value: JSONValue) {
-        switch value {
+    private mutating func writeScalar(_ scalar: Scalar) {
+        switch scalar.value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .integer(let i): out.append(contentsOf: String(i).utf8)
-        case .number(let d): out.append(contentsOf: Self.canonicalFloat(d).utf8)
+        case .number(let d):
+            if let digits = Self.bigInteger(scalar) {
+                out.append(contentsOf: digits.utf8)  // beyond 64 bits: keep the integer, not a float
+            } else {
+                out.append(contentsOf: Self.canonicalFloat(d).utf8)
+            }
         case .string(let s):
             if ScalarResolver.isPlainSafe(s) { out.append(contentsOf: s.utf8) } else { writeDoubleQuoted(s) }
         case .array, .object:
             break  // scalars never hold collections
         }
+    }
+
+    /// The decimal digits of a plain integer too large for 64 bits, without sign `+` or leading zeros.
+    static func bigInteger(_ scalar: Scalar) -> String? {
+        guard scalar.style == .plain, scalar.tag == nil else { return nil }
+        var text = Substring(scalar.text)
+        var negative = false
+        if text.hasPrefix("-") { negative = true; text = text.dropFirst() } else if text.hasPrefix("+") { text = text.dropFirst() }
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        let digits = text.drop { $0 == "0" }
+        return (negative ? "-" : "") + (digits.isEmpty ? "0" : String(digits))
     }
 
     /// A float both YAML 1.1 (needs a dot, signed exponent) and 1.2 readers read as the same float.

@@ -135,7 +135,13 @@ extension Configuration {
                 for limit in limitEntries {
                     switch limit.keyText {
                     case "max_file_bytes": config.limits.maxBytes = try positive(limit.value, "limits.max_file_bytes")
-                    case "max_depth": config.limits.maxDepth = try positive(limit.value, "limits.max_depth")
+                    case "max_depth":
+                        // Bounded: the tree is walked recursively on worker threads with small stacks.
+                        let depth = try positive(limit.value, "limits.max_depth")
+                        guard depth <= ParseLimits.maxSupportedDepth else {
+                            throw fail(limit.value, "limits.max_depth must be at most \(ParseLimits.maxSupportedDepth)")
+                        }
+                        config.limits.maxDepth = depth
                     case "max_alias_nodes":
                         guard case .integer(let n) = limit.value.json, n >= 0 else {
                             throw fail(limit.value, "limits.max_alias_nodes must be an integer ≥ 0")

@@ -7,9 +7,12 @@ public struct ParseLimits: Sendable, Hashable {
     /// Nodes that aliases may add to the document when expanded (alias-bomb guard).
     public var maxAliasNodes: Int
 
+    /// Deeper trees are refused whatever the configuration says: every later pass recurses.
+    public static let maxSupportedDepth = 256
+
     public init(maxBytes: Int = 1 << 20, maxDepth: Int = 64, maxAliasNodes: Int = 10_000) {
         self.maxBytes = maxBytes
-        self.maxDepth = maxDepth
+        self.maxDepth = min(maxDepth, Self.maxSupportedDepth)
         self.maxAliasNodes = maxAliasNodes
     }
 }
@@ -74,6 +77,10 @@ final class BuildNode {
     var expandedCount = 1
     /// The collection holding this one (collections only); weak to keep the tree acyclic.
     weak var parent: BuildNode?
+    /// For a collection: the anchor point it hangs from (the key node of its entry, or itself as an item).
+    weak var owner: BuildNode?
+    /// For a key node: its value.
+    var valueNode: BuildNode?
 
     init(kind: Kind, start: SourcePosition, end: SourcePosition, isBlock: Bool) {
         self.kind = kind
@@ -84,10 +91,13 @@ final class BuildNode {
 }
 
 struct RawComment {
+    enum Prefix { case none, documentMarker, indicatorsOnly }
     var line: Int
     var column: Int
     var text: String
     var ownLine: Bool
+    /// What precedes an end-of-line comment: `---`/`...`, or only `-`/`?`/`:` indicators.
+    var prefix: Prefix = .none
 }
 
 /// A place comments can hang on: a mapping entry (its key node) or a sequence item.
@@ -114,7 +124,11 @@ struct TreeBuilder {
     private var anchors: [String: BuildNode] = [:]
     private var anchorPoints: [AnchorPoint] = []
     /// Byte ranges of scalar text, where a `#` is content, not a comment.
-    private var scalarSpans: [(start: Int, end: Int, startLine: Int, endLine: Int, block: Bool)] = []
+    private var scalarSpans: [(start: Int, end: Int, startLine: Int, endLine: Int, block: Bool, keep: Bool)] = []
+    /// Lines that look blank but are scalar content (inside quoted/plain scalars, or kept by `|+`).
+    private var contentLines = Set<Int>()
+    /// First line of a comment block moved from the file's head to the first key (its blank line stays with the head).
+    private var movedLeadingLine: Int?
     private var diagnostics: [Diagnostic] = []
     private var aliasNodes = 0
 
@@ -148,7 +162,10 @@ struct TreeBuilder {
         }
         defer { yaml_parser_delete(&parser) }
         let bytes = source.bytes
-        return bytes.withUnsafeBufferPointer { buffer -> YAMLParseResult in
+        return bytes.withUnsafeBufferPointer { whole -> YAMLParseResult in
+            // libyaml would count a byte-order mark as a character of line 1: hand it the text after it.
+            let skip = source.bomLength
+            let buffer = UnsafeBufferPointer(rebasing: whole[skip...])
             yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
             yaml_parser_set_input_string(&parser, buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, buffer.count)
             var root: BuildNode?
@@ -186,7 +203,7 @@ struct TreeBuilder {
                     }
                     let node = BuildNode(kind: .scalar(Scalar(text: text, style: style, tag: tag, value: value)),
                                          start: start, end: end, isBlock: true)
-                    recordScalarSpan(start: start, end: end, style: style)
+                    recordScalarSpan(start: start, end: end, style: style, hasProperties: s.anchor != nil || s.tag != nil)
                     if let anchor = s.anchor { anchors[String(cString: anchor)] = node }
                     if let failure = add(node, &root) { return failure }
                 case YAML_ALIAS_EVENT:
@@ -202,7 +219,7 @@ struct TreeBuilder {
                     }
                     let node = BuildNode(kind: .alias(target), start: start, end: end, isBlock: true)
                     node.expandedCount = target.expandedCount
-                    recordScalarSpan(start: start, end: end, style: .plain)
+                    recordScalarSpan(start: start, end: end, style: .plain, hasProperties: false)
                     if let failure = add(node, &root) { return failure }
                 case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
                     if stack.count >= limits.maxDepth {
@@ -290,10 +307,13 @@ struct TreeBuilder {
         switch top.node.kind {
         case .sequence:
             top.items.append(node)
+            node.owner = node
         case .mapping:
             if let key = top.pendingKey {
                 top.entries.append((key, node))
                 top.pendingKey = nil
+                key.valueNode = node
+                node.owner = key
             } else {
                 guard case .scalar(let keyScalar) = node.kind else {
                     return .failure(diagnostics + [Diagnostic(kind: .unsupported, at: node.start, pointer: top.path.jsonPointer,
@@ -315,22 +335,36 @@ struct TreeBuilder {
         return nil
     }
 
-    private mutating func recordScalarSpan(start: SourcePosition, end: SourcePosition, style: ScalarStyle) {
+    private mutating func recordScalarSpan(start: SourcePosition, end: SourcePosition, style: ScalarStyle, hasProperties: Bool) {
         var startOffset = start.offset
         var startLine = start.line
+        if hasProperties {
+            // The event starts at `!tag`/`&anchor`; a comment may follow them before the content begins.
+            (startOffset, startLine) = source.skipProperties(from: startOffset, line: startLine, limit: end.offset)
+        }
         let block = style == .literal || style == .folded
+        var keep = false
         if block {
+            keep = source.blockHeaderKeeps(at: startOffset)
             // The header line (`|-  # note`) may carry a comment: only the lines below are content.
-            startLine = start.line + 1
+            startLine += 1
             startOffset = source.lineStart(startLine)
         }
-        scalarSpans.append((startOffset, end.offset, startLine, end.line, block))
+        scalarSpans.append((startOffset, max(startOffset, end.offset), startLine, end.line, block, keep))
+        if block {
+            if keep { for line in startLine..<max(startLine, end.line) { contentLines.insert(line) } }
+        } else if end.line > startLine + 1 {
+            for line in (startLine + 1)..<end.line { contentLines.insert(line) }
+        }
     }
 
     private func syntaxDiagnostic(_ parser: yaml_parser_t) -> Diagnostic {
         let problem = parser.problem.map { String(cString: $0) } ?? "syntax error"
         let mark = parser.problem_mark
-        let pos = source.position(line0: Int(mark.line), column0: Int(mark.column))
+        // Reader errors (control characters, bad encoding) carry a byte offset instead of a mark.
+        let pos = parser.error == YAML_READER_ERROR
+            ? source.position(ofByte: min(source.bytes.count, Int(parser.problem_offset) + source.bomLength))
+            : source.position(line0: Int(mark.line), column0: Int(mark.column))
         if let tab = source.tabInIndentation(line: pos.line) {
             return Diagnostic(kind: .tab, at: tab, pointer: "",
                               message: "tab character in indentation; YAML indents with spaces only (replace the tab with spaces)")
@@ -348,7 +382,8 @@ struct TreeBuilder {
     private mutating func finish(_ root: BuildNode) -> YAMLParseResult {
         var documentLeading: [RawComment] = []
         attachComments(root: root, documentLeading: &documentLeading)
-        let leading = trivia(documentLeading, before: documentLeading.isEmpty ? nil : firstContentLine(root), blankBefore: false)
+        let leading = trivia(documentLeading, before: documentLeading.isEmpty ? nil : (movedLeadingLine ?? firstContentLine(root)),
+                             blankBefore: false)
         let frozen = freeze(root, keepComments: true)
         return .document(YAMLDocument(root: frozen, leadingComments: leading, diagnostics: diagnostics.sorted()))
     }
@@ -365,22 +400,37 @@ struct TreeBuilder {
         for var comment in comments {
             while next < points.count && points[next].line <= comment.line { next += 1 }
             if !comment.ownLine {
-                // End-of-line: the last anchor starting on or before this line keeps it, if it has room.
-                if next > 0, points[next - 1].node.comments.trailing == nil {
-                    points[next - 1].node.comments.trailing = comment.text
+                switch comment.prefix {
+                case .documentMarker:
+                    // `--- # c` or `... # c`: the marker goes away, the comment stays on a line of its own.
+                    comment.ownLine = true
+                    comment.column = 1
+                case .indicatorsOnly where next < points.count && points[next].node.comments.trailing == nil:
+                    // `- # c` above a mapping item: it belongs to the item's first line.
+                    points[next].node.comments.trailing = comment.text
                     continue
+                default:
+                    if next > 0, let target = eolTarget(points[next - 1], line: comment.line), target.comments.trailing == nil {
+                        target.comments.trailing = comment.text
+                        continue
+                    }
+                    if next == 0, root.comments.trailing == nil, case .scalar = root.kind, root.start.line == comment.line {
+                        root.comments.trailing = comment.text
+                        continue
+                    }
+                    comment.ownLine = true
                 }
-                if next == 0, root.comments.trailing == nil, case .scalar = root.kind, root.start.line == comment.line {
-                    root.comments.trailing = comment.text
-                    continue
-                }
-                comment.ownLine = true
             }
             guard next > 0 else {
                 documentLeading.append(comment)
                 continue
             }
             let previous = points[next - 1]
+            // Between a key and its scalar value on a later line: it describes that entry.
+            if let value = previous.node.valueNode, value.start.line > comment.line, !isCollection(value) {
+                previous.node.rawLeading.append(comment)
+                continue
+            }
             var container: BuildNode = previous.containers.first ?? root
             for candidate in previous.containers where candidate.start.column <= comment.column { container = candidate }
             if next < points.count {
@@ -392,6 +442,45 @@ struct TreeBuilder {
             }
             container.rawEndOfBlock.append(comment)
         }
+        splitDocumentLeading(&documentLeading, firstAnchor: points.first)
+    }
+
+    /// The node an end-of-line comment after `point` belongs to: the point itself, or — when the
+    /// comment follows the closing bracket of a flow collection — the entry or item holding it.
+    private func eolTarget(_ point: AnchorPoint, line: Int) -> BuildNode? {
+        var target = point.node
+        var container: BuildNode? = point.container
+        while let flow = container, !flow.isBlock, flow.end.line == line, let owner = flow.owner {
+            target = owner
+            container = flow.parent
+        }
+        return target
+    }
+
+    private func isCollection(_ node: BuildNode) -> Bool {
+        switch node.kind {
+        case .sequence, .mapping: return true
+        case .scalar: return false
+        case .alias(let target): return isCollection(target)
+        }
+    }
+
+    /// Comments before the first key: the file's leading comment stays first, but a block written
+    /// directly above the first key (after a blank line or marker) belongs to that key and moves with it.
+    private mutating func splitDocumentLeading(_ leading: inout [RawComment], firstAnchor: AnchorPoint?) {
+        guard let first = firstAnchor, let last = leading.last, last.line == first.line - 1 else { return }
+        var blockStart = leading.count - 1
+        while blockStart > 0 && leading[blockStart - 1].line == leading[blockStart].line - 1 { blockStart -= 1 }
+        guard leading[blockStart].line != firstNonBlankLine() else { return }
+        first.node.rawLeading.insert(contentsOf: leading[blockStart...], at: 0)
+        movedLeadingLine = leading[blockStart].line
+        leading.removeSubrange(blockStart...)
+    }
+
+    private func firstNonBlankLine() -> Int {
+        var line = 1
+        while line < source.lineCount && source.isBlankLine(line) { line += 1 }
+        return line
     }
 
     /// Turns raw comments into trivia lines, marking single blank lines the author left between them.
@@ -413,11 +502,7 @@ struct TreeBuilder {
 
     /// A blank line between pieces of content (not an empty line inside a multi-line scalar).
     private func isSeparatorBlank(_ line: Int) -> Bool {
-        guard line >= 1, source.isBlankLine(line) else { return false }
-        for span in scalarSpans where span.startLine < line && line < span.endLine && !span.block {
-            return false
-        }
-        return true
+        line >= 1 && source.isBlankLine(line) && !contentLines.contains(line)
     }
 
     private func freeze(_ node: BuildNode, keepComments: Bool) -> Node {
@@ -425,7 +510,8 @@ struct TreeBuilder {
         if keepComments {
             comments = node.comments
             let anchorLine = node.start.line
-            var leading = trivia(node.rawLeading, before: anchorLine, blankBefore: true)
+            let blankBefore = node.rawLeading.first.map { $0.line != movedLeadingLine } ?? true
+            var leading = trivia(node.rawLeading, before: anchorLine, blankBefore: blankBefore)
             if node.rawLeading.isEmpty && isSeparatorBlank(anchorLine - 1) && anchorLine > 1 { leading = [.blank] }
             comments.leading = leading
             comments.endOfBlock = trivia(node.rawEndOfBlock, before: nil, blankBefore: true)

@@ -7,12 +7,14 @@ struct SourceText {
     /// Byte offset where each line's content ends (before its line break).
     private(set) var lineEnds: [Int] = []
     private(set) var isASCII = true
+    /// 3 when the input starts with a UTF-8 byte-order mark (not passed to libyaml), else 0.
+    private(set) var bomLength = 0
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
         var start = 0
         // libyaml skips a UTF-8 byte order mark without counting it as a column.
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3; bomLength = 3 }
         var i = start
         let n = bytes.count
         lineStarts.reserveCapacity(n / 24 + 1)
@@ -98,6 +100,51 @@ struct SourceText {
         return nil
     }
 
+    /// Skips node properties (`!tag`, `&anchor`), whitespace, line breaks and comments between them and
+    /// a scalar's content; returns where the content starts.
+    func skipProperties(from offset: Int, line: Int, limit: Int) -> (offset: Int, line: Int) {
+        var i = offset
+        var currentLine = line
+        while i < limit {
+            let b = bytes[i]
+            if b == 0x20 || b == 0x09 {
+                i += 1
+            } else if b == UInt8(ascii: "!") || b == UInt8(ascii: "&") {
+                while i < limit && bytes[i] != 0x20 && bytes[i] != 0x09 && bytes[i] != 0x0A && bytes[i] != 0x0D { i += 1 }
+            } else if b == UInt8(ascii: "#") && i > 0 && (bytes[i - 1] == 0x20 || bytes[i - 1] == 0x09) {
+                while i < limit && bytes[i] != 0x0A && bytes[i] != 0x0D { i += 1 }
+            } else if b == 0x0A || b == 0x0D {
+                i += 1
+                currentLine += 1
+                if b == 0x0D && i < limit && bytes[i] == 0x0A { i += 1 }
+            } else {
+                break
+            }
+        }
+        return (i, currentLine)
+    }
+
+    /// `---` or `...` at the start of a line, followed by whitespace or the end of the line.
+    func startsWithDocumentMarker(line: Int) -> Bool {
+        let start = lineStarts[line - 1], end = lineEnds[line - 1]
+        guard end - start >= 3 else { return false }
+        let marker = bytes[start..<start + 3]
+        guard marker.elementsEqual("---".utf8) || marker.elementsEqual("...".utf8) else { return false }
+        return end - start == 3 || bytes[start + 3] == 0x20 || bytes[start + 3] == 0x09
+    }
+
+    /// Whether the block scalar header at `offset` (`|+`, `>2+`…) keeps trailing line breaks.
+    func blockHeaderKeeps(at offset: Int) -> Bool {
+        var i = offset + 1
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "+") { return true }
+            guard b == UInt8(ascii: "-") || (b >= 0x30 && b <= 0x39) else { return false }
+            i += 1
+        }
+        return false
+    }
+
     /// Byte offset of the first byte that is not part of well-formed UTF-8, or nil.
     func firstInvalidUTF8() -> Int? {
         let n = bytes.count
@@ -145,10 +192,21 @@ enum CommentScanner {
                     var end = lineEnd
                     while end > i && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
                     var ownLine = true
-                    for k in lineStart..<i where bytes[k] != 0x20 && bytes[k] != 0x09 { ownLine = false; break }
+                    var indicatorsOnly = true
+                    for k in lineStart..<i where bytes[k] != 0x20 && bytes[k] != 0x09 {
+                        ownLine = false
+                        if bytes[k] != UInt8(ascii: "-") && bytes[k] != UInt8(ascii: "?") && bytes[k] != UInt8(ascii: ":") {
+                            indicatorsOnly = false
+                        }
+                    }
                     let column = source.position(ofByte: i).column
-                    out.append(RawComment(line: line, column: column,
-                                          text: String(decoding: bytes[i..<end], as: UTF8.self), ownLine: ownLine))
+                    var comment = RawComment(line: line, column: column,
+                                             text: String(decoding: bytes[i..<end], as: UTF8.self), ownLine: ownLine)
+                    if !ownLine {
+                        if source.startsWithDocumentMarker(line: line) { comment.prefix = .documentMarker }
+                        else if indicatorsOnly { comment.prefix = .indicatorsOnly }
+                    }
+                    out.append(comment)
                     break
                 }
                 i += 1
