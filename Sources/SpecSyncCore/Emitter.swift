@@ -40,11 +40,14 @@ public struct CanonicalEmitter {
     // MARK: Mappings and sequences
 
     private func ordered(_ entries: [Entry], path: [PathComponent]) -> [Entry] {
+        guard entries.count > 1 else { return entries }
         let order = keyOrder(path)
-        guard !order.isEmpty, entries.count > 1 else { return entries }
-        var rank: [String: Int] = [:]
-        for (i, key) in order.enumerated() where rank[key] == nil { rank[key] = i }
-        let indexed = entries.enumerated().map { (offset: $0.offset, entry: $0.element, rank: rank[$0.element.keyText] ?? Int.max) }
+        guard !order.isEmpty else { return entries }
+        // Linear lookups: both lists are short, and no dictionary is built per mapping.
+        let indexed = entries.enumerated().map { item in
+            (offset: item.offset, entry: item.element, rank: order.firstIndex(of: item.element.keyText) ?? Int.max)
+        }
+        if zip(indexed, indexed.dropFirst()).allSatisfy({ $0.rank <= $1.rank }) { return entries }
         return indexed.sorted { ($0.rank, $0.offset) < ($1.rank, $1.offset) }.map(\.entry)
     }
 

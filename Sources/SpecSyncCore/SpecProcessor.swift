@@ -13,9 +13,11 @@ public struct SpecAnalysis: Sendable {
     /// The canonical form; nil when the bytes are not one readable YAML document (syntax,
     /// encoding, limits, duplicate keys), because there is no data to write back.
     public var canonical: [UInt8]?
-    /// The document's data (YAML 1.2 reading), when it could be read.
-    public var data: JSONValue?
     public var document: YAMLDocument?
+
+    /// The document's data (YAML 1.2 reading), when it could be read. Computed on demand: the
+    /// check path never needs it.
+    public var data: JSONValue? { canonical == nil ? nil : document?.root.json }
 
     public var isValid: Bool { diagnostics.isEmpty }
 
@@ -35,7 +37,7 @@ public struct SpecProcessor: Sendable {
     public func analyze(_ bytes: [UInt8]) -> SpecAnalysis {
         switch YAMLParser.parse(bytes, limits: limits) {
         case .failure(let diagnostics):
-            return SpecAnalysis(diagnostics: diagnostics.sorted(), canonical: nil, data: nil, document: nil)
+            return SpecAnalysis(diagnostics: diagnostics.sorted(), canonical: nil, document: nil)
         case .document(let document):
             var diagnostics = document.diagnostics
             let readable = !diagnostics.contains { $0.kind == .duplicateKey }
@@ -47,8 +49,7 @@ public struct SpecProcessor: Sendable {
             } else {
                 canonical = nil
             }
-            return SpecAnalysis(diagnostics: diagnostics.sorted(), canonical: canonical,
-                                data: readable ? document.root.json : nil, document: document)
+            return SpecAnalysis(diagnostics: diagnostics.sorted(), canonical: canonical, document: document)
         }
     }
 }

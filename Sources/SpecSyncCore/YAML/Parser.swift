@@ -75,10 +75,12 @@ final class BuildNode {
     var rawEndOfBlock: [RawComment] = []
     /// Nodes in this subtree once aliases are expanded (bounded by `maxAliasNodes`).
     var expandedCount = 1
-    /// The collection holding this one (collections only); weak to keep the tree acyclic.
-    weak var parent: BuildNode?
+    // Back references are unowned(unsafe): the root keeps every node alive until the tree is frozen,
+    // and weak references would cost a side-table allocation per node.
+    /// The collection holding this one (collections only).
+    unowned(unsafe) var parent: BuildNode?
     /// For a collection: the anchor point it hangs from (the key node of its entry, or itself as an item).
-    weak var owner: BuildNode?
+    unowned(unsafe) var owner: BuildNode?
     /// For a key node: its value.
     var valueNode: BuildNode?
 
@@ -138,7 +140,8 @@ struct TreeBuilder {
         var items: [BuildNode] = []
         var pendingKey: BuildNode?
         var entries: [(key: BuildNode, value: BuildNode)] = []
-        var seenKeys: [String: SourcePosition] = [:]
+        /// Keys seen so far, for duplicate detection (a linear scan: spec mappings are small).
+        var seenKeys: [(key: String, position: SourcePosition)] = []
         let anchor: String?
         let path: [PathComponent]
 
@@ -319,13 +322,13 @@ struct TreeBuilder {
                     return .failure(diagnostics + [Diagnostic(kind: .unsupported, at: node.start, pointer: top.path.jsonPointer,
                         message: "a mapping key must be a plain string, not a collection or alias")])
                 }
-                if let first = top.seenKeys[keyScalar.text] {
+                if let first = top.seenKeys.first(where: { $0.key == keyScalar.text })?.position {
                     var path = top.path
                     path.append(.key(keyScalar.text))
                     diagnostics.append(Diagnostic(kind: .duplicateKey, at: node.start, pointer: path.jsonPointer,
                         message: "duplicate key \"\(keyScalar.text)\" (first defined at line \(first.line), column \(first.column)); keep one of them"))
                 } else {
-                    top.seenKeys[keyScalar.text] = node.start
+                    top.seenKeys.append((keyScalar.text, node.start))
                 }
                 top.pendingKey = node
             }
