@@ -31,7 +31,7 @@ final class LockTests: XCTestCase {
     func testNoLostUpdatesAcrossProcesses() throws {
         let path = scratch.file("TAND-004.yaml")
         try writeFile(path, "id: TAND-004\ncounter: 0\nstatus: todo\n")
-        let processes = 4, increments = 60
+        let processes = 4, increments = 150
         let children = try (0..<processes).map { _ in
             try ChildProcess.testChild(["increment", path, String(increments)])
         }
@@ -41,6 +41,35 @@ final class LockTests: XCTestCase {
         }
         XCTAssertEqual(try text(path), "id: TAND-004\ncounter: \(processes * increments)\nstatus: todo\n")
         XCTAssertEqual(scratch.temporaryFiles(), [])
+    }
+
+    func testNoLostUpdatesAcrossThreadsOfOneProcess() throws {
+        // Threads take separate open file descriptions of the lock file, so they exclude each other
+        // like processes do (the same-thread reentrancy must not leak across threads).
+        let path = scratch.file("TAND-004.yaml")
+        try writeFile(path, "counter: 0\n")
+        let threads = 4, increments = 50
+        let failures = Counter()
+        let finished = Counter()
+        for _ in 0..<threads {
+            Thread {
+                for _ in 0..<increments {
+                    do {
+                        _ = try SpecStore().update(path) { current in
+                            let value = Int(String(decoding: current ?? [], as: UTF8.self)
+                                .dropFirst("counter: ".count).dropLast()) ?? -1_000_000
+                            return Array("counter: \(value + 1)\n".utf8)
+                        }
+                    } catch {
+                        failures.increment()
+                    }
+                }
+                finished.increment()
+            }.start()
+        }
+        XCTAssertTrue(waitUntil(timeout: .seconds(60)) { finished.value == threads })
+        XCTAssertEqual(failures.value, 0)
+        XCTAssertEqual(try text(path), "counter: \(threads * increments)\n")
     }
 
     func testWriteWaitsForAForeignFlockHolderAndSucceedsAfterRelease() throws {
