@@ -168,13 +168,14 @@ final class FaultTests: XCTestCase {
         try writeFile(path, original, mode: 0o666)
         let content = scratch.file("content")
         try writeFile(content, replacement)
+        // The lock file already exists (an earlier write made it): what must fail is the temporary file.
+        try writeFile(SpecStore.lockPath(for: path), [], mode: 0o644)
 
         if isRoot {
             // Root ignores permissions: run the writer as nobody. The lock file exists but is not
             // writable for nobody, so the read-only fallback for the lock is exercised too.
             try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
                               "setpriv (util-linux) is needed to drop privileges; skipped")
-            try writeFile(SpecStore.lockPath(for: path), [], mode: 0o644)
             chmod(scratch.path, 0o755)
             let result = try ChildProcess.run("/usr/bin/setpriv", [
                 "--reuid=65534", "--regid=65534", "--clear-groups", "--", testChildPath, "replace", path, content,
@@ -188,7 +189,8 @@ final class FaultTests: XCTestCase {
             chmod(directory, 0o555)
             defer { chmod(directory, 0o755) }
             assertStoreError(try store.replace(path, with: replacement)) { error in
-                XCTAssertEqual(error.errno, .permissionDenied, "\(error)")
+                guard case .io(path, .open, let subject, .permissionDenied) = error else { return XCTFail("\(error)") }
+                XCTAssertTrue(subject.hasPrefix(directory + "/.specsync-tmp-TAND-004.yaml."), subject)
             }
         }
         XCTAssertEqual(try contents(path), original)
