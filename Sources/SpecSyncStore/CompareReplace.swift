@@ -27,7 +27,7 @@ extension SpecStore {
             let temporary = try writeTemporary(bytes, beside: target, givenPath: path)
             do throws(SysError) {
                 try Sys.renameat2(temporary.path, target.path, .exchange)
-            } catch where error.errno == .invalidArgument || error.errno == Errno(rawValue: 38 /* ENOSYS */) {
+            } catch where error.errno == .invalidArgument || error.errno == .noFunction {
                 // No RENAME_EXCHANGE here; the check above was made under the lock.
                 do throws(SysError) {
                     try Sys.rename(temporary.path, target.path)

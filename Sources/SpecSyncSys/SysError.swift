@@ -59,7 +59,7 @@ extension Errno {
         ("EROFS", .readOnlyFileSystem), ("EMLINK", .tooManyLinks), ("EAGAIN", .resourceTemporarilyUnavailable),
         ("ENOTSUP", .notSupported), ("ETIMEDOUT", .timedOut), ("ELOOP", .tooManySymbolicLinkLevels),
         ("ENAMETOOLONG", .fileNameTooLong), ("ENOTEMPTY", .directoryNotEmpty), ("EDQUOT", .diskQuotaExceeded),
-        ("ESTALE", .staleNFSFileHandle), ("ENOSYS", Errno(rawValue: 38)), ("ENOLCK", Errno(rawValue: 37)),
+        ("ESTALE", .staleNFSFileHandle), ("ENOSYS", .noFunction), ("ENOLCK", .noLocks),
     ]
     private static let valuesByName: [String: CInt] = Dictionary(known.map { ($0.0, $0.1.rawValue) },
                                                                  uniquingKeysWith: { first, _ in first })

@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import SpecSyncStore
+import SpecSyncSys
+import XCTest
+
+/// The lock protocol between real processes: flock(1) as the foreign writer, and our own children.
+final class LockTests: XCTestCase {
+    var scratch: ScratchDirectory!
+
+    override func setUpWithError() throws {
+        scratch = try ScratchDirectory()
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/flock"),
+                          "flock(1) from util-linux is needed for the interop tests; skipped")
+    }
+
+    override func tearDown() {
+        SysFaults.reset()
+        scratch.remove()
+    }
+
+    /// flock(1) takes `<file>.lock` exactly as Tandemonium's Go writers do, and holds it until its stdin closes.
+    func holdWithFlockUtility(_ lockPath: String) throws -> ChildProcess {
+        let holder = try ChildProcess("/usr/bin/flock", ["-x", lockPath, "sh", "-c", "echo held; exec cat >/dev/null"])
+        XCTAssertEqual(holder.readLine(), "held")
+        return holder
+    }
+
+    func testNoLostUpdatesAcrossProcesses() throws {
+        let path = scratch.file("TAND-004.yaml")
+        try writeFile(path, "id: TAND-004\ncounter: 0\nstatus: todo\n")
+        let processes = 4, increments = 150
+        let children = try (0..<processes).map { _ in
+            try ChildProcess.testChild(["increment", path, String(increments)])
+        }
+        for child in children {
+            child.closeStdin()
+            XCTAssertEqual(child.exitCode, 0, child.standardError)
+        }
+        XCTAssertEqual(try text(path), "id: TAND-004\ncounter: \(processes * increments)\nstatus: todo\n")
+        XCTAssertEqual(scratch.temporaryFiles(), [])
+    }
+
+    func testNoLostUpdatesAcrossThreadsOfOneProcess() throws {
+        // Threads take separate open file descriptions of the lock file, so they exclude each other
+        // like processes do (the same-thread reentrancy must not leak across threads).
+        let path = scratch.file("TAND-004.yaml")
+        try writeFile(path, "counter: 0\n")
+        let threads = 4, increments = 50
+        let failures = Counter()
+        let finished = Counter()
+        for _ in 0..<threads {
+            Thread {
+                for _ in 0..<increments {
+                    do {
+                        _ = try SpecStore().update(path) { current in
+                            let value = Int(String(decoding: current ?? [], as: UTF8.self)
+                                .dropFirst("counter: ".count).dropLast()) ?? -1_000_000
+                            return Array("counter: \(value + 1)\n".utf8)
+                        }
+                    } catch {
+                        failures.increment()
+                    }
+                }
+                finished.increment()
+            }.start()
+        }
+        XCTAssertTrue(waitUntil(timeout: .seconds(60)) { finished.value == threads })
+        XCTAssertEqual(failures.value, 0)
+        XCTAssertEqual(try text(path), "counter: \(threads * increments)\n")
+    }
+
+    func testWriteWaitsForAForeignFlockHolderAndSucceedsAfterRelease() throws {
+        try skipUnlessFaultInjection()  // the hook counts lock attempts: waiting on a condition, not a clock
+        let path = scratch.file("TAND-004.yaml")
+        try writeFile(path, "original\n")
+        let before = FileIdentity(try fileStatus(path))
+        let holder = try holdWithFlockUtility(SpecStore.lockPath(for: path))
+
+        let attempts = Counter()
+        SysFaults.setBeforeCall { call, _ in if call == .flock { attempts.increment() } }
+        let outcome = Outcome()
+        let writer = Thread {
+            outcome.set(Result { try SpecStore(configuration: StoreConfiguration(lockTimeout: .seconds(30)))
+                .replace(path, with: Array("written after release\n".utf8)) })
+        }
+        writer.start()
+
+        XCTAssertTrue(waitUntil { attempts.value >= 5 }, "the writer keeps trying the lock")
+        XCTAssertNil(outcome.value, "the writer is still waiting")
+        XCTAssertEqual(FileIdentity(try fileStatus(path)), before, "the file is untouched while the lock is held")
+        XCTAssertEqual(try text(path), "original\n")
+        XCTAssertEqual(scratch.temporaryFiles(), [], "no temporary file is created before the lock is taken")
+
+        holder.closeStdin()
+        XCTAssertEqual(holder.exitCode, 0)
+        XCTAssertTrue(waitUntil { outcome.value != nil }, "the writer finishes after release")
+        XCTAssertNoThrow(try outcome.value?.get())
+        XCTAssertEqual(try text(path), "written after release\n")
+    }
+
+    func testWriteTimesOutWithAClearErrorAndLeavesTheFileUntouched() throws {
+        let path = scratch.file("TAND-004.yaml")
+        try writeFile(path, "original\n")
+        let before = FileIdentity(try fileStatus(path))
+        let lockPath = SpecStore.lockPath(for: path)
+        let holder = try holdWithFlockUtility(lockPath)
+
+        let store = SpecStore(configuration: StoreConfiguration(lockTimeout: .milliseconds(300)))
+        let clock = ContinuousClock()
+        let start = clock.now
+        assertStoreError(try store.replace(path, with: Array("never\n".utf8))) { error in
+            guard case .lockTimeout(lockPath, .milliseconds(300), let holderPID) = error else { return XCTFail("\(error)") }
+            XCTAssertNotNil(holderPID, "the holder is found in /proc/locks")
+            XCTAssertTrue(error.description.contains("timed out after 300 ms"), error.description)
+            XCTAssertTrue(error.description.contains("fuser -v \(lockPath)"), error.description)
+        }
+        XCTAssertGreaterThanOrEqual(clock.now - start, .milliseconds(300))
+        XCTAssertEqual(FileIdentity(try fileStatus(path)), before)
+        XCTAssertEqual(scratch.temporaryFiles(), [])
+        holder.closeStdin()
+        XCTAssertEqual(holder.exitCode, 0)
+    }
+
+    func testUpdateHoldsTheLockAcrossReadTransformAndWrite() throws {
+        let path = scratch.file("TAND-004.yaml")
+        try writeFile(path, "counter: 1\n")
+        let lockPath = SpecStore.lockPath(for: path)
+        var probeExitCode: Int32?
+        let result = try SpecStore().update(path) { current in
+            // Mid-transform, another process cannot take the lock.
+            probeExitCode = try? ChildProcess.run("/usr/bin/flock", ["-n", "-x", lockPath, "true"]).code
+            return current.map { _ in Array("counter: 2\n".utf8) }
+        }
+        XCTAssertEqual(probeExitCode, 1)
+        guard case .replaced = result else { return XCTFail("\(result)") }
+        XCTAssertEqual(try text(path), "counter: 2\n")
+    }
+
+    func testChildHoldingOurLockBlocksFlockUtilityUntilItExits() throws {
+        let path = scratch.file("TAND-004.yaml")
+        let holder = try ChildProcess.testChild(["hold-lock", path])
+        XCTAssertEqual(holder.readLine(), "held")
+        let lockPath = SpecStore.lockPath(for: path)
+        XCTAssertEqual(try ChildProcess.run("/usr/bin/flock", ["-n", "-x", lockPath, "true"]).code, 1)
+        holder.closeStdin()
+        XCTAssertEqual(holder.exitCode, 0, holder.standardError)
+        XCTAssertEqual(try ChildProcess.run("/usr/bin/flock", ["-n", "-x", lockPath, "true"]).code, 0)
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
+
+final class Outcome: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<FileIdentity, Error>?
+    func set(_ result: Result<FileIdentity, Error>) { lock.lock(); self.result = result; lock.unlock() }
+    var value: Result<FileIdentity, Error>? { lock.lock(); defer { lock.unlock() }; return result }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class SpecSyncStoreTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}

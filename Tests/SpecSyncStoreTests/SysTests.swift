@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SpecSyncSys
+import SystemPackage
+import XCTest
+
+/// The syscall layer: typed errors, retry policy, fault injection, renameat2.
+final class SysTests: XCTestCase {
+    var scratch: ScratchDirectory!
+
+    override func setUpWithError() throws {
+        scratch = try ScratchDirectory()
+    }
+
+    override func tearDown() {
+        SysFaults.reset()
+        scratch.remove()
+    }
+
+    func testErrorsNameTheCallThePathAndTheErrno() {
+        XCTAssertThrowsError(try Sys.open(scratch.file("missing"), .readOnly)) { error in
+            guard let error = error as? SysError else { return XCTFail("\(error)") }
+            XCTAssertEqual(error, SysError(call: .open, path: scratch.file("missing"), errno: .noSuchFileOrDirectory))
+            XCTAssertEqual(error.description,
+                           "open(\(scratch.file("missing"))) failed: No such file or directory (ENOENT)")
+        }
+    }
+
+    func testFaultSpecificationsParse() throws {
+        XCTAssertEqual(try SysFaults.parse("fsync=EIO"), [InjectedFault(call: .fsync, effect: .fail(.ioError))])
+        XCTAssertEqual(try SysFaults.parse("write=EINTR*3, fsync=EIO@1,write=short:7*always,rename=28"), [
+            InjectedFault(call: .write, effect: .fail(.interrupted), count: 3),
+            InjectedFault(call: .fsync, effect: .fail(.ioError), skip: 1),
+            InjectedFault(call: .write, effect: .shortTransfer(maxBytes: 7), count: .max),
+            InjectedFault(call: .rename, effect: .fail(.noSpace)),
+        ])
+        for bad in ["fsync", "fsnyc=EIO", "fsync=EWHAT", "write=EINTR*0", "write=short:0", "fsync=EIO@x"] {
+            XCTAssertThrowsError(try SysFaults.parse(bad), bad)
+        }
+    }
+
+    func testInjectedFaultHitsTheChosenCallTheChosenNumberOfTimes() throws {
+        try skipUnlessFaultInjection()
+        let path = scratch.file("f")
+        try writeFile(path, "x")
+        SysFaults.inject(.stat, .ioError, count: 2, skip: 1)
+        XCTAssertNoThrow(try Sys.stat(path), "skipped")
+        XCTAssertThrowsError(try Sys.stat(path)) { XCTAssertEqual(($0 as? SysError)?.errno, .ioError) }
+        XCTAssertNoThrow(try Sys.lstat(path), "other calls are not affected")
+        XCTAssertThrowsError(try Sys.stat(path))
+        XCTAssertNoThrow(try Sys.stat(path), "used up")
+        XCTAssertEqual(SysFaults.pendingFaultCount, 0)
+    }
+
+    func testInterruptedCallsAreRetriedExceptFsyncAndClose() throws {
+        try skipUnlessFaultInjection()
+        let path = scratch.file("f")
+        SysFaults.inject(.open, .interrupted, count: 3)
+        let fd = try Sys.open(path, .writeOnly, [.create])
+        SysFaults.inject(.write, .interrupted, count: 5)
+        try Sys.writeAll(fd, Array("hello".utf8))
+        SysFaults.inject(.fsync, .interrupted)
+        XCTAssertThrowsError(try Sys.fsync(fd)) { XCTAssertEqual(($0 as? SysError)?.errno, .interrupted) }
+        SysFaults.inject(.close, .interrupted)
+        XCTAssertThrowsError(try Sys.close(fd))
+        // close is not retried, yet the descriptor really is closed.
+        XCTAssertEqual(fcntl(fd.rawValue, F_GETFD), -1)
+        XCTAssertEqual(try text(path), "hello")
+        XCTAssertEqual(SysFaults.pendingFaultCount, 0)
+    }
+
+    func testShortWritesAndReadsAreCompleted() throws {
+        try skipUnlessFaultInjection()
+        let path = scratch.file("f")
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        SysFaults.inject(InjectedFault(call: .write, effect: .shortTransfer(maxBytes: 7), count: .max))
+        let fd = try Sys.open(path, .writeOnly, [.create])
+        try Sys.writeAll(fd, bytes)
+        try Sys.close(fd)
+        SysFaults.reset()
+        XCTAssertEqual(try contents(path), bytes)
+
+        SysFaults.inject(InjectedFault(call: .read, effect: .shortTransfer(maxBytes: 3), count: .max))
+        let reader = try Sys.open(path, .readOnly)
+        defer { Sys.closeIgnoringErrors(reader) }
+        XCTAssertEqual(try Sys.readAll(reader), bytes)
+    }
+
+    func testRenameat2ExchangesAndRefusesToReplace() throws {
+        let a = scratch.file("a"), b = scratch.file("b")
+        try writeFile(a, "A")
+        try writeFile(b, "B")
+        try Sys.renameat2(a, b, .exchange)
+        XCTAssertEqual(try text(a), "B")
+        XCTAssertEqual(try text(b), "A")
+        XCTAssertThrowsError(try Sys.renameat2(a, b, .noReplace)) {
+            XCTAssertEqual(($0 as? SysError)?.errno, .fileExists)
+        }
+    }
+
+    func testDirectoryEntriesAndLinks() throws {
+        try writeFile(scratch.file("one"), "1")
+        XCTAssertEqual(symlink("one", scratch.file("two")), 0)
+        XCTAssertEqual(try Sys.directoryEntries(scratch.path).sorted(), ["one", "two"])
+        XCTAssertEqual(try Sys.readlink(scratch.file("two")), "one")
+        XCTAssertEqual(try Sys.realpath(scratch.file("two")), try Sys.realpath(scratch.file("one")))
+        XCTAssertTrue(try Sys.lstat(scratch.file("two")).identity.isSymlink)
+        XCTAssertTrue(try Sys.stat(scratch.file("two")).identity.isRegularFile)
+    }
+}
