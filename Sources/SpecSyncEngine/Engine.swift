@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import SpecSyncCore
 import SpecSyncStore
+import SpecSyncSys
 
 /// What happened to one file in a reconcile pass. The engine never prints; the CLI and the
 /// watcher render these.
@@ -91,15 +92,13 @@ public final class Engine: Sendable {
     private func walk(_ root: String) -> [String] {
         var out: [String] = []
         var stack = [""]
-        let fm = FileManager.default
         while let relativeDir = stack.popLast() {
             let dir = relativeDir.isEmpty ? root : root + "/" + relativeDir
-            guard let names = try? fm.contentsOfDirectory(atPath: dir) else { continue }
-            for name in names.sorted() where name != ".git" {
+            guard let names = try? Sys.directoryEntries(dir) else { continue }
+            for name in names where name != ".git" {
                 let relative = relativeDir.isEmpty ? name : relativeDir + "/" + name
-                var st = stat()
-                guard lstat(dir + "/" + name, &st) == 0 else { continue }
-                if st.st_mode & S_IFMT == S_IFDIR {
+                guard let status = try? Sys.lstat(dir + "/" + name) else { continue }
+                if status.identity.isDirectory {
                     stack.append(relative)  // symlinked directories are not followed
                 } else if filter.isSpec(relativePath: relative) {
                     out.append(root == "." ? relative : root + "/" + relative)

@@ -106,7 +106,7 @@ public final class WatchService: @unchecked Sendable {
         backlog = []
         guard !paths.isEmpty else { return }
         let started = ContinuousClock.now
-        var evaluated = [(FileSnapshot, FileResult)?](repeating: nil, count: paths.count)
+        var evaluated = [Evaluation](repeating: .gone, count: paths.count)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: paths.count) { i in
             let outcome = evaluate(paths[i])
@@ -116,8 +116,15 @@ public final class WatchService: @unchecked Sendable {
         }
         var normalized = 0, invalidCount = 0
         for (i, path) in paths.enumerated() {
-            guard let (snapshot, result) = evaluated[i] else { continue }
-            guard let final = commit(path, snapshot: snapshot, result: result, mayWrite: engine.configuration.startup == .fix) else { continue }
+            let final: FileResult
+            switch evaluated[i] {
+            case .gone: continue
+            case .failed(let result): final = result
+            case .read(let snapshot, let result):
+                guard let committed = commit(path, snapshot: snapshot, result: result,
+                                             mayWrite: engine.configuration.startup == .fix) else { continue }
+                final = committed
+            }
             if final.action == .normalized { normalized += 1 }
             if final.action == .invalid { invalidCount += 1 }
             report(final, since: nil)
@@ -127,20 +134,28 @@ public final class WatchService: @unchecked Sendable {
     }
 
     private func process(_ path: String, since: ContinuousClock.Instant?, mayWrite: Bool) {
-        guard let (snapshot, result) = evaluate(path) else { return }
-        if let final = commit(path, snapshot: snapshot, result: result, mayWrite: mayWrite) { report(final, since: since) }
+        switch evaluate(path) {
+        case .gone: return
+        case .failed(let result): report(result, since: since)
+        case .read(let snapshot, let result):
+            if let final = commit(path, snapshot: snapshot, result: result, mayWrite: mayWrite) { report(final, since: since) }
+        }
     }
 
-    /// Reads and validates; nil when the file is gone (its removal is reported separately).
-    private func evaluate(_ path: String) -> (FileSnapshot, FileResult)? {
+    private enum Evaluation {
+        /// Deleted before we could read it; its removal is reported separately.
+        case gone
+        case failed(FileResult)
+        case read(FileSnapshot, FileResult)
+    }
+
+    private func evaluate(_ path: String) -> Evaluation {
         do {
             let snapshot = try engine.store.read(path)
-            return (snapshot, engine.evaluate(path: path, bytes: snapshot.bytes))
+            return .read(snapshot, engine.evaluate(path: path, bytes: snapshot.bytes))
         } catch {
-            if !FileManager.default.fileExists(atPath: path) { return nil }
-            let snapshot = FileSnapshot(bytes: [], identity: FileIdentity(device: 0, inode: 0, size: 0, mode: 0,
-                                                                          modificationTimeNanoseconds: 0, changeTimeNanoseconds: 0))
-            return (snapshot, FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false, error: "\(error)"))
+            if case StoreError.fileNotFound = error { return .gone }
+            return .failed(FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false, error: "\(error)"))
         }
     }
 
@@ -197,9 +212,7 @@ public final class WatchService: @unchecked Sendable {
     }
 
     private func isInsideRoot(_ path: String) -> Bool {
-        guard let real = realpath(path, nil) else { return false }
-        defer { free(real) }
-        let resolved = String(cString: real)
+        guard let resolved = try? Sys.realpath(path) else { return false }
         return resolved.hasPrefix(watcher.root + "/")
     }
 
