@@ -1,4 +1,5 @@
 import SpecSyncSys
+import Synchronization
 import SystemPackage
 
 /// Names of our temporary files, `<prefix><target name>.<pid>.<8 hex digits>`, and removal of stale ones.
@@ -30,11 +31,16 @@ struct TemporaryFiles {
     /// Removes our temporary files in `directory` whose last status change (ctime: the last write, or
     /// the exchange that displaced a file) is older than `staleAge`. Only regular files matching our
     /// name pattern; never anything else. Best effort: a failure here must not fail the write.
+    ///
+    /// A directory is swept at most once per min(staleAge, 60 s) per process: listing a directory of
+    /// 10,000 specs for each of 5,000 writes would make `fmt` quadratic, and a temp only becomes stale
+    /// after `staleAge` anyway.
     func removeStale(in directory: String) {
-        guard let names = try? Sys.directoryEntries(directory) else { return }
         let now = Sys.wallClockNanoseconds()
         let (seconds, attoseconds) = staleAge.components
         let maximumAge = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        guard Self.sweeps.claim(directory, now: now, interval: min(maximumAge, 60_000_000_000)) else { return }
+        guard let names = try? Sys.directoryEntries(directory) else { return }
         for name in names where Self.isTemporaryName(name, prefix: prefix) {
             let path = PathParts.join(directory, name)
             guard let status = try? Sys.lstat(path), status.identity.isRegularFile else { continue }
@@ -43,4 +49,22 @@ struct TemporaryFiles {
             }
         }
     }
+}
+
+/// When this process last swept each directory for stale temporaries.
+final class SweepLog: Sendable {
+    private let lastSweep = Mutex<[String: Int64]>([:])
+
+    /// True (and recorded) when `directory` was not swept within `interval` nanoseconds.
+    func claim(_ directory: String, now: Int64, interval: Int64) -> Bool {
+        lastSweep.withLock { log in
+            if let last = log[directory], now - last < interval, now >= last { return false }
+            log[directory] = now
+            return true
+        }
+    }
+}
+
+extension TemporaryFiles {
+    static let sweeps = SweepLog()
 }
