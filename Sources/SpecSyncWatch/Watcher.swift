@@ -70,6 +70,9 @@ public final class Watcher: @unchecked Sendable {
         var readerThreadID: Int32?
         var consumerThreadID: Int32?
         var readerFinished = false
+        /// Whether the consumer is blocked waiting, and the clock reading its last decision used.
+        var consumerWaiting = false
+        var consumerDecidedAt: ContinuousClock.Instant?
     }
 
     /// Test seam: called on the reader thread before every `nextBatch()` (e.g. to hold the reader back
@@ -178,6 +181,11 @@ public final class Watcher: @unchecked Sendable {
 
     var counterSnapshot: Counters { state.withLock { counters } }
 
+    /// Whether the consumer is blocked with nothing in its inbox, having decided at `instant`.
+    func consumerIsIdle(decidedAt instant: ContinuousClock.Instant) -> Bool {
+        state.withLock { counters.consumerWaiting && inbox.isEmpty && counters.consumerDecidedAt == instant }
+    }
+
     // MARK: Reader thread
 
     private func requestStop() {
@@ -273,13 +281,17 @@ public final class Watcher: @unchecked Sendable {
             if inbox.isEmpty && !stopRequested {
                 let deadline = [pending.nextDeadline(), timers.first?.deadline].compactMap { $0 }.min()
                 let now = clock.now
+                counters.consumerDecidedAt = now
                 if let deadline, deadline <= now {
                     // Due already: loop again without waiting.
-                } else if clock.isManual || deadline == nil {
-                    state.wait()
-                    counters.consumerWakeups += 1
-                } else if let deadline {
-                    state.wait(timeout: deadline - now)
+                } else {
+                    counters.consumerWaiting = true
+                    if clock.isManual || deadline == nil {
+                        state.wait()
+                    } else if let deadline {
+                        state.wait(timeout: deadline - now)
+                    }
+                    counters.consumerWaiting = false
                     counters.consumerWakeups += 1
                 }
             }
