@@ -75,6 +75,10 @@ public final class Watcher: @unchecked Sendable {
         var consumerDecidedAt: ContinuousClock.Instant?
     }
 
+    /// Renew a `RenewableEventSource` once it keeps this many records of vanished watches (about
+    /// 100 bytes each with libinotifytools). Each renewal costs a rescan that reports every file again.
+    var renewalThreshold = 10_000
+
     /// Test seam: called on the reader thread before every `nextBatch()` (e.g. to hold the reader back
     /// while a burst overflows the kernel queue). Set before `run`.
     var readerWillWaitForEvents: (@Sendable () -> Void)?
@@ -95,7 +99,7 @@ public final class Watcher: @unchecked Sendable {
         case .success: throw .rootNotADirectory(path: resolved)
         case .failure(let errno): throw .rootUnavailable(path: resolved, errno)
         }
-        self.root = resolved == "/" ? "" : resolved
+        self.root = resolved
         self.configuration = configuration
         self.clock = clock
         if let source {
@@ -236,6 +240,18 @@ public final class Watcher: @unchecked Sendable {
             }
             if stopping { break }
             tracker.handle(batch, at: clock.now)
+            if let renewable = source as? RenewableEventSource, renewable.abandonedRecords >= renewalThreshold,
+               !tracker.rootGone {
+                let abandoned = renewable.abandonedRecords
+                do {
+                    try renewable.renew()
+                } catch {
+                    failure = .eventSource(error)
+                    break
+                }
+                tracker.rescan(reason: "renewed the inotify instance to free \(abandoned) records of deleted "
+                    + "directories that libinotifytools keeps", at: clock.now)
+            }
             flush()
         }
         source.close()

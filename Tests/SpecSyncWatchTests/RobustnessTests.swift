@@ -82,6 +82,30 @@ final class RobustnessTests: XCTestCase {
         XCTAssertTrue(watcher.counterSnapshot.readerFinished, "stop() ends the reader thread too")
     }
 
+    func testDirectoryChurnRenewsTheInotifyInstanceAndKeepsWatching() throws {
+        let tree = try TempTree()
+        try tree.mkdir("stable")
+        let harness = try WatchHarness(root: tree.path)
+        harness.watcher.renewalThreshold = 10
+        harness.startAndWaitUntilReady()
+        for round in 0..<12 {
+            try tree.mkdir("churn\(round)")
+            let file = try tree.write("churn\(round)/x.yaml")  // watched once this is reported
+            XCTAssertTrue(harness.waitUntilReported(changed: [file], timeout: 10), "round \(round)")
+            try tree.remove("churn\(round)")
+            XCTAssertTrue(harness.waitUntilReported(changed: [], removed: [file], timeout: 10), "round \(round)")
+        }
+        XCTAssertTrue(harness.wait { $0.contains { event in
+            if case .rescanned(let reason) = event { return reason.contains("renewed") } else { return false }
+        } }, "events: \(harness.events)")
+        // Still watching, old and new directories alike.
+        let stable = try tree.write("stable/s.yaml")
+        try tree.mkdir("fresh/sub")
+        let fresh = try tree.write("fresh/sub/f.yaml")
+        XCTAssertTrue(harness.waitUntilReported(changed: [stable, fresh]))
+        harness.stop()
+    }
+
     /// ENOSPC for real: in a user namespace the per-namespace limit /proc/sys/user/max_inotify_watches
     /// is ours to lower, so the probe executable runs out of watches without touching the machine's.
     func testRealWatchLimitWarnsNamingTheSysctlAndKeepsWatchingTheRest() throws {
@@ -112,6 +136,7 @@ final class RobustnessTests: XCTestCase {
         XCTAssertTrue(warning.contains("fs.inotify.max_user_watches"), warning)
         XCTAssertTrue(warning.contains("and 3 more directories"), warning)
         XCTAssertTrue(warning.contains("(currently \(InotifyLimits.maxUserWatches ?? -1))"), warning)
+        XCTAssertTrue(warning.contains("user.max_inotify_watches (currently 3)"), "the namespace's own limit: \(warning)")
         // The root is still watched.
         let file = try tree.write("new.yaml")
         XCTAssertTrue(child.waitForLine { $0 == "changed \(file)" }, "output: \(child.output)")

@@ -164,6 +164,19 @@ final class SteppedWatcherTests: XCTestCase {
         XCTAssertNotNil(source.watch(for: tree.url("d/new")), "the directory found by the rescan is watched")
     }
 
+    func testSourceWithTooManyAbandonedRecordsIsRenewedAndTheTreeRescanned() throws {
+        try tree.mkdir("d")
+        let file = try tree.write("d/x.yaml")
+        try start()
+        source.abandonedRecords = 10_000
+        push([event(.closedAfterWrite, "other.yaml")])
+        XCTAssertEqual(source.renewals, 1)
+        XCTAssertEqual(source.watchedDirectories, [tree.path, tree.url("d")], "every directory watched again")
+        advance(50)
+        XCTAssertTrue(harness.wait { $0.contains { $0.isChange(of: file) } }, "\(harness.events)")
+        XCTAssertTrue(harness.events.contains { if case .rescanned = $0 { return true } else { return false } })
+    }
+
     func testRootWatchRemovedEndsTheRunWithRootGone() throws {
         try start()
         source.push([RawEvent(watch: rootWatch, kind: .watchRemoved)])  // the reader stops: no idle wait

@@ -75,7 +75,11 @@ final class WatchHarness: @unchecked Sendable {
     private var failure: Error?
     private var cookieCount = 0
     /// Runs on the consumer thread for every event, before it is recorded (like the engine's handler).
-    var onEvent: ((WatchEvent) -> Void)?
+    var onEvent: ((WatchEvent) -> Void)? {
+        get { condition.lock(); defer { condition.unlock() }; return storedOnEvent }
+        set { condition.lock(); storedOnEvent = newValue; condition.unlock() }
+    }
+    private var storedOnEvent: ((WatchEvent) -> Void)?
 
     init(root: String, configuration: WatchConfiguration = WatchConfiguration(), source: EventSource? = nil,
          clock: WatchClock = SystemWatchClock()) throws {
