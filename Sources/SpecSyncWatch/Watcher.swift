@@ -282,6 +282,8 @@ public final class Watcher: @unchecked Sendable {
                 case let .event(event):
                     handler(event)
                     if case .rootGone = event { return nil }
+                    // The handler may have called stop(): do not deliver the rest of a long scan.
+                    if state.withLock({ stopRequested }) { return nil }
                 case let .readerStopped(failure):
                     return failure
                 }
@@ -289,6 +291,7 @@ public final class Watcher: @unchecked Sendable {
             taken.removeAll(keepingCapacity: true)
 
             for settled in pending.takeDue(at: clock.now) {
+                if state.withLock({ stopRequested }) { return nil }
                 deliver(settled, pending: &pending, handler)
             }
             for action in takeDueActions() { action() }

@@ -226,6 +226,15 @@ final class SteppedWatcherTests: XCTestCase {
         XCTAssertTrue(source.closedByReader)
     }
 
+    func testStopDuringTheStartupScanStopsDelivering() throws {
+        for i in 0..<50 { try tree.write("f\(i).yaml") }
+        harness = try WatchHarness(root: tree.path, source: source, clock: clock)
+        harness.onEvent = { [weak harness] event in if event.existingPath != nil { harness?.watcher.stop() } }
+        harness.start()
+        XCTAssertTrue(harness.waitUntilFinished())
+        XCTAssertEqual(harness.events.count, 1, "nothing after the event that asked to stop: \(harness.events)")
+    }
+
     func testRunTwiceIsRefused() throws {
         try start()
         XCTAssertThrowsError(try harness.watcher.run { _ in }) { error in
