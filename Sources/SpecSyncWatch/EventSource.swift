@@ -89,6 +89,17 @@ public protocol EventSource: AnyObject {
     func close()
 }
 
+/// A source whose bookkeeping grows with directory churn and can start over. libinotifytools keeps
+/// its record of every watch the kernel dropped by itself (a deleted directory): it can only free
+/// them by removing the watch, which fails — with a line on stderr — once the kernel has dropped it.
+public protocol RenewableEventSource: EventSource {
+    /// Records kept for watches that no longer exist.
+    var abandonedRecords: Int { get }
+    /// Starts over with a fresh instance and no directory watches. Events not yet read are lost: the
+    /// caller rescans.
+    func renew() throws(EventSourceError)
+}
+
 public enum EventSourceError: Error, Equatable, CustomStringConvertible {
     /// libinotifytools has one global instance per process and another watcher is using it.
     case instanceInUse
@@ -116,8 +127,8 @@ public enum EventSourceError: Error, Equatable, CustomStringConvertible {
             }
             return "cannot create an inotify instance: \(errno)"
         case .watchLimitReached(let path):
-            return "cannot watch \(path): the inotify watch limit fs.inotify.max_user_watches "
-                + "(currently \(InotifyLimits.maxUserWatches.map(String.init) ?? "unknown")) is reached; raise it with "
+            return "cannot watch \(path): the inotify watch limit "
+                + InotifyLimits.describeWatchLimit(InotifyLimits.maxUserWatches) + " is reached; raise it with "
                 + "`sudo sysctl fs.inotify.max_user_watches=524288` (persist it in /etc/sysctl.d/)"
         case .cannotWatch(let path, let errno):
             return "cannot watch \(path): \(errno)"
@@ -134,4 +145,15 @@ public enum InotifyLimits {
     public static var maxUserWatches: Int? { readProcInteger("/proc/sys/fs/inotify/max_user_watches") }
     public static var maxUserInstances: Int? { readProcInteger("/proc/sys/fs/inotify/max_user_instances") }
     public static var maxQueuedEvents: Int? { readProcInteger("/proc/sys/fs/inotify/max_queued_events") }
+    /// The limit of this user namespace (containers can set it lower than the system's).
+    public static var namespaceMaxWatches: Int? { readProcInteger("/proc/sys/user/max_inotify_watches") }
+
+    /// "fs.inotify.max_user_watches (currently N)", plus the user namespace's own limit when lower.
+    static func describeWatchLimit(_ limit: Int?) -> String {
+        var text = "fs.inotify.max_user_watches (currently \(limit.map(String.init) ?? "unknown"))"
+        if let namespace = namespaceMaxWatches, let limit, namespace < limit {
+            text += " — in this user namespace user.max_inotify_watches (currently \(namespace)) is lower and applies"
+        }
+        return text
+    }
 }

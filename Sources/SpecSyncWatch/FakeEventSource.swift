@@ -2,7 +2,7 @@ import SystemPackage
 
 /// An event source driven by hand, for stepping the watcher's logic in tests and for forcing rare
 /// errors (ENOSPC, read failures). Watches are bookkeeping only; events are whatever `push` is given.
-public final class FakeEventSource: EventSource, @unchecked Sendable {
+public final class FakeEventSource: RenewableEventSource, @unchecked Sendable {
     private let lock = ConditionLock()
     private var queued: [RawEvent] = []
     private var wakeRequested = false
@@ -126,6 +126,27 @@ public final class FakeEventSource: EventSource, @unchecked Sendable {
         lock.withLock {
             wakeRequested = true
             lock.broadcast()
+        }
+    }
+
+    /// Settable to make the watcher renew the source.
+    public var abandonedRecords: Int {
+        get { lock.withLock { storedAbandonedRecords } }
+        set { lock.withLock { storedAbandonedRecords = newValue } }
+    }
+    private var storedAbandonedRecords = 0
+
+    /// How often `renew()` was called.
+    public var renewals: Int { lock.withLock { renewCount } }
+    private var renewCount = 0
+
+    public func renew() throws(EventSourceError) {
+        lock.withLock {
+            renewCount += 1
+            storedAbandonedRecords = 0
+            watchByPath.removeAll()
+            pathByWatch.removeAll()
+            queued.removeAll()
         }
     }
 

@@ -20,7 +20,7 @@ import SystemPackage
 /// - `inotify_add_watch`'s watch descriptor is not returned by the library: the kernel allocates
 ///   descriptors cyclically upwards, so a new watch is the library's next-higher entry; when the
 ///   kernel instead returned an existing watch (the inode is already watched), it is found by inode.
-public final class InotifyToolsEventSource: EventSource, @unchecked Sendable {
+public final class InotifyToolsEventSource: RenewableEventSource, @unchecked Sendable {
     /// Directory events the watcher needs. IN_EXCL_UNLINK is deliberately absent: a writer that still
     /// holds a replaced (renamed-over) file open and closes it later then reports IN_CLOSE_WRITE for
     /// the name, which prompts the engine to look at the displaced inode at once.
@@ -42,6 +42,7 @@ public final class InotifyToolsEventSource: EventSource, @unchecked Sendable {
     private var watchByInode: [InodeKey: Int32] = [:]
     private var inodeByWatch: [Int32: InodeKey] = [:]
     private var closed = false
+    public private(set) var abandonedRecords = 0
     /// Whether this object holds the library's global instance (a refused one must not clean it up).
     private var owner = false
 
@@ -123,7 +124,9 @@ public final class InotifyToolsEventSource: EventSource, @unchecked Sendable {
             if let key { record(watch, key) }
             return WatchID(rawValue: watch)
         }
-        // No new descriptor: the kernel returned the watch that already exists for this inode.
+        // No new descriptor: the kernel returned the watch that already exists for this inode (and the
+        // library leaked the record it made for the second name).
+        abandonedRecords += 1
         if let key, let watch = watchByInode[key] { return WatchID(rawValue: watch) }
         let byName = inotifytools_wd_from_filename(path.hasSuffix("/") ? path : path + "/")
         if byName > 0 { return WatchID(rawValue: byName) }
@@ -186,6 +189,8 @@ public final class InotifyToolsEventSource: EventSource, @unchecked Sendable {
         if has(IN_ISDIR) { kind.insert(.isDirectory) }
         if has(IN_IGNORED) {
             kind.insert(.watchRemoved)
+            // Dropped by the kernel, not by us: the library keeps its record for good.
+            if inodeByWatch[watch] != nil { abandonedRecords += 1 }
             forget(watch)
         }
         var name = ""
@@ -211,17 +216,38 @@ public final class InotifyToolsEventSource: EventSource, @unchecked Sendable {
         }
     }
 
-    public func close() {
+    public func renew() throws(EventSourceError) {
         guard owner, !closed else { return }
-        closed = true
-        // libinotifytools keeps unread events in a static buffer that survives inotifytools_cleanup();
-        // a later instance would return them. Remove every watch (so the kernel queue ends with their
-        // IN_IGNORED events), then read until nothing is left.
+        tearDownInstance()
+        guard inotifytools_initialize() != 0 else { throw .cannotInitialize(Errno(rawValue: inotifytools_error())) }
+        // The wake-up file is unlinked but still open: watch it again through its descriptor.
+        let path = "/proc/self/fd/\(wakeDescriptor)"
+        guard inotifytools_watch_file(path, IN_MODIFY) != 0, let watch = takeNewlyAllocatedWatch() else {
+            throw .wakeChannelUnavailable(path: path, Errno(rawValue: inotifytools_error()))
+        }
+        wakeWatch = watch
+    }
+
+    /// libinotifytools keeps unread events in a static buffer that survives inotifytools_cleanup();
+    /// a later instance would return them. Remove every watch (so the kernel queue ends with their
+    /// IN_IGNORED events), read until nothing is left, then clean up.
+    private func tearDownInstance() {
         for watch in Array(inodeByWatch.keys) { removeWatch(WatchID(rawValue: watch)) }
         if wakeWatch > 0 { inotifytools_remove_watch_by_wd(wakeWatch) }
         var drained = 0
         while drained < 1_000_000, inotifytools_next_events(0, 1) != nil { drained += 1 }
         inotifytools_cleanup()
+        wakeWatch = -1
+        highestKnownWatch = 0
+        watchByInode.removeAll()
+        inodeByWatch.removeAll()
+        abandonedRecords = 0
+    }
+
+    public func close() {
+        guard owner, !closed else { return }
+        closed = true
+        tearDownInstance()
         wakeLock.withLock {
             if wakeDescriptor >= 0 { _ = Glibc.close(wakeDescriptor) }
             wakeDescriptor = -1

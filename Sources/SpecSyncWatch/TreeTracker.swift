@@ -28,6 +28,11 @@ final class DirectoryNode {
         self.watch = watch
     }
 
+    /// The absolute path of an entry inside (the root may be "/").
+    func childPath(_ child: String) -> String {
+        path.hasSuffix("/") ? path + child : path + "/" + child
+    }
+
     func relativePath(of child: String) -> String {
         relativePath.isEmpty ? child : relativePath + "/" + child
     }
@@ -90,7 +95,7 @@ final class TreeTracker {
     }
 
     private func collectFiles(_ node: DirectoryNode, into set: inout Set<String>) {
-        for name in node.files { set.insert(node.path + "/" + name) }
+        for name in node.files { set.insert(node.childPath(name)) }
         for child in node.children.values { collectFiles(child, into: &set) }
     }
 
@@ -99,7 +104,7 @@ final class TreeTracker {
         var unwatched: [String] = []
         var stack: [(parent: DirectoryNode?, name: String)] = [(parent, name)]
         while let (parent, name) = stack.popLast() {
-            let path = parent.map { $0.path + "/" + name } ?? root
+            let path = parent.map { $0.childPath(name) } ?? root
             let relativePath = parent?.relativePath(of: name) ?? ""
             let listing: DirectoryListing
             switch DirectoryListing.open(path) {
@@ -154,12 +159,12 @@ final class TreeTracker {
                     stack.append((node, entryName))
                 case .regularFile, .symlink:
                     // A symlink to a directory is neither entered nor a file.
-                    if type == .symlink, DirectoryListing.isDirectory(path + "/" + entryName) { return }
+                    if type == .symlink, DirectoryListing.isDirectory(node.childPath(entryName)) { return }
                     guard !Watcher.isEditorByproduct(name: entryName),
                           filter.includeFile(node.relativePath(of: entryName)) else { return }
                     node.files.insert(entryName)
                     summary.files += 1
-                    let filePath = path + "/" + entryName
+                    let filePath = node.childPath(entryName)
                     switch mode {
                     case .startup: emit(.event(.existing(path: filePath)))
                     case .added: emit(.file(.found, path: filePath, at: instant))
@@ -184,7 +189,7 @@ final class TreeTracker {
                         removeWatches: Bool) {
         var stack = [node]
         while let current = stack.popLast() {
-            for name in current.files { emit(.file(change, path: current.path + "/" + name, at: instant)) }
+            for name in current.files { emit(.file(change, path: current.childPath(name), at: instant)) }
             current.files.removeAll()
             if let watch = current.watch {
                 if nodesByWatch[watch] === current { nodesByWatch[watch] = nil }
@@ -249,7 +254,7 @@ final class TreeTracker {
             return
         }
         guard !Watcher.isEditorByproduct(name: name), filter.includeFile(node.relativePath(of: name)) else { return }
-        let path = node.path + "/" + name
+        let path = node.childPath(name)
         if kind.contains(.created) {
             node.files.insert(name)
             emit(.file(.created, path: path, at: instant))

@@ -33,8 +33,8 @@ public enum WatchWarning: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .watchLimitReached(directory, count, limit):
             let others = count > 1 ? " and \(count - 1) more director\(count == 2 ? "y" : "ies")" : ""
-            return "not watching \(directory)\(others): the inotify watch limit fs.inotify.max_user_watches "
-                + "(currently \(limit.map(String.init) ?? "unknown")) is reached. Raise it, e.g. "
+            return "not watching \(directory)\(others): the inotify watch limit "
+                + InotifyLimits.describeWatchLimit(limit) + " is reached. Raise it, e.g. "
                 + "`sudo sysctl fs.inotify.max_user_watches=524288` (persist it in /etc/sysctl.d/), and restart; "
                 + "changes there are missed until then, everything else is still watched"
         case let .cannotWatch(directory, reason):

@@ -70,7 +70,14 @@ public final class Watcher: @unchecked Sendable {
         var readerThreadID: Int32?
         var consumerThreadID: Int32?
         var readerFinished = false
+        /// Whether the consumer is blocked waiting, and the clock reading its last decision used.
+        var consumerWaiting = false
+        var consumerDecidedAt: ContinuousClock.Instant?
     }
+
+    /// Renew a `RenewableEventSource` once it keeps this many records of vanished watches (about
+    /// 100 bytes each with libinotifytools). Each renewal costs a rescan that reports every file again.
+    var renewalThreshold = 10_000
 
     /// Test seam: called on the reader thread before every `nextBatch()` (e.g. to hold the reader back
     /// while a burst overflows the kernel queue). Set before `run`.
@@ -92,7 +99,7 @@ public final class Watcher: @unchecked Sendable {
         case .success: throw .rootNotADirectory(path: resolved)
         case .failure(let errno): throw .rootUnavailable(path: resolved, errno)
         }
-        self.root = resolved == "/" ? "" : resolved
+        self.root = resolved
         self.configuration = configuration
         self.clock = clock
         if let source {
@@ -178,6 +185,11 @@ public final class Watcher: @unchecked Sendable {
 
     var counterSnapshot: Counters { state.withLock { counters } }
 
+    /// Whether the consumer is blocked with nothing in its inbox, having decided at `instant`.
+    func consumerIsIdle(decidedAt instant: ContinuousClock.Instant) -> Bool {
+        state.withLock { counters.consumerWaiting && inbox.isEmpty && counters.consumerDecidedAt == instant }
+    }
+
     // MARK: Reader thread
 
     private func requestStop() {
@@ -228,6 +240,18 @@ public final class Watcher: @unchecked Sendable {
             }
             if stopping { break }
             tracker.handle(batch, at: clock.now)
+            if let renewable = source as? RenewableEventSource, renewable.abandonedRecords >= renewalThreshold,
+               !tracker.rootGone {
+                let abandoned = renewable.abandonedRecords
+                do {
+                    try renewable.renew()
+                } catch {
+                    failure = .eventSource(error)
+                    break
+                }
+                tracker.rescan(reason: "renewed the inotify instance to free \(abandoned) records of deleted "
+                    + "directories that libinotifytools keeps", at: clock.now)
+            }
             flush()
         }
         source.close()
@@ -258,6 +282,8 @@ public final class Watcher: @unchecked Sendable {
                 case let .event(event):
                     handler(event)
                     if case .rootGone = event { return nil }
+                    // The handler may have called stop(): do not deliver the rest of a long scan.
+                    if state.withLock({ stopRequested }) { return nil }
                 case let .readerStopped(failure):
                     return failure
                 }
@@ -265,6 +291,7 @@ public final class Watcher: @unchecked Sendable {
             taken.removeAll(keepingCapacity: true)
 
             for settled in pending.takeDue(at: clock.now) {
+                if state.withLock({ stopRequested }) { return nil }
                 deliver(settled, pending: &pending, handler)
             }
             for action in takeDueActions() { action() }
@@ -273,13 +300,17 @@ public final class Watcher: @unchecked Sendable {
             if inbox.isEmpty && !stopRequested {
                 let deadline = [pending.nextDeadline(), timers.first?.deadline].compactMap { $0 }.min()
                 let now = clock.now
+                counters.consumerDecidedAt = now
                 if let deadline, deadline <= now {
                     // Due already: loop again without waiting.
-                } else if clock.isManual || deadline == nil {
-                    state.wait()
-                    counters.consumerWakeups += 1
-                } else if let deadline {
-                    state.wait(timeout: deadline - now)
+                } else {
+                    counters.consumerWaiting = true
+                    if clock.isManual || deadline == nil {
+                        state.wait()
+                    } else if let deadline {
+                        state.wait(timeout: deadline - now)
+                    }
+                    counters.consumerWaiting = false
                     counters.consumerWakeups += 1
                 }
             }

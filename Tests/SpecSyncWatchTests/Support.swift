@@ -69,11 +69,17 @@ final class WatchHarness: @unchecked Sendable {
     let watcher: Watcher
     private let condition = NSCondition()
     private var recorded: [WatchEvent] = []
+    private var changedSoFar: Set<String> = []
+    private var removedSoFar: Set<String> = []
     private var finished = false
     private var failure: Error?
     private var cookieCount = 0
     /// Runs on the consumer thread for every event, before it is recorded (like the engine's handler).
-    var onEvent: ((WatchEvent) -> Void)?
+    var onEvent: ((WatchEvent) -> Void)? {
+        get { condition.lock(); defer { condition.unlock() }; return storedOnEvent }
+        set { condition.lock(); storedOnEvent = newValue; condition.unlock() }
+    }
+    private var storedOnEvent: ((WatchEvent) -> Void)?
 
     init(root: String, configuration: WatchConfiguration = WatchConfiguration(), source: EventSource? = nil,
          clock: WatchClock = SystemWatchClock()) throws {
@@ -87,6 +93,8 @@ final class WatchHarness: @unchecked Sendable {
                     self.onEvent?(event)
                     self.condition.lock()
                     self.recorded.append(event)
+                    if let path = event.changedPath { self.changedSoFar.insert(path) }
+                    if let path = event.removedPath { self.removedSoFar.insert(path) }
                     self.condition.broadcast()
                     self.condition.unlock()
                 }
@@ -130,6 +138,20 @@ final class WatchHarness: @unchecked Sendable {
         while !predicate(recorded) {
             if finished { return false }
             if !condition.wait(until: deadline) { return predicate(recorded) }
+        }
+        return true
+    }
+
+    /// Waits until every path in `changed` was reported changed and every one in `removed` removed
+    /// (tracked incrementally: cheap for bursts of thousands of files).
+    @discardableResult
+    func waitUntilReported(changed: [String], removed: [String] = [], timeout: TimeInterval = 60) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        func done() -> Bool { changed.allSatisfy(changedSoFar.contains) && removed.allSatisfy(removedSoFar.contains) }
+        while !done() {
+            if finished || !condition.wait(until: deadline) { return done() }
         }
         return true
     }
@@ -284,4 +306,28 @@ final class Runs: @unchecked Sendable {
         }
         return true
     }
+}
+
+/// Polls `condition` (cheaply, every millisecond) until it holds or `timeout` passes.
+func eventually(timeout: TimeInterval = 10, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        if Date() >= deadline { return condition() }
+        usleep(1000)
+    }
+    return true
+}
+
+/// Context switches of one of our threads so far (voluntary + involuntary), and its state letter.
+func threadActivity(_ tid: Int32) -> (switches: Int, state: String)? {
+    guard let status = try? String(contentsOfFile: "/proc/self/task/\(tid)/status", encoding: .utf8) else { return nil }
+    var switches = 0
+    var state = "?"
+    for line in status.split(separator: "\n") {
+        if line.hasPrefix("State:") { state = String(line.dropFirst(6).trimmingCharacters(in: .whitespaces).prefix(1)) }
+        if line.contains("ctxt_switches:") {
+            switches += Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+    }
+    return (switches, state)
 }
