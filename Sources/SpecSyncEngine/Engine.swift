@@ -94,14 +94,17 @@ public final class Engine: Sendable {
         var stack = [""]
         while let relativeDir = stack.popLast() {
             let dir = relativeDir.isEmpty ? root : root + "/" + relativeDir
-            guard let names = try? Sys.directoryEntries(dir) else { continue }
-            for name in names where name != ".git" {
+            // O_NOFOLLOW listing with d_type: symlinked directories are neither entered nor stat'ed.
+            guard case .success(let listing) = DirectoryListing.open(dir) else { continue }
+            listing.forEachEntry { name, type in
                 let relative = relativeDir.isEmpty ? name : relativeDir + "/" + name
-                guard let status = try? Sys.lstat(dir + "/" + name) else { continue }
-                if status.identity.isDirectory {
-                    stack.append(relative)  // symlinked directories are not followed
-                } else if filter.isSpec(relativePath: relative) {
-                    out.append(root == "." ? relative : root + "/" + relative)
+                switch type {
+                case .directory:
+                    if name != ".git" { stack.append(relative) }
+                case .regularFile, .symlink:
+                    if filter.isSpec(relativePath: relative) { out.append(root + "/" + relative) }
+                case .other:
+                    break
                 }
             }
         }

@@ -1,3 +1,4 @@
+import SpecSyncSys
 import SystemPackage
 
 /// What the reader thread hands to the consumer, in order.
