@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import SpecSyncCore
 import SpecSyncStore
 import SpecSyncSys
@@ -33,6 +34,8 @@ public final class WatchService: @unchecked Sendable {
     private let instance: InstanceLock
     /// Files found by the start-up scan, handled once the watcher is ready.
     private var backlog: [String] = []
+    /// Set by `stop()` from any thread; long start-up work checks it between chunks.
+    private let stopping = Atomic<Bool>(false)
 
     public init(engine: Engine, root: String? = nil, logger: Logger, events: EventLog?,
                 options: Options = Options()) throws(EngineError) {
@@ -72,7 +75,10 @@ public final class WatchService: @unchecked Sendable {
         return exitCode
     }
 
-    public func stop() { watcher.stop() }
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+        watcher.stop()
+    }
 
     // MARK: Events
 
@@ -106,31 +112,37 @@ public final class WatchService: @unchecked Sendable {
         backlog = []
         guard !paths.isEmpty else { return }
         let started = ContinuousClock.now
-        var evaluated = [Evaluation](repeating: .gone, count: paths.count)
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-            let outcome = evaluate(paths[i])
-            lock.lock()
-            evaluated[i] = outcome
-            lock.unlock()
-        }
-        var normalized = 0, invalidCount = 0
-        for (i, path) in paths.enumerated() {
-            let final: FileResult
-            switch evaluated[i] {
-            case .gone: continue
-            case .failed(let result): final = result
-            case .read(let snapshot, let result):
-                guard let committed = commit(path, snapshot: snapshot, result: result,
-                                             mayWrite: engine.configuration.startup == .fix) else { continue }
-                final = committed
+        var normalized = 0, invalidCount = 0, done = 0
+        // In chunks, so that a stop request is honoured within one chunk's work.
+        for chunkStart in stride(from: 0, to: paths.count, by: 512) {
+            if stopping.load(ordering: .relaxed) { break }
+            let chunk = Array(paths[chunkStart..<min(paths.count, chunkStart + 512)])
+            var evaluated = [Evaluation](repeating: .gone, count: chunk.count)
+            let lock = NSLock()
+            DispatchQueue.concurrentPerform(iterations: chunk.count) { i in
+                let outcome = evaluate(chunk[i])
+                lock.lock()
+                evaluated[i] = outcome
+                lock.unlock()
             }
-            if final.action == .normalized { normalized += 1 }
-            if final.action == .invalid { invalidCount += 1 }
-            report(final, since: nil)
+            for (i, path) in chunk.enumerated() {
+                let final: FileResult
+                switch evaluated[i] {
+                case .gone: continue
+                case .failed(let result): final = result
+                case .read(let snapshot, let result):
+                    guard let committed = commit(path, snapshot: snapshot, result: result,
+                                                 mayWrite: engine.configuration.startup == .fix) else { continue }
+                    final = committed
+                }
+                if final.action == .normalized { normalized += 1 }
+                if final.action == .invalid { invalidCount += 1 }
+                report(final, since: nil)
+            }
+            done += chunk.count
         }
         let elapsed = ContinuousClock.now - started
-        logger.info("start-up \(engine.configuration.startup.rawValue): \(paths.count) files in \(elapsed), \(normalized) normalized, \(invalidCount) invalid")
+        logger.info("start-up \(engine.configuration.startup.rawValue): \(done) of \(paths.count) files in \(elapsed), \(normalized) normalized, \(invalidCount) invalid")
     }
 
     private func process(_ path: String, since: ContinuousClock.Instant?, mayWrite: Bool) {
