@@ -134,29 +134,36 @@ public final class Engine: Sendable {
     }
 
     public func reconcile(_ path: String, mode: Mode) -> FileResult {
-        let bytes: [UInt8]
-        do {
-            bytes = try store.read(path).bytes
-        } catch {
-            return FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false, error: "\(error)")
-        }
-        var result = evaluate(path: path, bytes: bytes)
-        guard mode == .fix, result.action == .notCanonical else { return result }
-        do {
-            // Under the lock, start again from what is on disk now: another writer may have saved meanwhile.
-            var latest = result
-            _ = try store.update(path) { current in
-                guard let current else { return nil }
-                latest = self.evaluate(path: path, bytes: current)
-                return latest.action == .notCanonical ? latest.canonical : nil
+        // A save by an editor that ignores our lock can land between our read and our write; the
+        // compare-and-exchange then refuses to overwrite it, and we start again from the new content.
+        var attempts = 0
+        while true {
+            let snapshot: FileSnapshot
+            do {
+                snapshot = try store.read(path)
+            } catch {
+                return FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false, error: "\(error)")
             }
-            result = latest
-            if result.action == .notCanonical { result.action = .normalized }
-        } catch {
-            result.action = .error
-            result.error = "\(error)"
+            var result = evaluate(path: path, bytes: snapshot.bytes)
+            guard mode == .fix, result.action == .notCanonical, let canonical = result.canonical else { return result }
+            do {
+                switch try store.replaceIfUnchanged(path, expected: snapshot, with: canonical, keepDisplaced: false) {
+                case .replaced:
+                    result.action = .normalized
+                    return result
+                case .conflict:
+                    attempts += 1
+                    if attempts < 5 { continue }
+                    result.action = .error
+                    result.error = "\(path) keeps changing while being formatted; left as the other writer saved it"
+                    return result
+                }
+            } catch {
+                result.action = .error
+                result.error = "\(error)"
+                return result
+            }
         }
-        return result
     }
 
     /// Validation and canonical form of some bytes, without touching disk.
