@@ -34,6 +34,8 @@ public final class WatchService: @unchecked Sendable {
     private let instance: InstanceLock
     /// Files found by the start-up scan, handled once the watcher is ready.
     private var backlog: [String] = []
+    /// The watcher has returned; only the final clean-up runs.
+    private var shuttingDown = false
     /// Set by `stop()` from any thread; long start-up work checks it between chunks.
     private let stopping = Atomic<Bool>(false)
 
@@ -70,7 +72,9 @@ public final class WatchService: @unchecked Sendable {
             logger.error("\(error)")
             exitCode = 2
         }
-        // Shutdown: anything a late writer put into an inode we displaced is restored first.
+        // Shutdown: anything a late writer put into an inode we displaced is restored first; rewrites
+        // from here on keep no displaced file (no timer would remove it).
+        shuttingDown = true
         for path in displaced.keys.sorted() { settleDisplaced(path) }
         return exitCode
     }
@@ -181,7 +185,7 @@ public final class WatchService: @unchecked Sendable {
             return result
         }
         do {
-            switch try engine.store.replaceIfUnchanged(path, expected: snapshot, with: canonical, keepDisplaced: true) {
+            switch try engine.store.replaceIfUnchanged(path, expected: snapshot, with: canonical, keepDisplaced: !shuttingDown) {
             case .replaced(let identity, let old):
                 watcher.noteOwnWrite(path: path, identity: identity)
                 result.action = .normalized

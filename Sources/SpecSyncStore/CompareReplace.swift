@@ -124,12 +124,18 @@ public final class DisplacedFile: Sendable {
     public let baseline: FileIdentity
     private let originalBytes: [UInt8]
     private let descriptor: Mutex<Descriptor?>
+    /// The directory holding it, open, so `discard()` still finds it if the tree is moved meanwhile.
+    private let directory: Descriptor?
+    private let name: String
 
     init(path: String, descriptor: Descriptor, baseline: FileIdentity, bytes: [UInt8]) {
         self.path = path
         self.baseline = baseline
         self.originalBytes = bytes
         self.descriptor = Mutex(descriptor)
+        let parts = PathParts(path)
+        self.name = parts.name
+        self.directory = try? Sys.open(parts.directory, .readOnly, [.directory])
     }
 
     deinit { discard() }
@@ -168,7 +174,12 @@ public final class DisplacedFile: Sendable {
     public func discard() {
         descriptor.withLock { descriptor in
             guard let open = descriptor else { return }
-            if let status = try? Sys.lstat(path), status.identity.sameInode(as: baseline) {
+            if let directory {
+                if let status = try? Sys.lstat(in: directory, name), status.identity.sameInode(as: baseline) {
+                    try? Sys.unlink(in: directory, name)
+                }
+                Sys.closeIgnoringErrors(directory)
+            } else if let status = try? Sys.lstat(path), status.identity.sameInode(as: baseline) {
                 try? Sys.unlink(path)
             }
             Sys.closeIgnoringErrors(open)

@@ -270,6 +270,7 @@ public final class Watcher: @unchecked Sendable {
             state.lock()
             if stopRequested {
                 state.unlock()
+                finishOnStop(&pending, handler)
                 return nil
             }
             swap(&taken, &inbox)
@@ -283,15 +284,18 @@ public final class Watcher: @unchecked Sendable {
                     handler(event)
                     if case .rootGone = event { return nil }
                     // The handler may have called stop(): do not deliver the rest of a long scan.
-                    if state.withLock({ stopRequested }) { return nil }
+                    if state.withLock({ stopRequested }) {
+                        finishOnStop(&pending, handler)
+                        return nil
+                    }
                 case let .readerStopped(failure):
                     return failure
                 }
             }
             taken.removeAll(keepingCapacity: true)
 
+            // Settled files are delivered even if a stop arrives meanwhile: their content is final.
             for settled in pending.takeDue(at: clock.now) {
-                if state.withLock({ stopRequested }) { return nil }
                 deliver(settled, pending: &pending, handler)
             }
             for action in takeDueActions() { action() }
@@ -315,6 +319,22 @@ public final class Watcher: @unchecked Sendable {
                 }
             }
             state.unlock()
+        }
+    }
+
+    /// On stop, files whose content was final (closed after writing, renamed into place) before the stop
+    /// are delivered at once instead of after their settle window: a save made just before SIGTERM is
+    /// still processed, not left for the next start.
+    private func finishOnStop(_ pending: inout PendingSet, _ handler: (WatchEvent) -> Void) {
+        let leftovers: [InboxItem] = state.withLock {
+            defer { inbox.removeAll() }
+            return inbox
+        }
+        for case let .file(change, path, instant) in leftovers {
+            pending.record(change, path: path, at: instant)
+        }
+        for settled in pending.takeDue(at: clock.now + .seconds(365 * 86_400)) {
+            deliver(settled, pending: &pending, handler)
         }
     }
 
