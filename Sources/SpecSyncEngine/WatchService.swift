@@ -150,6 +150,8 @@ public final class WatchService: @unchecked Sendable {
     }
 
     private func process(_ path: String, since: ContinuousClock.Instant?, mayWrite: Bool) {
+        // A newer save is here; the previous version we displaced may hold an even newer late write.
+        if displaced[path] != nil { settleDisplaced(path) }
         switch evaluate(path) {
         case .gone: return
         case .failed(let result): report(result, since: since)
@@ -214,7 +216,15 @@ public final class WatchService: @unchecked Sendable {
         do {
             guard try old.hasBeenModified() else { return }
             let late = try old.bytes()
+            let lateWrite = try old.currentIdentity().modificationTimeNanoseconds
             let current = try engine.store.read(path)
+            // Latest edit wins. File timestamps are coarse (one kernel tick): when the late write and the
+            // save now at the path fall in the same tick their order is unknown, and the save people see at
+            // the path is kept rather than overwritten.
+            guard lateWrite > current.identity.modificationTimeNanoseconds else {
+                logger.notice("\(path): a write reached the previous version after it was replaced, but a newer save is in place; keeping the newer save")
+                return
+            }
             logger.notice("\(path): a write reached the previous version after it was replaced; restoring it")
             switch try engine.store.replaceIfUnchanged(path, expected: current, with: late, keepDisplaced: false) {
             case .replaced:

@@ -80,6 +80,20 @@ extension SpecStore {
         guard let back = try? Sys.lstat(temporary.path), back.identity.sameInode(as: temporary.identity) else {
             throw StoreError.unresolvedExchange(path: path, strandedPath: temporary.path)
         }
+        // While our version was in place, a writer that opened the path may have saved into it. That save
+        // came after our exchange; the version we just put back may have been written before it. Unless the
+        // one put back is strictly newer (timestamps are coarse: ties go to the save into our version), the
+        // save into our version is the latest edit: swap it in again.
+        let writtenInto = back.identity.size != temporary.identity.size
+            || back.identity.modificationTimeNanoseconds != temporary.identity.modificationTimeNanoseconds
+        if writtenInto, let restored = try? Sys.lstat(target.path),
+           back.identity.modificationTimeNanoseconds >= restored.identity.modificationTimeNanoseconds {
+            do {
+                try Sys.renameat2(temporary.path, target.path, .exchange)
+            } catch {
+                throw StoreError.unresolvedExchange(path: path, strandedPath: temporary.path)
+            }
+        }
         try? Sys.unlink(temporary.path)
         try syncDirectory(directory, givenPath: path)
         return .conflict(current: (try? Sys.stat(target.path))?.identity)
@@ -152,6 +166,18 @@ public final class DisplacedFile: Sendable {
                     return true
                 }
                 return try Sys.preadAll(descriptor) != originalBytes
+            } catch {
+                throw StoreError.mapping(error, path: path)
+            }
+        }
+    }
+
+    /// The displaced inode's current identity (its mtime tells when a late write happened).
+    public func currentIdentity() throws -> FileIdentity {
+        try descriptor.withLock { descriptor in
+            guard let descriptor else { throw StoreError.fileNotFound(path: path) }
+            do throws(SysError) {
+                return try Sys.fstat(descriptor).identity
             } catch {
                 throw StoreError.mapping(error, path: path)
             }
