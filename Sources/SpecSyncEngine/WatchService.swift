@@ -27,8 +27,12 @@ public final class WatchService: @unchecked Sendable {
     private let options: Options
     /// Files last seen invalid, so that a fix can be announced.
     private var invalid = Set<String>()
-    /// Old inodes kept after our rewrites, by path.
+    /// Old inodes kept after our rewrites, by path, and the order they were kept in. Each holds two
+    /// descriptors for the grace period, so at most `maxDisplaced` are kept: a burst of thousands of
+    /// saves must not run the process out of descriptors (the oldest is settled early instead).
     private var displaced: [String: DisplacedFile] = [:]
+    private var displacedOrder: [String] = []
+    private let maxDisplaced = 64
     private var exitCode: Int32 = 0
     /// One watcher per tree; released when the service is gone.
     private let instance: InstanceLock
@@ -98,6 +102,7 @@ public final class WatchService: @unchecked Sendable {
         case .removed(let path):
             invalid.remove(path)
             displaced.removeValue(forKey: path)?.discard()
+            displacedOrder.removeAll { $0 == path }
             emit(FileResult(path: path, action: .deleted, diagnostics: [], wasCanonical: false), since: nil)
         case .rescanned(let reason):
             logger.warning("rescanning the whole tree: \(reason)")
@@ -135,8 +140,10 @@ public final class WatchService: @unchecked Sendable {
                 case .gone: continue
                 case .failed(let result): final = result
                 case .read(let snapshot, let result):
-                    guard let committed = commit(path, snapshot: snapshot, result: result,
-                                                 mayWrite: engine.configuration.startup == .fix) else { continue }
+                    // Start-up rewrites keep no displaced version: no save just happened, so no writer is
+                // caught mid-save, and thousands of kept versions would exhaust descriptors.
+                guard let committed = commit(path, snapshot: snapshot, result: result,
+                                             mayWrite: engine.configuration.startup == .fix, keepDisplaced: false) else { continue }
                     final = committed
                 }
                 if final.action == .normalized { normalized += 1 }
@@ -156,7 +163,9 @@ public final class WatchService: @unchecked Sendable {
         case .gone: return
         case .failed(let result): report(result, since: since)
         case .read(let snapshot, let result):
-            if let final = commit(path, snapshot: snapshot, result: result, mayWrite: mayWrite) { report(final, since: since) }
+            if let final = commit(path, snapshot: snapshot, result: result, mayWrite: mayWrite, keepDisplaced: !shuttingDown) {
+                report(final, since: since)
+            }
         }
     }
 
@@ -179,7 +188,8 @@ public final class WatchService: @unchecked Sendable {
 
     /// Rewrites a valid, non-canonical file — only if it still holds exactly what was validated.
     /// Nil when a newer save got there first (that save is processed on its own event).
-    private func commit(_ path: String, snapshot: FileSnapshot, result evaluated: FileResult, mayWrite: Bool) -> FileResult? {
+    private func commit(_ path: String, snapshot: FileSnapshot, result evaluated: FileResult, mayWrite: Bool,
+                        keepDisplaced: Bool) -> FileResult? {
         var result = evaluated
         guard result.action == .notCanonical, mayWrite, let canonical = result.canonical else { return result }
         guard isInsideRoot(path) else {
@@ -187,15 +197,11 @@ public final class WatchService: @unchecked Sendable {
             return result
         }
         do {
-            switch try engine.store.replaceIfUnchanged(path, expected: snapshot, with: canonical, keepDisplaced: !shuttingDown) {
+            switch try engine.store.replaceIfUnchanged(path, expected: snapshot, with: canonical, keepDisplaced: keepDisplaced) {
             case .replaced(let identity, let old):
                 watcher.noteOwnWrite(path: path, identity: identity)
                 result.action = .normalized
-                if let old {
-                    displaced.removeValue(forKey: path)?.discard()
-                    displaced[path] = old
-                    watcher.schedule(after: options.displacedGrace) { [self] in settleDisplaced(path) }
-                }
+                if let old { keep(old, for: path) }
             case .conflict:
                 // Someone saved while we worked: their save has its own event; we never overwrite it.
                 logger.debug("\(path) changed while being normalized; the newer content will be processed")
@@ -208,10 +214,21 @@ public final class WatchService: @unchecked Sendable {
         return result
     }
 
+    private func keep(_ old: DisplacedFile, for path: String) {
+        // (Any earlier version for this path was settled at the top of `process`.)
+        while displaced.count >= maxDisplaced, let oldest = displacedOrder.first {
+            settleDisplaced(oldest)
+        }
+        displaced[path] = old
+        displacedOrder.append(path)
+        watcher.schedule(after: options.displacedGrace) { [self] in settleDisplaced(path) }
+    }
+
     /// After the grace period: if a writer that still had the old inode open wrote to it, that content
     /// is the newest edit — put it back in place and process it like any external save.
     private func settleDisplaced(_ path: String) {
         guard let old = displaced.removeValue(forKey: path) else { return }
+        displacedOrder.removeAll { $0 == path }
         defer { old.discard() }
         do {
             guard try old.hasBeenModified() else { return }
