@@ -128,7 +128,7 @@ final class WatchDaemon {
         eventsPath = project.root + "/\(label)-events.jsonl"
         logPath = project.root + "/\(label)-stderr.log"
         root = resolvedPath(directory ?? project.specs)
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = ["watch", "--events", eventsPath] + arguments + (directory.map { [$0] } ?? [])
         process.currentDirectoryURL = URL(fileURLWithPath: project.root)
