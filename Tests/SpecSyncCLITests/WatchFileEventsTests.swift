@@ -3,6 +3,28 @@ import XCTest
 
 /// `specsync watch` on invalid saves, deletions and renames, `git checkout`, and symlinks.
 final class WatchFileEventsTests: XCTestCase {
+    /// One external save → exactly one rewrite, then quiet: no second read reported, no second write
+    /// (the inode the watcher put in place stays), over repeated save cycles of the same file.
+    func testEachSaveIsRewrittenOnceThenQuiet() throws {
+        let p = try Project()
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"])
+        let path = daemon.root + "/once.yaml"
+        let cycles = 5
+        for cycle in 0..<cycles {
+            try Save.inPlace(path, messySpec("ONCE-1", "cycle \(cycle)"))
+            try daemon.waitForEvent(path, action: "normalized", skipping: cycle)
+            try daemon.waitForContent(path, canonicalForm("ONCE-1", "cycle \(cycle)"))
+            let rewritten = try Inode(path)
+            try daemon.quiesce()
+            XCTAssertEqual(try Inode(path), rewritten, "cycle \(cycle): written again after the rewrite")
+            XCTAssertEqual(daemon.events(for: path).map(\.action), Array(repeating: "normalized", count: cycle + 1),
+                           "cycle \(cycle): an echo of the watcher's own write was processed")
+        }
+        let normalizedLines = daemon.log.components(separatedBy: "once.yaml: normalized").count - 1
+        XCTAssertEqual(normalizedLines, cycles, daemon.log)
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
     func testInvalidSaveIsReportedAndUntouchedThenAFixIsNormalized() throws {
         let p = try Project()
         let daemon = try WatchDaemon(p, arguments: ["--startup", "off"])
