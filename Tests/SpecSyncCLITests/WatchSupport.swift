@@ -122,18 +122,33 @@ final class WatchDaemon {
 
     /// Starts `specsync watch` in the project root; with `waitForReady`, returns once the ready line
     /// is logged (signal handlers are installed by then).
+    /// - Parameters:
+    ///   - eventsToStdout: pass `--events -` and collect stdout into the events file instead.
+    ///   - launcher: a command (and its arguments) that runs the watcher, e.g. in a user namespace;
+    ///     it receives the binary path and the watch arguments as "$0" "$@".
     init(_ project: Project, arguments: [String] = [], directory: String? = nil, waitForReady: Bool = true,
-         label: String = "watch") throws {
+         label: String = "watch", eventsToStdout: Bool = false, launcher: [String]? = nil) throws {
         self.project = project
         eventsPath = project.root + "/\(label)-events.jsonl"
         logPath = project.root + "/\(label)-stderr.log"
         root = resolvedPath(directory ?? project.specs)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["watch", "--events", eventsPath] + arguments + (directory.map { [$0] } ?? [])
+        let watchArguments = ["watch", "--events", eventsToStdout ? "-" : eventsPath] + arguments + (directory.map { [$0] } ?? [])
+        if let launcher, let tool = launcher.first {
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = Array(launcher.dropFirst()) + [CLI.binary] + watchArguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: CLI.binary)
+            process.arguments = watchArguments
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: project.root)
         process.standardError = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = FileHandle.nullDevice
+        if eventsToStdout {
+            _ = FileManager.default.createFile(atPath: eventsPath, contents: nil)
+            process.standardOutput = FileHandle(forWritingAtPath: eventsPath)
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+        }
         process.standardInput = FileHandle.nullDevice
         try process.run()
         if waitForReady { try waitForLog("ready: watching") }
