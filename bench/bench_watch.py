@@ -197,6 +197,7 @@ def bench_latency(binary, work, saves):
                 internal.append(float(obj["latency_ms"]) - SETTLE_MS)
     print(summary("specsync watch, external (close → canonical renamed in) − 50 ms", external))
     print(summary("specsync watch, --events latency_ms − 50 ms", internal))
+    print(summary("floor: durable replace alone (temp+fsync+rename+dir fsync)", durable_floor(specs, saves)))
 
     # The peer: inotifywait piped into a shell loop running the same formatter.
     if not shutil.which("inotifywait"):
@@ -215,6 +216,26 @@ def bench_latency(binary, work, saves):
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait()
     print(summary("inotifywait | while read; specsync fmt  (close → canonical)", piped))
+
+
+def durable_floor(directory, count):
+    """What any durable rewrite costs on this file system: the part of the latency that is I/O."""
+    text = spec(random.Random(3), 1, messy=False).encode()
+    dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    samples = []
+    for i in range(count):
+        t0 = time.monotonic_ns()
+        tmp = os.path.join(directory, f".floor-{i}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, text)
+        os.fsync(fd)
+        os.close(fd)
+        os.rename(tmp, os.path.join(directory, "floor.txt"))
+        os.fsync(dfd)
+        samples.append((time.monotonic_ns() - t0) / 1e6)
+    os.close(dfd)
+    os.unlink(os.path.join(directory, "floor.txt"))
+    return samples
 
 
 def make_tree(work, dirs, files):
