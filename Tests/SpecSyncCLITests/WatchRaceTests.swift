@@ -198,15 +198,16 @@ final class WatchRaceTests: XCTestCase {
         XCTAssertEqual(try daemon.stop(), 0)
     }
 
-    /// The swap is undone when the displaced version turns out not to be the one validated (W1, which
-    /// had the file open, wrote into it right at the swap). A writer W2 that opened the path in that
-    /// instant got the watcher's new inode and saved into it; undoing the swap must not delete that
-    /// save. Hammered: the window is microseconds wide.
+    /// The swap is undone when the displaced version turns out not to be the one validated: W1, which
+    /// had the file open, writes into it while the watcher writes its temporary file (after the check
+    /// under the lock, before the swap). W2 opens the path right after the swap — getting the watcher's
+    /// new inode — and saves into it; undoing the swap must not delete that save. Hammered: W2's
+    /// window (swap → undo) is microseconds wide.
     func testUndoingASwapNeverDeletesASaveMadeIntoTheNewVersion() throws {
         let p = try Project()
         let daemon = try WatchDaemon(p, arguments: ["--startup", "off", "--log-level", "debug"])
-        let probe = try InotifyProbe(directory: daemon.root, mask: UInt32(IN_MOVED_FROM))
-        let count = 60
+        let probe = try InotifyProbe(directory: daemon.root, mask: UInt32(IN_MOVED_FROM | IN_CREATE))
+        let count = 100
         var paths: [String] = []
         for i in 0..<count {
             let path = daemon.root + "/undo-\(i).yaml"
@@ -214,9 +215,11 @@ final class WatchRaceTests: XCTestCase {
             try Save.inPlace(path, messySpec("UN-\(i)", "v1"))
             let w1 = open(path, O_WRONLY | O_CLOEXEC)
             try Save.check(Int(w1), "open")
-            XCTAssertTrue(probe.wait(for: "undo-\(i).yaml", mask: UInt32(IN_MOVED_FROM), timeout: 5))
+            let temporaryPrefix = ".specsync-tmp-undo-\(i).yaml."
+            XCTAssertTrue(probe.wait(where: { $0.hasPrefix(temporaryPrefix) }, mask: UInt32(IN_CREATE), timeout: 5))
             XCTAssertEqual(ftruncate(w1, 0), 0)
             try Save.writeAll(w1, messySpec("UN-\(i)", "from W1"))
+            XCTAssertTrue(probe.wait(for: "undo-\(i).yaml", mask: UInt32(IN_MOVED_FROM), timeout: 5))
             try Save.inPlace(path, messySpec("UN-\(i)", "newest from W2"))
             close(w1)
         }
@@ -228,7 +231,8 @@ final class WatchRaceTests: XCTestCase {
         _ = try? waitUntil("every file to hold W2's save", timeout: 5) { lost().isEmpty }
         try daemon.quiesce()
         let undone = daemon.log.components(separatedBy: "changed while being normalized").count - 1
-        XCTAssertEqual(lost(), [], "W2's save lost in \(lost().count) of \(count) files (\(undone) swaps undone)")
+        let restored = daemon.log.components(separatedBy: "a write reached the previous version").count - 1
+        XCTAssertEqual(Array(lost().prefix(5)), [], "W2's save lost in \(lost().count) of \(count) files (\(undone) swaps undone or refused, \(restored) late writes restored)")
         XCTAssertEqual(try daemon.stop(), 0)
     }
 

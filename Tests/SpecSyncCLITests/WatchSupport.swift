@@ -293,9 +293,14 @@ final class InotifyProbe {
 
     /// Waits for an event on `name` with any bit of `mask`; false after `timeout` seconds.
     func wait(for name: String, mask: UInt32, timeout: TimeInterval) -> Bool {
+        wait(where: { $0 == name }, mask: mask, timeout: timeout)
+    }
+
+    /// Waits for an event whose name satisfies `matches`, with any bit of `mask`.
+    func wait(where matches: (String) -> Bool, mask: UInt32, timeout: TimeInterval) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            if let index = queued.firstIndex(where: { $0.name == name && $0.mask & mask != 0 }) {
+            if let index = queued.firstIndex(where: { matches($0.name) && $0.mask & mask != 0 }) {
                 queued.removeSubrange(...index)
                 return true
             }
