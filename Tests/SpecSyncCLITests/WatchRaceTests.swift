@@ -1,0 +1,244 @@
+import Foundation
+import XCTest
+
+/// The lost-edit race, hammered: while `specsync watch` normalizes a save, another save lands. The
+/// test process watches the watcher through its own inotify instance and writes at the moments that
+/// matter — right after the watcher read the file, when it opens the lock file, when it swaps the
+/// file in — with small extra delays to cover the gaps between. Every file must end as the canonical
+/// form of the latest save (or that save exactly, when it is canonical or invalid): never an older
+/// version, never torn.
+final class WatchRaceTests: XCTestCase {
+    enum Writer: CaseIterable {
+        /// Temporary file renamed over the spec.
+        case rename
+        /// open(O_TRUNC) then one write.
+        case inPlace
+        /// open(O_TRUNC) then two writes with a gap (a torn read is possible in between).
+        case inPlaceTwoWrites
+        /// Opened for writing before the watcher starts; truncated and written after the trigger.
+        case holdOpen
+    }
+
+    enum Trigger: CaseIterable {
+        /// The watcher closed the file after reading it (IN_CLOSE_NOWRITE).
+        case afterRead
+        /// The watcher opened `<file>.lock` (just before it compares and swaps).
+        case atLock
+        /// The watcher swapped its canonical version in (IN_MOVED_FROM on the name).
+        case atExchange
+    }
+
+    enum Latest: CaseIterable { case messy, canonical, invalid }
+
+    struct Case {
+        var writer: Writer
+        var trigger: Trigger
+        var latest: Latest
+        var delayMicroseconds: UInt32
+        var path: String
+        var expected: String
+    }
+
+    func testLatestSaveAlwaysWinsWhileTheWatcherRewrites() throws {
+        let p = try Project()
+        // Debug log: conflicts detected under the lock are logged, to show the race was really run.
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off", "--log-level", "debug"])
+        let root = daemon.root
+        let probe = try InotifyProbe(directory: root, mask: UInt32(IN_CLOSE_NOWRITE | IN_OPEN | IN_MOVED_FROM))
+        let delays: [UInt32] = [0, 40, 150, 400]
+        let repetitions = 2
+        var cases: [Case] = []
+        for _ in 0..<repetitions {
+            for writer in Writer.allCases {
+                for trigger in Trigger.allCases {
+                    for latest in Latest.allCases {
+                        for delay in delays {
+                            let i = cases.count
+                            let id = "RACE-\(i)"
+                            let expected: String
+                            switch latest {
+                            case .messy, .canonical: expected = canonicalForm(id, "two \(i)")
+                            case .invalid: expected = "title: two \(i)\nid: \(id)\nstatus: wip\n"
+                            }
+                            cases.append(Case(writer: writer, trigger: trigger, latest: latest, delayMicroseconds: delay,
+                                              path: root + "/r\(i).yaml", expected: expected))
+                        }
+                    }
+                }
+            }
+        }
+
+        var triggered = 0
+        let started = Date()
+        for (i, c) in cases.enumerated() {
+            let id = "RACE-\(i)"
+            let name = (c.path as NSString).lastPathComponent
+            let latestText: String
+            switch c.latest {
+            case .messy: latestText = messySpec(id, "two \(i)")
+            case .canonical: latestText = canonicalForm(id, "two \(i)")
+            case .invalid: latestText = c.expected
+            }
+            try Save.inPlace(c.path, messySpec(id, "one \(i)"))
+            let held = c.writer == .holdOpen ? open(c.path, O_WRONLY | O_CLOEXEC) : -1
+            if c.writer == .holdOpen { try Save.check(Int(held), "open \(c.path)") }
+
+            let hit: Bool
+            switch c.trigger {
+            case .afterRead: hit = probe.wait(for: name, mask: UInt32(IN_CLOSE_NOWRITE), timeout: 5)
+            case .atLock: hit = probe.wait(for: name + ".lock", mask: UInt32(IN_OPEN), timeout: 5)
+            case .atExchange: hit = probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 5)
+            }
+            if hit { triggered += 1 }
+            if c.delayMicroseconds > 0 { spin(microseconds: c.delayMicroseconds) }
+
+            let half = latestText.utf8.count / 2
+            let first = String(latestText.prefix(half)), second = String(latestText.dropFirst(half))
+            switch c.writer {
+            case .rename:
+                try Save.renameIntoPlace(c.path, latestText, temporaryName: ".\(name).tmp")
+            case .inPlace:
+                try Save.inPlace(c.path, latestText)
+            case .inPlaceTwoWrites:
+                let fd = open(c.path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+                try Save.check(Int(fd), "open")
+                try Save.writeAll(fd, first)
+                spin(microseconds: 100)
+                try Save.writeAll(fd, second)
+                close(fd)
+            case .holdOpen:
+                XCTAssertEqual(ftruncate(held, 0), 0)
+                try Save.writeAll(held, first)
+                spin(microseconds: 100)
+                try Save.writeAll(held, second)
+                close(held)
+            }
+        }
+        let writing = Date().timeIntervalSince(started)
+
+        func mismatches() -> [String] {
+            cases.enumerated().compactMap { i, c in
+                let actual = fileText(c.path)
+                guard actual != c.expected else { return nil }
+                return "r\(i) \(c.writer)/\(c.trigger)/\(c.latest)/+\(c.delayMicroseconds)µs: \(actual.debugDescription)"
+            }
+        }
+        do {
+            try waitUntil("every file to hold the canonical form of its latest save", timeout: 30) { mismatches().isEmpty }
+        } catch {
+            XCTFail("lost or torn edits (\(mismatches().count) of \(cases.count)):\n" + mismatches().prefix(20).joined(separator: "\n"))
+        }
+        // And it stays that way once every displaced version's grace is over.
+        try daemon.quiesce(timeout: 30)
+        XCTAssertEqual(mismatches(), [], "changed after settling")
+
+        let log = daemon.log
+        let conflicts = log.components(separatedBy: "changed while being normalized").count - 1
+        let restores = log.components(separatedBy: "a write reached the previous version").count - 1
+        print("race: \(cases.count) saves in \(String(format: "%.1f", writing)) s, triggers hit \(triggered), conflicts seen under the lock \(conflicts), late writes restored \(restores)")
+        XCTAssertGreaterThanOrEqual(triggered, cases.count * 9 / 10, "the writes were not synchronized with the watcher's work")
+        XCTAssertGreaterThan(conflicts, 0, "no save ever landed between the watcher's read and its swap")
+        XCTAssertGreaterThan(restores, 0, "no write ever reached a displaced version")
+        XCTAssertFalse(log.contains(" error "), log)
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    /// Two writers. W1 had the file open before the watcher swapped in the canonical version; once the
+    /// swap is done (its `normalized` event is out), W1 writes its edit into the displaced inode. W2
+    /// then keeps saving in place (an autosaving editor) until the watcher acts on W1's late write.
+    /// W2's saves are the newest edits; restoring W1's older late write over them loses them.
+    func testRestoringALateWriteNeverOverwritesANewerSave() throws {
+        let p = try Project()
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"])
+        let path = daemon.root + "/two-writers.yaml"
+        let probe = try InotifyProbe(directory: daemon.root, mask: UInt32(IN_MOVED_FROM))
+        try Save.inPlace(path, messySpec("TW-1", "v1"))
+        let w1 = open(path, O_WRONLY | O_CLOEXEC)
+        try Save.check(Int(w1), "open")
+        try daemon.waitForEvent(path, action: "normalized")
+        probe.reset()
+        // W1's late write lands in the displaced inode.
+        XCTAssertEqual(ftruncate(w1, 0), 0)
+        try Save.writeAll(w1, messySpec("TW-1", "late from W1"))
+        close(w1)
+        // W2 saves in place every 10 ms (each save restarts the settle window) until the watcher swaps
+        // the file again — its reaction to W1's late write, at the end of the grace period.
+        var saves = 0
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            try Save.inPlace(path, messySpec("TW-1", "newest from W2"))
+            saves += 1
+            if probe.wait(for: "two-writers.yaml", mask: UInt32(IN_MOVED_FROM), timeout: 0.01) { break }
+        }
+        try daemon.quiesce()
+        XCTAssertEqual(fileText(path), canonicalForm("TW-1", "newest from W2"),
+                       "W2's newest save (\(saves) saves, all after W1's write) was overwritten; log:\n\(daemon.log)")
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    /// W1 had the file open before the swap; after it, W2 saves in place (into the new, canonical
+    /// inode); then W1 writes its edit — the newest — into the displaced inode. When the watcher
+    /// normalizes W2's save it must not throw W1's newer write away with the displaced version.
+    func testANewerLateWriteIsNotDiscardedWhenAnOlderSaveIsNormalized() throws {
+        let p = try Project()
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"])
+        let path = daemon.root + "/older-save.yaml"
+        try Save.inPlace(path, messySpec("OS-1", "v1"))
+        let w1 = open(path, O_WRONLY | O_CLOEXEC)
+        try Save.check(Int(w1), "open")
+        try daemon.waitForEvent(path, action: "normalized")
+        try Save.inPlace(path, messySpec("OS-1", "older from W2"))
+        XCTAssertEqual(ftruncate(w1, 0), 0)
+        try Save.writeAll(w1, messySpec("OS-1", "newest from W1"))
+        close(w1)
+        try daemon.waitForEvent(path, action: "normalized", skipping: 1)
+        try daemon.quiesce()
+        XCTAssertEqual(fileText(path), canonicalForm("OS-1", "newest from W1"),
+                       "W1's write, made after W2's save, was discarded; log:\n\(daemon.log)")
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    /// The swap is undone when the displaced version turns out not to be the one validated: W1, which
+    /// had the file open, writes into it while the watcher writes its temporary file (after the check
+    /// under the lock, before the swap). W2 opens the path right after the swap — getting the watcher's
+    /// new inode — and saves into it; undoing the swap must not delete that save. Hammered: W2's
+    /// window (swap → undo) is microseconds wide.
+    func testUndoingASwapNeverDeletesASaveMadeIntoTheNewVersion() throws {
+        let p = try Project()
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off", "--log-level", "debug"])
+        let probe = try InotifyProbe(directory: daemon.root, mask: UInt32(IN_MOVED_FROM | IN_CREATE))
+        let count = 100
+        var paths: [String] = []
+        for i in 0..<count {
+            let path = daemon.root + "/undo-\(i).yaml"
+            paths.append(path)
+            try Save.inPlace(path, messySpec("UN-\(i)", "v1"))
+            let w1 = open(path, O_WRONLY | O_CLOEXEC)
+            try Save.check(Int(w1), "open")
+            let temporaryPrefix = ".specsync-tmp-undo-\(i).yaml."
+            XCTAssertTrue(probe.wait(where: { $0.hasPrefix(temporaryPrefix) }, mask: UInt32(IN_CREATE), timeout: 5))
+            XCTAssertEqual(ftruncate(w1, 0), 0)
+            try Save.writeAll(w1, messySpec("UN-\(i)", "from W1"))
+            XCTAssertTrue(probe.wait(for: "undo-\(i).yaml", mask: UInt32(IN_MOVED_FROM), timeout: 5))
+            try Save.inPlace(path, messySpec("UN-\(i)", "newest from W2"))
+            close(w1)
+        }
+        func lost() -> [String] {
+            paths.enumerated().compactMap { i, path in
+                fileText(path) == canonicalForm("UN-\(i)", "newest from W2") ? nil : "undo-\(i): \(fileText(path).debugDescription)"
+            }
+        }
+        _ = try? waitUntil("every file to hold W2's save", timeout: 5) { lost().isEmpty }
+        try daemon.quiesce()
+        let undone = daemon.log.components(separatedBy: "changed while being normalized").count - 1
+        let restored = daemon.log.components(separatedBy: "a write reached the previous version").count - 1
+        XCTAssertEqual(Array(lost().prefix(5)), [], "W2's save lost in \(lost().count) of \(count) files (\(undone) swaps undone or refused, \(restored) late writes restored)")
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    /// Busy-waits: a sleep would be far coarser than the windows being aimed at.
+    private func spin(microseconds: UInt32) {
+        let end = DispatchTime.now().uptimeNanoseconds + UInt64(microseconds) * 1000
+        while DispatchTime.now().uptimeNanoseconds < end {}
+    }
+}

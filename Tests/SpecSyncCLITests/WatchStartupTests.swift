@@ -1,0 +1,106 @@
+import Foundation
+import XCTest
+
+/// `specsync watch` start-up: the ready line with counts, and the start-up policies (fix, check, off).
+final class WatchStartupTests: XCTestCase {
+    /// a.yaml and c/d/e.yaml valid but messy, b.yaml canonical, bad.yaml invalid, notes.txt not a spec.
+    private func makeTree(_ p: Project) throws -> (messy: [String], canonical: String, invalid: String) {
+        try p.write(".tandemonium/specs/a.yaml", messySpec("A-1", "Alpha"))
+        try p.write(".tandemonium/specs/b.yaml", canonicalSpec)
+        try p.write(".tandemonium/specs/c/d/e.yaml", messySpec("E-1", "Echo"))
+        try p.write(".tandemonium/specs/bad.yaml", "id: BAD-1\ntitle: Bad\nstatus: wip\n")
+        try p.write(".tandemonium/specs/notes.txt", "not a spec\n")
+        let specs = resolvedPath(p.specs)
+        return ([specs + "/a.yaml", specs + "/c/d/e.yaml"], specs + "/b.yaml", specs + "/bad.yaml")
+    }
+
+    func testReadyLineCountsDirectoriesAndSpecFiles() throws {
+        let p = try Project()
+        _ = try makeTree(p)
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"])
+        XCTAssertTrue(daemon.log.contains("(3 directories, 4 spec files)"), daemon.log)
+        XCTAssertTrue(daemon.log.contains("ready: watching \(daemon.root) "), daemon.log)
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    func testStartupFixNormalizesValidFilesAndLeavesTheOthers() throws {
+        let p = try Project()
+        let tree = try makeTree(p)
+        let canonicalBefore = try Inode(tree.canonical)
+        let invalidBefore = try Inode(tree.invalid)
+        let invalidText = fileText(tree.invalid)
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "fix"])
+        try daemon.waitForLog("start-up fix: 4 files")
+        XCTAssertTrue(daemon.log.contains("2 normalized, 1 invalid"), daemon.log)
+        XCTAssertEqual(fileText(tree.messy[0]), canonicalForm("A-1", "Alpha"))
+        XCTAssertEqual(fileText(tree.messy[1]), canonicalForm("E-1", "Echo"))
+        XCTAssertEqual(try Inode(tree.canonical), canonicalBefore, "a canonical file must not be rewritten")
+        XCTAssertEqual(try Inode(tree.invalid), invalidBefore, "an invalid file must not be rewritten")
+        XCTAssertEqual(fileText(tree.invalid), invalidText)
+
+        let events = try daemon.quiesce()
+        XCTAssertEqual(events.map(\.description).sorted(),
+                       ["a.yaml: normalized", "b.yaml: unchanged", "bad.yaml: invalid", "e.yaml: normalized"],
+                       "one event per file, and no echo of the start-up rewrites")
+        let bad = try XCTUnwrap(events.first { $0.name == "bad.yaml" })
+        XCTAssertEqual(bad.diagnostics.first?["line"] as? Int, 3)
+        XCTAssertEqual(bad.diagnostics.first?["column"] as? Int, 9)
+        XCTAssertTrue(daemon.log.contains("bad.yaml:3:9: error:"), daemon.log)
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    func testStartupCheckReportsButNeverWrites() throws {
+        let p = try Project()
+        let tree = try makeTree(p)
+        let all = tree.messy + [tree.canonical, tree.invalid]
+        let before = try all.map(Inode.init)
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "check"])
+        try daemon.waitForLog("start-up check: 4 files")
+        XCTAssertTrue(daemon.log.contains("0 normalized, 1 invalid"), daemon.log)
+        let events = try daemon.quiesce()
+        XCTAssertEqual(try all.map(Inode.init), before, "check must not write")
+        XCTAssertEqual(events.map(\.description).sorted(),
+                       ["a.yaml: not-canonical", "b.yaml: unchanged", "bad.yaml: invalid", "e.yaml: not-canonical"])
+        // After start-up, a save is handled as usual.
+        try Save.inPlace(tree.messy[0], messySpec("A-1", "Alpha two"))
+        try daemon.waitForContent(tree.messy[0], canonicalForm("A-1", "Alpha two"))
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    func testStartupOffTouchesNothingUntilAFileChanges() throws {
+        let p = try Project()
+        let tree = try makeTree(p)
+        let all = tree.messy + [tree.canonical, tree.invalid]
+        let before = try all.map(Inode.init)
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"])
+        let events = try daemon.quiesce()
+        XCTAssertEqual(events.map(\.description), [], "startup off: existing files are not even reported")
+        XCTAssertEqual(try all.map(Inode.init), before)
+        XCTAssertFalse(daemon.log.contains("start-up"), daemon.log)
+        try Save.inPlace(tree.messy[1], messySpec("E-1", "Echo two"))
+        try daemon.waitForContent(tree.messy[1], canonicalForm("E-1", "Echo two"))
+        XCTAssertEqual(try Inode(tree.messy[0]), before[0], "only the saved file is normalized")
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    func testStartupPolicyComesFromTheConfigurationFile() throws {
+        let p = try Project()
+        let tree = try makeTree(p)
+        try p.write(".specsync.yaml", "startup: check\n")
+        let before = try Inode(tree.messy[0])
+        let daemon = try WatchDaemon(p)
+        try daemon.waitForLog("start-up check: 4 files")
+        XCTAssertEqual(try Inode(tree.messy[0]), before)
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    func testBadStartupValueIsAUsageError() throws {
+        let p = try Project()
+        let r = try CLI.run(["watch", "--startup", "sometimes"], cwd: p.root)
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("fix, check or off"), r.stderr)
+        let missing = try CLI.run(["watch", "no-such-dir"], cwd: p.root)
+        XCTAssertEqual(missing.status, 2, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("no-such-dir"), missing.stderr)
+    }
+}

@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""Benchmarks for `specsync watch` (driven by scripts/bench-watch; a command, not a test).
+
+  latency   SAVES external saves of realistic messy specs (bench/gen_specs.py), one at a time.
+            Measured externally: from the saver's close() to the IN_MOVED_TO of the canonical file
+            on that name (our own inotify watch on the directory), minus the settle window for
+            specsync watch. Also specsync's own latency_ms from --events, minus the settle window.
+            The same saves then go through an
+              inotifywait -m -e close_write,moved_to DIR | while read f; do specsync fmt "$f"; done
+            pipeline (no settle window, nothing subtracted).
+  startup   a tree of DIRS directories / FILES files: time from spawning `specsync watch
+            --startup off` to its `ready:` log line, and VmHWM (peak RSS); then with
+            `--startup check` (ready line, and the end of the start-up check).
+  idle      context switches of every thread of the watcher over IDLE seconds with nothing
+            happening (/proc/PID/task/*/status), and `perf stat` when available.
+
+Usage: bench_watch.py --bin SPECSYNC --work DIR [--saves 300] [--dirs 10000] [--files 100000]
+                      [--runs 3] [--idle 5] [--only latency|startup|idle]
+"""
+import argparse
+import ctypes
+import json
+import os
+import random
+import select
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_specs import spec  # noqa: E402
+
+IN_CLOSE_WRITE = 0x008
+IN_MOVED_TO = 0x080
+SETTLE_MS = 50.0  # the default settle_ms; the latency runs use the default configuration
+
+libc = ctypes.CDLL("libc.so.6", use_errno=True)
+
+
+class Inotify:
+    def __init__(self, directory, mask):
+        self.fd = libc.inotify_init1(os.O_CLOEXEC | os.O_NONBLOCK)
+        if self.fd < 0 or libc.inotify_add_watch(self.fd, directory.encode(), mask) < 0:
+            raise OSError(ctypes.get_errno(), "inotify")
+        self.pending = []
+
+    def wait(self, name, mask, timeout):
+        """Monotonic ns at which an event for `name` was read, or None on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for i, (ev_mask, ev_name, at) in enumerate(self.pending):
+                if ev_name == name and ev_mask & mask:
+                    del self.pending[: i + 1]
+                    return at
+            self.pending.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select([self.fd], [], [], remaining)
+            if not ready:
+                continue
+            at = time.monotonic_ns()
+            data = os.read(self.fd, 65536)
+            offset = 0
+            while offset < len(data):
+                _, ev_mask, _, length = struct.unpack_from("iIII", data, offset)
+                raw = data[offset + 16: offset + 16 + length].split(b"\0", 1)[0]
+                self.pending.append((ev_mask, raw.decode(errors="replace"), at))
+                offset += 16 + length
+
+    def drain(self):
+        try:
+            while os.read(self.fd, 65536):
+                pass
+        except BlockingIOError:
+            pass
+        self.pending.clear()
+
+    def close(self):
+        os.close(self.fd)
+
+
+def pct(values, p):
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = min(len(ordered) - 1, max(0, int(round(p / 100.0 * len(ordered) + 0.5)) - 1))
+    return ordered[k]
+
+
+def summary(name, values):
+    if not values:
+        return f"{name:62s} (no samples)"
+    return (f"{name:62s} median {statistics.median(values):7.2f} ms   p99 {pct(values, 99):7.2f} ms   "
+            f"max {max(values):7.2f} ms   (n={len(values)})")
+
+
+def save(path, text):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+    return time.monotonic_ns()
+
+
+def wait_for_line(stream_path, fragment, proc, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(stream_path, errors="replace") as f:
+            text = f.read()
+        if fragment in text:
+            return time.monotonic_ns()
+        if proc.poll() is not None:
+            raise SystemExit(f"watcher exited ({proc.returncode}) before '{fragment}':\n{text[-2000:]}")
+        time.sleep(0.0005)
+    raise SystemExit(f"timed out waiting for '{fragment}' in {stream_path}")
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+def proc_status(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return line.split(":", 1)[1].strip()
+    return "?"
+
+
+def context_switches(pid):
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def run_saves(specs, saves, settle_ms, label, rng):
+    """Saves messy specs one at a time; returns external latencies in ms (minus settle_ms)."""
+    probe = Inotify(specs, IN_MOVED_TO)
+    latencies, missed = [], 0
+    names = [f"L{i:03d}.yaml" for i in range(30)]
+    for i in range(saves):
+        name = names[i % len(names)]
+        text = spec(rng, 100000 + i, messy=True)
+        probe.drain()
+        t0 = save(os.path.join(specs, name), text)
+        t1 = probe.wait(name, IN_MOVED_TO, timeout=10)
+        if t1 is None:
+            missed += 1
+            continue
+        latencies.append((t1 - t0) / 1e6 - settle_ms)
+    probe.close()
+    if missed:
+        print(f"  {label}: {missed} saves never produced a canonical file within 10 s")
+    return latencies
+
+
+def bench_latency(binary, work, saves):
+    print(f"\n== latency: {saves} saves of ~1.2 KB messy specs, one at a time ==")
+    root = os.path.join(work, "latency")
+    shutil.rmtree(root, ignore_errors=True)
+    specs = os.path.join(root, ".tandemonium", "specs")
+    os.makedirs(specs)
+    events = os.path.join(root, "events.jsonl")
+    log = os.path.join(root, "watch.log")
+    with open(log, "w") as err:
+        proc = subprocess.Popen([binary, "watch", "--startup", "off", "--events", events], cwd=root,
+                                stderr=err, stdout=subprocess.DEVNULL)
+    wait_for_line(log, "ready:", proc, 30)
+    external = run_saves(specs, saves, SETTLE_MS, "specsync watch", random.Random(7))
+    stop(proc)
+    internal = []
+    with open(events) as f:
+        for line in f:
+            obj = json.loads(line)
+            if obj.get("action") == "normalized" and "latency_ms" in obj:
+                internal.append(float(obj["latency_ms"]) - SETTLE_MS)
+    print(summary("specsync watch, external (close → canonical renamed in) − 50 ms", external))
+    print(summary("specsync watch, --events latency_ms − 50 ms", internal))
+    print(summary("floor: durable replace alone (temp+fsync+rename+dir fsync)", durable_floor(specs, saves)))
+
+    # The peer: inotifywait piped into a shell loop running the same formatter.
+    if not shutil.which("inotifywait"):
+        print("inotifywait not installed (apt-get install inotify-tools): pipeline comparison skipped")
+        return
+    shutil.rmtree(specs)
+    os.makedirs(specs)
+    pipeline = (f'inotifywait -m -e close_write,moved_to --format "%w%f" "{specs}" | '
+                f'while read -r f; do case "$f" in *.yaml) "{binary}" fmt "$f" >/dev/null 2>&1;; esac; done')
+    log2 = os.path.join(root, "pipeline.log")
+    with open(log2, "w") as err:
+        proc = subprocess.Popen(["bash", "-c", pipeline], cwd=root, stderr=err, stdout=subprocess.DEVNULL,
+                                start_new_session=True)
+    wait_for_line(log2, "Watches established", proc, 30)
+    piped = run_saves(specs, saves, 0.0, "inotifywait pipeline", random.Random(7))
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait()
+    print(summary("inotifywait | while read; specsync fmt  (close → canonical)", piped))
+
+
+def durable_floor(directory, count):
+    """What any durable rewrite costs on this file system: the part of the latency that is I/O."""
+    text = spec(random.Random(3), 1, messy=False).encode()
+    dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    samples = []
+    for i in range(count):
+        t0 = time.monotonic_ns()
+        tmp = os.path.join(directory, f".floor-{i}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, text)
+        os.fsync(fd)
+        os.close(fd)
+        os.rename(tmp, os.path.join(directory, "floor.txt"))
+        os.fsync(dfd)
+        samples.append((time.monotonic_ns() - t0) / 1e6)
+    os.close(dfd)
+    os.unlink(os.path.join(directory, "floor.txt"))
+    return samples
+
+
+def make_tree(work, dirs, files):
+    tree = os.path.join(work, f"tree-{dirs}-{files}")
+    marker = os.path.join(tree, ".complete")
+    if not os.path.exists(marker):
+        shutil.rmtree(tree, ignore_errors=True)
+        print(f"generating {dirs} directories / {files} specs in {tree} (once; reused later) …", flush=True)
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "gen_specs.py"), tree, str(files),
+                        "--dirs", str(dirs)], check=True)
+        open(marker, "w").close()
+    return tree
+
+
+def one_startup(binary, tree, work, policy, idle_seconds=0):
+    log = os.path.join(work, f"startup-{policy}.log")
+    with open(log, "w") as err:
+        t0 = time.monotonic_ns()
+        proc = subprocess.Popen([binary, "watch", "--startup", policy, tree], cwd=work, stderr=err,
+                                stdout=subprocess.DEVNULL)
+    ready = (wait_for_line(log, "ready:", proc, 300) - t0) / 1e6
+    done = None
+    if policy != "off":
+        done = (wait_for_line(log, f"start-up {policy}:", proc, 600) - t0) / 1e6
+    hwm = proc_status(proc.pid, "VmHWM")
+    idle = None
+    if idle_seconds:
+        before = context_switches(proc.pid)
+        perf = None
+        if shutil.which("perf"):
+            r = subprocess.run(["perf", "stat", "-x,", "-e", "context-switches,task-clock", "-p", str(proc.pid),
+                                "--", "sleep", str(idle_seconds)], capture_output=True, text=True)
+            perf = [l for l in r.stderr.splitlines() if "context-switches" in l or "task-clock" in l]
+        else:
+            time.sleep(idle_seconds)
+        idle = (context_switches(proc.pid) - before, perf)
+    code = stop(proc)
+    with open(log) as f:
+        tail = f.read()
+    return ready, done, hwm, idle, code, tail
+
+
+def bench_startup(binary, work, dirs, files, runs):
+    tree = make_tree(work, dirs, files)
+    print(f"\n== start-up: {dirs} directories, {files} files (page cache warm; median of {runs}) ==")
+    one_startup(binary, tree, work, "off")  # warm-up
+    for policy in ["off", "check"]:
+        readies, dones, hwms = [], [], []
+        for _ in range(runs):
+            ready, done, hwm, _, code, tail = one_startup(binary, tree, work, policy)
+            if code != 0:
+                print(f"  exit {code}:\n{tail[-1500:]}")
+            readies.append(ready)
+            if done is not None:
+                dones.append(done)
+            hwms.append(int(hwm.split()[0]))
+        line = f"--startup {policy:5s}: spawn → ready {statistics.median(readies):8.1f} ms"
+        if dones:
+            line += f"   spawn → start-up check done {statistics.median(dones):8.1f} ms"
+        line += f"   VmHWM {statistics.median(hwms) / 1024:6.1f} MB"
+        print(line)
+
+
+def bench_idle(binary, work, dirs, files, seconds):
+    tree = make_tree(work, dirs, files)
+    print(f"\n== idle: {seconds} s with nothing happening, watching {dirs} directories ==")
+    _, _, _, idle, code, _ = one_startup(binary, tree, work, "off", idle_seconds=seconds)
+    switches, perf = idle
+    print(f"context switches of all threads over {seconds} s (voluntary + involuntary): {switches}")
+    if perf:
+        for line in perf:
+            fields = line.split(",")
+            value = fields[0]
+            if value == "<not counted>":
+                value = "0 (<not counted>: no thread of the process was scheduled during the window)"
+            print(f"perf stat -p PID, {fields[2] if len(fields) > 2 else ''}: {value}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--saves", type=int, default=300)
+    ap.add_argument("--dirs", type=int, default=10000)
+    ap.add_argument("--files", type=int, default=100000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--idle", type=int, default=5)
+    ap.add_argument("--only")
+    a = ap.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+    if a.only in (None, "latency"):
+        bench_latency(a.bin, a.work, a.saves)
+    if a.only in (None, "startup"):
+        bench_startup(a.bin, a.work, a.dirs, a.files, a.runs)
+    if a.only in (None, "idle"):
+        bench_idle(a.bin, a.work, a.dirs, a.files, a.idle)
+
+
+if __name__ == "__main__":
+    main()
