@@ -153,7 +153,12 @@ public final class WatchService: @unchecked Sendable {
             done += chunk.count
         }
         let elapsed = ContinuousClock.now - started
-        logger.info("start-up \(engine.configuration.startup.rawValue): \(done) of \(paths.count) files in \(elapsed), \(normalized) normalized, \(invalidCount) invalid")
+        let policy = engine.configuration.startup.rawValue
+        if done == paths.count {
+            logger.info("start-up \(policy): \(paths.count) files in \(elapsed), \(normalized) normalized, \(invalidCount) invalid")
+        } else {
+            logger.info("start-up \(policy): stopped after \(done) of \(paths.count) files (\(elapsed)), \(normalized) normalized, \(invalidCount) invalid")
+        }
     }
 
     private func process(_ path: String, since: ContinuousClock.Instant?, mayWrite: Bool) {

@@ -188,6 +188,9 @@ final class WatchRaceTests: XCTestCase {
         try Save.check(Int(w1), "open")
         try daemon.waitForEvent(path, action: "normalized")
         try Save.inPlace(path, messySpec("OS-1", "older from W2"))
+        // File timestamps only order writes one kernel tick apart; the two writers here are meant to be
+        // ordered, so let the clock move on between them.
+        try waitForNextTimestampTick(in: p.root)
         XCTAssertEqual(ftruncate(w1, 0), 0)
         try Save.writeAll(w1, messySpec("OS-1", "newest from W1"))
         close(w1)
@@ -234,6 +237,20 @@ final class WatchRaceTests: XCTestCase {
         let restored = daemon.log.components(separatedBy: "a write reached the previous version").count - 1
         XCTAssertEqual(Array(lost().prefix(5)), [], "W2's save lost in \(lost().count) of \(count) files (\(undone) swaps undone or refused, \(restored) late writes restored)")
         XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    /// Returns once a file written now gets a later mtime than one written on entry: the file system's
+    /// timestamps (one kernel tick, a few ms) can then tell a write before from a write after.
+    private func waitForNextTimestampTick(in directory: String) throws {
+        let probe = directory + "/tick-probe"
+        func stamp() throws -> Int {
+            try Save.inPlace(probe, "x")
+            var st = stat()
+            XCTAssertEqual(stat(probe, &st), 0)
+            return st.st_mtim.tv_sec * 1_000_000_000 + st.st_mtim.tv_nsec
+        }
+        let first = try stamp()
+        try waitUntil("the file system clock to tick", timeout: 2) { (try? stamp()).map { $0 > first } ?? false }
     }
 
     /// Busy-waits: a sleep would be far coarser than the windows being aimed at.
