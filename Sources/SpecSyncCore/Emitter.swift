@@ -130,26 +130,26 @@ public struct CanonicalEmitter {
             writeTrailing(trailing)
             out.append(UInt8(ascii: "\n"))
         case .mapping(let entries):
-            if entries.isEmpty {
-                out.append(contentsOf: (afterKey ? " {}" : "{}").utf8)
-                writeTrailing(trailing)
-                out.append(UInt8(ascii: "\n"))
-                return
+            writeCollectionLineEnd(empty: entries.isEmpty ? "{}" : nil, afterKey: afterKey, trailing: trailing)
+            if !entries.isEmpty {
+                emitMappingBody(entries, indent: indent + 2, path: &path, depth: path.count, firstLineWritten: false)
             }
-            writeTrailing(trailing)
-            out.append(UInt8(ascii: "\n"))
-            emitMappingBody(entries, indent: indent + 2, path: &path, depth: path.count, firstLineWritten: false)
         case .sequence(let items):
-            if items.isEmpty {
-                out.append(contentsOf: (afterKey ? " []" : "[]").utf8)
-                writeTrailing(trailing)
-                out.append(UInt8(ascii: "\n"))
-                return
+            writeCollectionLineEnd(empty: items.isEmpty ? "[]" : nil, afterKey: afterKey, trailing: trailing)
+            if !items.isEmpty {
+                emitSequenceBody(items, indent: indent + 2, path: &path, depth: path.count)
             }
-            writeTrailing(trailing)
-            out.append(UInt8(ascii: "\n"))
-            emitSequenceBody(items, indent: indent + 2, path: &path, depth: path.count)
         }
+    }
+
+    /// Ends the `key:` or `-` line of a collection: inline `[]`/`{}` when empty, then its comment.
+    private mutating func writeCollectionLineEnd(empty: String?, afterKey: Bool, trailing: String?) {
+        if let empty {
+            if afterKey { out.append(UInt8(ascii: " ")) }
+            out.append(contentsOf: empty.utf8)
+        }
+        writeTrailing(trailing)
+        out.append(UInt8(ascii: "\n"))
     }
 
     private mutating func emitNestedEndOfBlock(_ node: Node, indent: Int) {
