@@ -155,10 +155,16 @@ public final class WatchService: @unchecked Sendable {
         let elapsed = ContinuousClock.now - started
         let policy = engine.configuration.startup.rawValue
         if done == paths.count {
-            logger.info("start-up \(policy): \(paths.count) files in \(elapsed), \(normalized) normalized, \(invalidCount) invalid")
+            logger.info("start-up \(policy): \(paths.count) files in \(Self.readable(elapsed)), \(normalized) normalized, \(invalidCount) invalid")
         } else {
-            logger.info("start-up \(policy): stopped after \(done) of \(paths.count) files (\(elapsed)), \(normalized) normalized, \(invalidCount) invalid")
+            logger.info("start-up \(policy): stopped after \(done) of \(paths.count) files (\(Self.readable(elapsed))), \(normalized) normalized, \(invalidCount) invalid")
         }
+    }
+
+    /// "4.9 ms", "1.23 s".
+    static func readable(_ duration: Duration) -> String {
+        let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        return ms < 1000 ? String(format: "%.1f ms", ms) : String(format: "%.2f s", ms / 1000)
     }
 
     private func process(_ path: String, since: ContinuousClock.Instant?, mayWrite: Bool) {
