@@ -11,8 +11,8 @@
 //   bench-write DIR [ITERATIONS] [BYTES]       times locked durable replaces of a BYTES-sized file
 //   bench-batch DIR [FILES] [BYTES] [RUNS]     rewrites FILES files of BYTES each in DIR with `update` per
 //                                              file and with `updateMany`; prints the medians over RUNS
-//   batch-loop DIR COUNT                       prints "ready", then flips files 0..<COUNT in DIR between
-//                                              their "a" and "b" versions (`batchVersion`) with updateMany, forever
+//   batch-loop DIR VERSIONS COUNT              prints "ready", then flips DIR/TAND-N.yaml (N < COUNT) between
+//                                              VERSIONS/TAND-N.a and VERSIONS/TAND-N.b with updateMany, forever
 //   increment-many ROUNDS PATH…                ROUNDS updateMany calls, each incrementing every PATH's counter
 // Exit status: 0 done, 2 store error (description on stderr), 3 usage.
 #if canImport(Glibc)
@@ -247,9 +247,11 @@ do {
         try benchmarkBatch(directory: arguments[1], files: number(2, 10_000), size: number(3, 1300), runs: number(4, 3))
 
     case "batch-loop":
-        guard arguments.count == 3, let count = Int(arguments[2]) else { usage() }
+        guard arguments.count == 4, let count = Int(arguments[3]) else { usage() }
         let paths = (0..<count).map { batchFile(arguments[1], $0) }
-        let versions = (0..<count).map { number in ["a", "b"].map { batchVersion($0, number: number, bytes: 3000) } }
+        let versions = try (0..<count).map { number in
+            try ["a", "b"].map { try readContent("\(arguments[2])/TAND-\(number).\($0)") }
+        }
         let numbers = Dictionary(uniqueKeysWithValues: paths.enumerated().map { ($1, $0) })
         let store = SpecStore()
         say("ready")
