@@ -9,14 +9,13 @@ import SystemPackage
 ///
 /// flock locks belong to an open file description, so a second open of the same lock file in this
 /// process would wait for the first. Nested locking of the same file on the same thread (e.g. `replace`
-/// inside `withLock`) therefore reuses the held lock instead of deadlocking against itself; other
-/// threads still wait as other processes do.
+/// inside `withLock`, or two spellings of one path in `updateMany`) therefore shares the held lock
+/// instead of deadlocking against itself; the lock file is closed when the last sharer releases, in
+/// whatever order they do. Other threads still wait as other processes do.
 struct LockHandle: ~Copyable {
-    private let descriptor: Descriptor?
     private let key: HeldLockKey
 
-    private init(descriptor: Descriptor?, key: HeldLockKey) {
-        self.descriptor = descriptor
+    private init(key: HeldLockKey) {
         self.key = key
     }
 
@@ -24,14 +23,23 @@ struct LockHandle: ~Copyable {
     consuming func release() {}
 
     deinit {
-        heldLocks.withLock { held in
-            let remaining = (held[key] ?? 1) - 1
-            held[key] = remaining > 0 ? remaining : nil
+        let descriptor = heldLocks.withLock { held -> Descriptor? in
+            guard var entry = held[key] else { return nil }
+            entry.count -= 1
+            if entry.count > 0 {
+                held[key] = entry
+                return nil
+            }
+            held[key] = nil
+            return entry.descriptor
         }
         if let descriptor { Sys.closeIgnoringErrors(descriptor) }
     }
 
-    static func acquire(for path: String, timeout: Duration) throws -> LockHandle {
+    /// Waits at most `timeout`, or until `deadline` when given (`updateMany` shares one deadline across
+    /// a chunk); the lock is tried at least once either way. A timeout error reports `timeout`.
+    static func acquire(for path: String, timeout: Duration,
+                        until deadline: ContinuousClock.Instant? = nil) throws -> LockHandle {
         let lockPath = SpecStore.lockPath(for: path)
         let descriptor = try openLockFile(lockPath, for: path)
         let status: FileStatus
@@ -47,22 +55,23 @@ struct LockHandle: ~Copyable {
         }
         let key = HeldLockKey(thread: UInt(pthread_self()), device: status.identity.device, inode: status.identity.inode)
         let nested = heldLocks.withLock { held -> Bool in
-            guard let count = held[key] else { return false }
-            held[key] = count + 1
+            guard held[key] != nil else { return false }
+            held[key]?.count += 1
             return true
         }
         if nested {
             Sys.closeIgnoringErrors(descriptor)
-            return LockHandle(descriptor: nil, key: key)
+            return LockHandle(key: key)
         }
         do {
-            try waitForLock(descriptor, lockPath: lockPath, path: path, timeout: timeout, status: status)
+            try waitForLock(descriptor, lockPath: lockPath, path: path, timeout: timeout,
+                            deadline: deadline ?? ContinuousClock().now + timeout, status: status)
         } catch {
             Sys.closeIgnoringErrors(descriptor)
             throw error
         }
-        heldLocks.withLock { $0[key] = 1 }
-        return LockHandle(descriptor: descriptor, key: key)
+        heldLocks.withLock { $0[key] = HeldLockEntry(count: 1, descriptor: descriptor) }
+        return LockHandle(key: key)
     }
 
     /// Opens (creating if missing) the lock file without following a symlink. Falls back to read-only
@@ -95,9 +104,9 @@ struct LockHandle: ~Copyable {
     /// Polls LOCK_EX|LOCK_NB with a growing pause (1 ms to 20 ms) until the deadline. Polling keeps the
     /// timeout exact without signals or extra threads; a waiting writer costs a few wakeups a second.
     private static func waitForLock(_ descriptor: Descriptor, lockPath: String, path: String,
-                                    timeout: Duration, status: FileStatus) throws {
+                                    timeout: Duration, deadline: ContinuousClock.Instant,
+                                    status: FileStatus) throws {
         let clock = ContinuousClock()
-        let deadline = clock.now + timeout
         var pause = Duration.milliseconds(1)
         while true {
             do {
@@ -122,7 +131,13 @@ struct HeldLockKey: Hashable {
     let inode: UInt64
 }
 
-private let heldLocks = Mutex<[HeldLockKey: Int]>([:])
+/// The open lock file behind a held lock and how many handles on this thread share it.
+struct HeldLockEntry {
+    var count: Int
+    let descriptor: Descriptor
+}
+
+private let heldLocks = Mutex<[HeldLockKey: HeldLockEntry]>([:])
 
 /// Who holds a flock, from /proc/locks (best effort: nil when not visible).
 enum LockHolders {

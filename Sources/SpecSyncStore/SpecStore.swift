@@ -72,16 +72,24 @@ public struct SpecStore: Sendable {
     /// Reads a file; nil when it does not exist. Retries (up to three reads) when an in-place writer
     /// changes the file while it is read, so bytes and identity belong together.
     static func readSnapshot(_ filePath: String, givenPath: String) throws -> FileSnapshot? {
-        let descriptor: Descriptor
+        guard let descriptor = try openForReading(filePath, givenPath: givenPath) else { return nil }
+        defer { Sys.closeIgnoringErrors(descriptor) }
+        return try readSnapshot(from: descriptor, filePath: filePath, givenPath: givenPath)
+    }
+
+    /// nil when the file does not exist.
+    static func openForReading(_ filePath: String, givenPath: String) throws -> Descriptor? {
         do {
-            // O_NONBLOCK: opening a FIFO must not hang; it is refused below.
-            descriptor = try Sys.open(filePath, .readOnly, [.nonBlocking])
+            // O_NONBLOCK: opening a FIFO must not hang; it is refused by readSnapshot(from:).
+            return try Sys.open(filePath, .readOnly, [.nonBlocking])
         } catch where error.errno == .noSuchFileOrDirectory {
             return nil
         } catch {
             throw StoreError.mapping(error, path: givenPath)
         }
-        defer { Sys.closeIgnoringErrors(descriptor) }
+    }
+
+    static func readSnapshot(from descriptor: Descriptor, filePath: String, givenPath: String) throws -> FileSnapshot {
         do {
             var attempt = 0
             while true {
@@ -169,10 +177,13 @@ public struct SpecStore: Sendable {
 
     /// Creates a temporary file next to `target` with the target's owner and mode (new files: 0644 minus
     /// umask), writes `bytes`, fsyncs and closes it (checked). On failure the temporary file is removed.
-    func writeTemporary(_ bytes: [UInt8], beside target: ResolvedTarget, givenPath: String) throws -> TemporaryFile {
+    /// `updateMany` passes `sync: false` (one barrier covers the whole chunk) and `sweep: false` (it sweeps
+    /// each directory once, before its first temporary, so a zero stale age cannot remove its own temps).
+    func writeTemporary(_ bytes: [UInt8], beside target: ResolvedTarget, givenPath: String,
+                        sync: Bool = true, sweep: Bool = true) throws -> TemporaryFile {
         let parts = target.parts
         let temporaries = TemporaryFiles(prefix: configuration.tempPrefix, staleAge: configuration.staleTempAge)
-        temporaries.removeStale(in: parts.directory)
+        if sweep { temporaries.removeStale(in: parts.directory) }
 
         var path = ""
         var descriptor: Descriptor?
@@ -202,7 +213,7 @@ public struct SpecStore: Sendable {
                 try Sys.fchmod(descriptor, existing.permissions)
             }
             try Sys.writeAll(descriptor, bytes)
-            try Sys.fsync(descriptor)
+            if sync { try Sys.fsync(descriptor) }
             let identity = try Sys.fstat(descriptor).identity
             isOpen = false
             try Sys.close(descriptor)
@@ -212,6 +223,10 @@ public struct SpecStore: Sendable {
             try? Sys.unlink(path)
             throw StoreError.mapping(error, path: givenPath)
         }
+    }
+
+    func sweepStaleTemporaries(in directory: String) {
+        TemporaryFiles(prefix: configuration.tempPrefix, staleAge: configuration.staleTempAge).removeStale(in: directory)
     }
 
     /// fchown to the existing owner and group when permitted. Without privilege, still tries the group

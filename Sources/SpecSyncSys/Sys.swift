@@ -99,6 +99,16 @@ public enum Sys {
         _ = try perform(.fsync, fd.path, retryOnInterrupt: false) { _ in Glibc.fsync(fd.rawValue) }
     }
 
+    /// syncfs(2): writes back every dirty inode and its data on the file system holding `fd`, and waits
+    /// (on ext4/xfs a journal commit), so it makes all files written there durable in one call. Errors
+    /// are reported since Linux 5.8 for writeback failures since `fd` was opened (the superblock's error
+    /// sequence is sampled at open), so open `fd` before writing the files it must cover. Never retried,
+    /// for the same reason as `fsync`. ENOSYS when the C library and the kernel interface are missing or
+    /// a sandbox filters the call.
+    public static func syncfs(_ fd: Descriptor) throws(SysError) {
+        _ = try perform(.syncfs, fd.path, retryOnInterrupt: false) { _ in Syncfs.call(fd.rawValue) }
+    }
+
     public static func fchmod(_ fd: Descriptor, _ permissions: UInt32) throws(SysError) {
         _ = try perform(.fchmod, fd.path) { _ in Glibc.fchmod(fd.rawValue, mode_t(permissions)) }
     }
@@ -216,6 +226,13 @@ public enum Sys {
 
     public static var processID: Int32 { getpid() }
 
+    /// The soft limit on open descriptors (RLIMIT_NOFILE); nil when unlimited.
+    public static func openFileLimit() throws(SysError) -> Int? {
+        var limit = rlimit()
+        _ = try perform(.getrlimit, nil) { _ in getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) }
+        return limit.rlim_cur == rlim_t.max ? nil : Int(clamping: limit.rlim_cur)
+    }
+
     /// Wall-clock time in nanoseconds since the epoch (comparable with file timestamps).
     public static func wallClockNanoseconds() -> Int64 {
         var ts = timespec()
@@ -301,6 +318,40 @@ private enum Renameat2 {
         if let wrapper { return wrapper(AT_FDCWD, source, AT_FDCWD, destination, flags) }
         if let rawSyscall, let number = syscallNumber {
             return Int32(truncatingIfNeeded: rawSyscall(number, AT_FDCWD, source, AT_FDCWD, destination, flags))
+        }
+        Glibc.errno = ENOSYS
+        return -1
+    }
+
+    private static func symbol(_ name: String) -> UnsafeMutableRawPointer? {
+        guard let handle = dlopen(nil, RTLD_NOW) else { return nil }
+        return dlsym(handle, name)
+    }
+}
+
+/// syncfs is declared by glibc only under _GNU_SOURCE, which the Swift Glibc module leaves out: looked up
+/// at run time like renameat2, falling back to the raw system call.
+private enum Syncfs {
+    typealias Wrapper = @convention(c) (Int32) -> Int32
+    typealias RawSyscall = @convention(c) (Int, Int32) -> Int
+
+    static let wrapper: Wrapper? = symbol("syncfs").map { unsafeBitCast($0, to: Wrapper.self) }
+    static let rawSyscall: RawSyscall? = symbol("syscall").map { unsafeBitCast($0, to: RawSyscall.self) }
+
+    static var syscallNumber: Int? {
+        #if arch(x86_64)
+        return 306
+        #elseif arch(arm64)
+        return 267
+        #else
+        return nil
+        #endif
+    }
+
+    static func call(_ fd: Int32) -> Int32 {
+        if let wrapper { return wrapper(fd) }
+        if let rawSyscall, let number = syscallNumber {
+            return Int32(truncatingIfNeeded: rawSyscall(number, fd))
         }
         Glibc.errno = ENOSYS
         return -1

@@ -4,7 +4,7 @@ import SystemPackage
 /// exactly which step failed and a test can make exactly that step fail.
 public enum SysCall: String, Sendable, CaseIterable, CustomStringConvertible {
     case open, read, pread, write, fsync, fchmod, fchown, fstat, stat, lstat
-    case rename, renameat2, unlink, flock, opendir, readdir, realpath, readlink, close
+    case rename, renameat2, unlink, flock, opendir, readdir, realpath, readlink, close, syncfs, getrlimit
     case fstatat, unlinkat
 
     public var description: String { rawValue }

@@ -9,6 +9,11 @@
 //   write-in-place PATH CONTENT_FILE           an editor that truncates and rewrites in place (no lock)
 //   rename-in PATH CONTENT_FILE                an editor that writes a copy and renames it over PATH (no lock)
 //   bench-write DIR [ITERATIONS] [BYTES]       times locked durable replaces of a BYTES-sized file
+//   bench-batch DIR [FILES] [BYTES] [RUNS]     rewrites FILES files of BYTES each in DIR with `update` per
+//                                              file and with `updateMany`; prints the medians over RUNS
+//   batch-loop DIR VERSIONS COUNT              prints "ready", then flips DIR/TAND-N.yaml (N < COUNT) between
+//                                              VERSIONS/TAND-N.a and VERSIONS/TAND-N.b with updateMany, forever
+//   increment-many ROUNDS PATH…                ROUNDS updateMany calls, each incrementing every PATH's counter
 // Exit status: 0 done, 2 store error (description on stderr), 3 usage.
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +32,7 @@ func complain(_ line: String) {
 }
 
 func usage() -> Never {
-    complain("usage: specsync-testchild replace|rewrite-loop|increment|hold-lock|hold-open|write-in-place|rename-in|bench-write …")
+    complain("usage: specsync-testchild replace|rewrite-loop|increment|increment-many|hold-lock|hold-open|write-in-place|rename-in|batch-loop|bench-write|bench-batch …")
     exit(3)
 }
 
@@ -74,14 +79,92 @@ func benchmark(directory: String, iterations: Int, size: Int) throws {
         samples.append(clock.now - start)
     }
     samples.sort()
-    func microseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1_000_000 + Int(attoseconds / 1_000_000_000_000)
-    }
     let total = samples.reduce(Duration.zero, +)
     say("durable locked replace of a \(size)-byte file in \(directory), \(iterations) runs:")
     say("  median \(microseconds(samples[samples.count / 2])) µs, p10 \(microseconds(samples[samples.count / 10])) µs, "
         + "p90 \(microseconds(samples[samples.count * 9 / 10])) µs, mean \(microseconds(total / iterations)) µs")
+}
+
+func microseconds(_ duration: Duration) -> Int {
+    let (seconds, attoseconds) = duration.components
+    return Int(seconds) * 1_000_000 + Int(attoseconds / 1_000_000_000_000)
+}
+
+/// Version "a" or "b" of batch test file `number`: spec-like lines of different lengths per version,
+/// naming the file in every line, so a torn, mixed or misplaced file cannot pass for either version.
+func batchVersion(_ letter: String, number: Int, bytes: Int) -> [UInt8] {
+    var text = "id: TAND-\(number)\nversion: \(letter)\n"
+    var line = 0
+    while text.utf8.count < bytes {
+        text += "  - \(letter) requirement \(line) of file \(number): "
+            + String(repeating: letter, count: letter == "a" ? 20 : 31) + "\n"
+        line += 1
+    }
+    return Array(text.utf8)
+}
+
+func batchFile(_ directory: String, _ number: Int) -> String { "\(directory)/TAND-\(number).yaml" }
+
+/// Each run rewrites two fresh directories of FILES files, one with `update` per file and one with
+/// `updateMany` (order alternating between runs), so neither method inherits the other's leftovers
+/// (directory growth, recently freed inodes). Setup and removal are not timed.
+func benchmarkBatch(directory: String, files: Int, size: Int, runs: Int) throws {
+    let store = SpecStore()
+    let clock = ContinuousClock()
+    var single: [Duration] = []
+    var batched: [Duration] = []
+    for run in 0..<runs {
+        let directories = ["update", "updateMany"].map { "\(directory)/\($0).\(run)" }
+        var paths: [[String]] = []
+        for runDirectory in directories {
+            guard mkdir(runDirectory, 0o755) == 0 else { throw SysError(call: .open, path: runDirectory, errno: .init(rawValue: errno)) }
+            let runPaths = (0..<files).map { batchFile(runDirectory, $0) }
+            for case .failure(let error) in store.updateMany(runPaths, { path, _ in
+                batchVersion("a", number: Int(path.split(separator: "-").last?.dropLast(5) ?? "") ?? 0, bytes: size)
+            }) {
+                throw error
+            }
+            paths.append(runPaths)
+        }
+        let newVersions = (0..<files).map { batchVersion("b", number: $0, bytes: size) }
+        let numbers = Dictionary(uniqueKeysWithValues: paths[1].enumerated().map { ($1, $0) })
+        func timeSingle() throws {
+            let start = clock.now
+            for (number, path) in paths[0].enumerated() {
+                guard case .replaced = try store.update(path, { _ in newVersions[number] }) else {
+                    throw StoreError.invalidPath(path: path, reason: "update left it unchanged")
+                }
+            }
+            single.append(clock.now - start)
+        }
+        func timeBatched() throws {
+            let start = clock.now
+            let results = store.updateMany(paths[1]) { path, _ in numbers[path].map { newVersions[$0] } }
+            batched.append(clock.now - start)
+            for result in results {
+                guard case .replaced = try result.get() else {
+                    throw StoreError.invalidPath(path: "", reason: "updateMany left a file unchanged")
+                }
+            }
+        }
+        if run % 2 == 0 { try timeSingle(); try timeBatched() } else { try timeBatched(); try timeSingle() }
+        for (runDirectory, runPaths) in zip(directories, paths) {
+            for path in runPaths { try? Sys.unlink(path); try? Sys.unlink(SpecStore.lockPath(for: path)) }
+            rmdir(runDirectory)
+        }
+    }
+    func report(_ name: String, _ samples: [Duration]) {
+        let sorted = samples.sorted()
+        let median = sorted[sorted.count / 2]
+        let perFile = Double(microseconds(median)) / Double(files)
+        say("  \(name): median \(microseconds(median) / 1000) ms (min \(microseconds(sorted[0]) / 1000), "
+            + "max \(microseconds(sorted[sorted.count - 1]) / 1000)), \(Int(perFile.rounded())) µs/file")
+    }
+    say("locked durable rewrite of \(files) files of \(size) bytes in one directory (under \(directory)), \(runs) runs:")
+    report("update per file", single)
+    report("updateMany     ", batched)
+    let ratio = Double(microseconds(single.sorted()[single.count / 2])) / Double(max(1, microseconds(batched.sorted()[batched.count / 2])))
+    say("  updateMany is \(Int((ratio * 10).rounded()) / 10).\(Int((ratio * 10).rounded()) % 10)x faster")
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -157,6 +240,38 @@ do {
         guard arguments.count >= 2 else { usage() }
         try benchmark(directory: arguments[1], iterations: arguments.count > 2 ? Int(arguments[2]) ?? 300 : 300,
                       size: arguments.count > 3 ? Int(arguments[3]) ?? 2048 : 2048)
+
+    case "bench-batch":
+        guard arguments.count >= 2 else { usage() }
+        func number(_ index: Int, _ fallback: Int) -> Int { arguments.count > index ? Int(arguments[index]) ?? fallback : fallback }
+        try benchmarkBatch(directory: arguments[1], files: number(2, 10_000), size: number(3, 1300), runs: number(4, 3))
+
+    case "batch-loop":
+        guard arguments.count == 4, let count = Int(arguments[3]) else { usage() }
+        let paths = (0..<count).map { batchFile(arguments[1], $0) }
+        let versions = try (0..<count).map { number in
+            try ["a", "b"].map { try readContent("\(arguments[2])/TAND-\(number).\($0)") }
+        }
+        let numbers = Dictionary(uniqueKeysWithValues: paths.enumerated().map { ($1, $0) })
+        let store = SpecStore()
+        say("ready")
+        while true {
+            for case .failure(let error) in store.updateMany(paths, { path, current in
+                guard let number = numbers[path] else { return nil }
+                return current == versions[number][0] ? versions[number][1] : versions[number][0]
+            }) {
+                throw error
+            }
+        }
+
+    case "increment-many":
+        guard arguments.count >= 3, let rounds = Int(arguments[1]) else { usage() }
+        let store = SpecStore(configuration: StoreConfiguration(lockTimeout: .seconds(60)))
+        for _ in 0..<rounds {
+            for case .failure(let error) in store.updateMany(Array(arguments.dropFirst(2)), { counterIncremented($1) }) {
+                throw error
+            }
+        }
 
     default:
         usage()
