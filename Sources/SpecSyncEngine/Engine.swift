@@ -124,11 +124,45 @@ public final class Engine: Sendable {
     public func reconcile(_ paths: [String], mode: Mode) -> [FileResult] {
         var results = [FileResult?](repeating: nil, count: paths.count)
         let lock = NSLock()
+        // Reading and validating is CPU work: all cores.
         DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-            let result = reconcile(paths[i], mode: mode)
+            let result = reconcile(paths[i], mode: .check)
             lock.lock()
             results[i] = result
             lock.unlock()
+        }
+        guard mode == .fix else { return results.compactMap { $0 } }
+        // Writing: one batched, locked read-modify-write (one durability barrier per chunk, not two
+        // fsyncs per file). Under each lock the file is read again; if it changed since it was validated,
+        // it is validated again from what is there now.
+        let pending = results.indices.filter { results[$0]?.action == .notCanonical }
+        guard !pending.isEmpty else { return results.compactMap { $0 } }
+        var latest: [String: FileResult] = [:]
+        var indexOf: [String: Int] = [:]
+        for index in pending { indexOf[paths[index]] = index }
+        let outcomes = store.updateMany(pending.map { paths[$0] }) { path, current in
+            guard let current else { return nil }
+            guard let index = indexOf[path], let checked = results[index] else { return nil }
+            let result = checked.original == current ? checked : self.evaluate(path: path, bytes: current)
+            latest[path] = result
+            return result.action == .notCanonical ? result.canonical : nil
+        }
+        for (position, index) in pending.enumerated() {
+            let path = paths[index]
+            var result = latest[path] ?? results[index]!
+            switch outcomes[position] {
+            case .success(.replaced):
+                result.action = .normalized
+            case .success(.unchanged):
+                break
+            case .failure(StoreError.changedDuringUpdate):
+                // An editor saved while we worked: start again from its version, one file at a time.
+                result = reconcile(path, mode: .fix)
+            case .failure(let error):
+                result.action = .error
+                result.error = "\(error)"
+            }
+            results[index] = result
         }
         return results.compactMap { $0 }
     }

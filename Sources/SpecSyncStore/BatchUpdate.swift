@@ -52,12 +52,12 @@ extension SpecStore {
         return results.map { $0 ?? .failure(StoreError.invalidPath(path: "", reason: "internal: no result")) }
     }
 
-    /// A chunk holds up to three descriptors per file (its lock, the version read, and the previous
-    /// chunk's displaced version still being released) plus one per directory: keep that well inside a
-    /// low descriptor limit (`ulimit -n 1024` gives the full 256).
+    /// A chunk holds up to three descriptors per file (its lock, the version read, and displaced
+    /// versions of earlier chunks still being released in the background) plus one per directory: keep
+    /// that well inside a low descriptor limit (`ulimit -n 1024` gives 170).
     static func chunkSize(openFileLimit: Int?) -> Int {
         guard let limit = openFileLimit else { return updateManyChunkSize }
-        return max(8, min(updateManyChunkSize, limit / 4))
+        return max(8, min(updateManyChunkSize, limit / 6))
     }
 
     /// Updates the files of one chunk; returns the indices to retry in a later chunk (a second entry for
@@ -94,6 +94,7 @@ extension SpecStore {
                     // Kept open until the rename displaces this version (see DisplacedVersionReleaser).
                     batch.items[position].heldVersion = descriptor
                     current = try Self.readSnapshot(from: descriptor, filePath: target.path, givenPath: path)
+                    batch.items[position].readIdentity = current?.identity
                 }
                 guard let newBytes = try transform(path, current?.bytes), newBytes != current?.bytes else {
                     results[batch.items[position].index] = .success(.unchanged(current?.identity))
@@ -170,6 +171,8 @@ private struct BatchItem {
     var renamed = false
     /// The version read, open until the rename replaces it.
     var heldVersion: Descriptor?
+    /// Its identity when read (inode, size, mtime), to check that the exchange displaced exactly it.
+    var readIdentity: FileIdentity?
 
     var isWriting: Bool { lock != nil && target != nil }
 }
@@ -307,12 +310,41 @@ private struct Batch {
         }
     }
 
+    /// Whether the file now at `path` (what the exchange displaced) is the version read under the lock,
+    /// unmodified: same inode as the descriptor held since the read, same size and mtime as then.
+    func displacedIsReadVersion(_ position: Int, at path: String) -> Bool {
+        guard let read = items[position].readIdentity else {
+            return (try? Sys.lstat(path)) == nil  // there was no file: nothing may have appeared
+        }
+        guard let now = try? Sys.lstat(path), now.identity.sameInode(as: read) else { return false }
+        return now.identity.size == read.size && now.identity.modificationTimeNanoseconds == read.modificationTimeNanoseconds
+    }
+
     mutating func renameAndSyncDirectories(releaser: DisplacedVersionReleaser,
                                            results: inout [Result<UpdateResult, Error>?]) {
         for position in items.indices where items[position].isWriting {
             guard let target = items[position].target, let temporary = items[position].temporary else { continue }
             do {
-                try Sys.rename(temporary.path, target.path)
+                // An exchange, not a rename: what it displaces can be checked, and put back if it is not
+                // the version read under the lock (a program that ignores the lock saved meanwhile).
+                let exchanged: Bool
+                do throws(SysError) {
+                    try Sys.renameat2(temporary.path, target.path, .exchange)
+                    exchanged = true
+                } catch where error.errno == .invalidArgument || error.errno == .noFunction || error.errno == .noSuchFileOrDirectory {
+                    try Sys.rename(temporary.path, target.path)
+                    exchanged = false
+                }
+                if exchanged {
+                    if !displacedIsReadVersion(position, at: temporary.path) {
+                        try Sys.renameat2(temporary.path, target.path, .exchange)
+                        try? Sys.unlink(temporary.path)  // our version, now back at the temporary name
+                        items[position].temporary = nil
+                        results[items[position].index] = .failure(StoreError.changedDuringUpdate(path: items[position].path))
+                        continue
+                    }
+                    try? Sys.unlink(temporary.path)  // the old version; its held descriptor defers the freeing
+                }
                 items[position].renamed = true
                 directories[items[position].directory].renamedItems.append(position)
                 if let displaced = items[position].heldVersion {

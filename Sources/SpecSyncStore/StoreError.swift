@@ -27,13 +27,17 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     /// put things back: the file at `path` holds the new content and someone else's version was
     /// left at `strandedPath`. Nothing was deleted.
     case unresolvedExchange(path: String, strandedPath: String)
+    /// Another program (ignoring the lock) replaced or rewrote the file after it was read under the lock;
+    /// its version was kept and the new content not written. Read the file again and retry.
+    case changedDuringUpdate(path: String)
 
     /// The file (as the caller named it) this error is about.
     public var path: String {
         switch self {
         case .io(let path, _, _, _), .directorySyncFailed(let path, _, _), .fileNotFound(let path),
              .targetIsDirectory(let path), .targetNotRegularFile(let path, _), .missingParentDirectory(let path, _),
-             .tooManySymlinks(let path), .invalidPath(let path, _), .unresolvedExchange(let path, _):
+             .tooManySymlinks(let path), .invalidPath(let path, _), .unresolvedExchange(let path, _),
+             .changedDuringUpdate(let path):
             return path
         case .lockTimeout(let lockPath, _, _), .lockPathIsSymlink(let lockPath), .lockPathNotRegularFile(let lockPath):
             return String(lockPath.dropLast(SpecStore.lockSuffix.count))
@@ -80,6 +84,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
                 + "(rm \(lockPath)); the lock file is recreated as a plain file."
         case .lockPathNotRegularFile(let lockPath):
             return "\(lockPath): the lock file is not a regular file; remove or rename whatever is there."
+        case .changedDuringUpdate(let path):
+            return "\(path): changed by another program while being updated (it does not take \(path).lock); its version was kept — read it again and retry"
         case .unresolvedExchange(let path, let strandedPath):
             return "\(path): another program replaced the file while it was being exchanged and it could not "
                 + "be put back; \(path) holds specsync's new content and the other version was kept at "

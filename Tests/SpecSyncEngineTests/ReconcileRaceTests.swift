@@ -52,3 +52,47 @@ final class ReconcileRaceTests: XCTestCase {
         XCTAssertEqual(leftovers, [])
     }
 }
+
+/// The batched `fmt` of many files against an editor that saves one of them between our read under the
+/// lock and our write: the editor's save is kept and then normalized, never overwritten by older content.
+final class BatchReconcileRaceTests: XCTestCase {
+    override func tearDown() {
+        SysFaults.setBeforeCall(nil)
+        SysFaults.reset()
+        super.tearDown()
+    }
+
+    func testEditorSaveDuringABatchWins() throws {
+        try XCTSkipUnless(SysFaults.isAvailable, "fault hooks exist in debug builds only")
+        let dir = FileManager.default.currentDirectoryPath + "/.build/test-scratch/batchrace-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var paths: [String] = []
+        for i in 0..<20 {
+            let path = dir + "/T-\(i).yaml"
+            try "title: Old \(i)\nid: T-\(i)\n".write(toFile: path, atomically: false, encoding: .utf8)
+            paths.append(path)
+        }
+        var configuration = try Configuration.load(from: dir)
+        configuration.specsDirectory = dir
+        let engine = try Engine(configuration: configuration)
+        final class Once: @unchecked Sendable { var fired = false }
+        let once = Once()
+        let victim = dir + "/T-7.yaml"
+        SysFaults.setBeforeCall { call, target in
+            // Just before the batch swaps T-7 in: an editor renames its new version into place.
+            guard call == .renameat2 || call == .rename, !once.fired, target?.hasSuffix("/T-7.yaml") == true else { return }
+            once.fired = true
+            let temp = dir + "/editor.tmp"
+            FileManager.default.createFile(atPath: temp, contents: Data("title: Saved by the editor\nid: T-7\n".utf8))
+            _ = rename(temp, victim)
+        }
+        let results = engine.reconcile(paths, mode: .fix)
+        XCTAssertTrue(once.fired, "the race window was never reached")
+        XCTAssertEqual(results.filter { $0.action == .normalized }.count, 20, "\(results.map(\.action))")
+        XCTAssertEqual(try String(contentsOfFile: victim, encoding: .utf8), "id: T-7\ntitle: Saved by the editor\n")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/T-3.yaml", encoding: .utf8), "id: T-3\ntitle: Old 3\n")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".specsync-tmp-") }
+        XCTAssertEqual(leftovers, [])
+    }
+}

@@ -75,7 +75,7 @@ final class BatchFaultTests: XCTestCase {
         XCTAssertEqual(SysFaults.pendingFaultCount, 0)
         XCTAssertEqual(log.count(.syncfs), 2, "one per chunk: the failed barrier was not retried")
         XCTAssertEqual(log.count(.fsync, pathContains: ".specsync-tmp-"), 0, "nor replaced by fsyncs")
-        XCTAssertEqual(log.count(.rename), 44, "nothing of the failed chunk was renamed")
+        XCTAssertEqual(log.count(.renameat2), 44, "nothing of the failed chunk was swapped in")
         XCTAssertEqual(scratch.temporaryFiles(), [])
     }
 
@@ -113,11 +113,12 @@ final class BatchFaultTests: XCTestCase {
     func testRenameFailureFailsOnlyThatFile() throws {
         try skipUnlessFaultInjection()
         let (paths, before) = try makeFiles(6)
-        SysFaults.inject(InjectedFault(call: .rename, effect: .fail(.ioError), pathContains: ".specsync-tmp-TAND-2.yaml."))
+        // Files are swapped in with renameat2(RENAME_EXCHANGE), so that what they displace can be checked.
+        SysFaults.inject(InjectedFault(call: .renameat2, effect: .fail(.ioError), pathContains: ".specsync-tmp-TAND-2.yaml."))
 
         let results = rewrite(paths)
 
-        guard case .io(paths[2], .rename, _, .ioError)? = results[2].failure as? StoreError else {
+        guard case .io(paths[2], .renameat2, _, .ioError)? = results[2].failure as? StoreError else {
             return XCTFail("\(results[2])")
         }
         XCTAssertEqual(SysFaults.pendingFaultCount, 0)
