@@ -140,13 +140,25 @@ public final class Engine: Sendable {
         var latest: [String: FileResult] = [:]
         var indexOf: [String: Int] = [:]
         for index in pending { indexOf[paths[index]] = index }
-        let outcomes = store.updateMany(pending.map { paths[$0] }) { path, current in
-            guard let current else { return nil }
-            guard let index = indexOf[path], let checked = results[index] else { return nil }
-            let result = checked.original == current ? checked : self.evaluate(path: path, bytes: current)
-            latest[path] = result
-            return result.action == .notCanonical ? result.canonical : nil
+        let checked = results
+        // Two batches over disjoint halves, one per core: a batch is a sequence of syscalls, and the two
+        // overlap their waits. (Each file is in exactly one half, so their locks never meet.)
+        let halves = pending.count < 64 ? [pending[...]] : [pending[..<(pending.count / 2)], pending[(pending.count / 2)...]]
+        var outcomesByHalf = [[Result<UpdateResult, Error>]](repeating: [], count: halves.count)
+        DispatchQueue.concurrentPerform(iterations: halves.count) { h in
+            var seen: [String: FileResult] = [:]
+            let outcomes = store.updateMany(halves[h].map { paths[$0] }) { path, current in
+                guard let current, let index = indexOf[path], let previous = checked[index] else { return nil }
+                let result = previous.original == current ? previous : self.evaluate(path: path, bytes: current)
+                seen[path] = result
+                return result.action == .notCanonical ? result.canonical : nil
+            }
+            lock.lock()
+            outcomesByHalf[h] = outcomes
+            latest.merge(seen) { $1 }
+            lock.unlock()
         }
+        let outcomes = outcomesByHalf.flatMap { $0 }
         for (position, index) in pending.enumerated() {
             let path = paths[index]
             var result = latest[path] ?? results[index]!
