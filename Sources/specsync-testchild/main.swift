@@ -106,31 +106,32 @@ func batchVersion(_ letter: String, number: Int, bytes: Int) -> [UInt8] {
 func batchFile(_ directory: String, _ number: Int) -> String { "\(directory)/TAND-\(number).yaml" }
 
 /// Each run rewrites two fresh directories of FILES files, one with `update` per file and one with
-/// `updateMany` (order alternating between runs), so neither method inherits the other's leftovers
-/// (directory growth, recently freed inodes). Setup and removal are not timed.
+/// `updateMany` (order alternating between runs), so neither method inherits the other's leftovers.
+/// All directories are made before the first timing and removed after the last: on ext4 without a
+/// journal, inodes freed in the last minutes slow down every inode allocation in their block group.
 func benchmarkBatch(directory: String, files: Int, size: Int, runs: Int) throws {
     let store = SpecStore()
     let clock = ContinuousClock()
     var single: [Duration] = []
     var batched: [Duration] = []
-    for run in 0..<runs {
-        let directories = ["update", "updateMany"].map { "\(directory)/\($0).\(run)" }
-        var paths: [[String]] = []
-        for runDirectory in directories {
-            guard mkdir(runDirectory, 0o755) == 0 else { throw SysError(call: .open, path: runDirectory, errno: .init(rawValue: errno)) }
-            let runPaths = (0..<files).map { batchFile(runDirectory, $0) }
-            for case .failure(let error) in store.updateMany(runPaths, { path, _ in
-                batchVersion("a", number: Int(path.split(separator: "-").last?.dropLast(5) ?? "") ?? 0, bytes: size)
-            }) {
-                throw error
-            }
-            paths.append(runPaths)
+    func specPaths(in runDirectory: String) -> [String] { (0..<files).map { batchFile(runDirectory, $0) } }
+    let directories = (0..<runs).map { run in ["update", "updateMany"].map { "\(directory)/\($0).\(run)" } }
+    for runDirectory in directories.joined() {
+        guard mkdir(runDirectory, 0o755) == 0 else {
+            throw SysError(call: .open, path: runDirectory, errno: .init(rawValue: errno))
         }
-        let newVersions = (0..<files).map { batchVersion("b", number: $0, bytes: size) }
-        let numbers = Dictionary(uniqueKeysWithValues: paths[1].enumerated().map { ($1, $0) })
+        let oldVersions = (0..<files).map { batchVersion("a", number: $0, bytes: size) }
+        let paths = specPaths(in: runDirectory)
+        let numbers = Dictionary(uniqueKeysWithValues: paths.enumerated().map { ($1, $0) })
+        for case .failure(let error) in store.updateMany(paths, { path, _ in numbers[path].map { oldVersions[$0] } }) {
+            throw error
+        }
+    }
+    let newVersions = (0..<files).map { batchVersion("b", number: $0, bytes: size) }
+    for (run, pair) in directories.enumerated() {
         func timeSingle() throws {
             let start = clock.now
-            for (number, path) in paths[0].enumerated() {
+            for (number, path) in specPaths(in: pair[0]).enumerated() {
                 guard case .replaced = try store.update(path, { _ in newVersions[number] }) else {
                     throw StoreError.invalidPath(path: path, reason: "update left it unchanged")
                 }
@@ -138,8 +139,10 @@ func benchmarkBatch(directory: String, files: Int, size: Int, runs: Int) throws 
             single.append(clock.now - start)
         }
         func timeBatched() throws {
+            let paths = specPaths(in: pair[1])
+            let numbers = Dictionary(uniqueKeysWithValues: paths.enumerated().map { ($1, $0) })
             let start = clock.now
-            let results = store.updateMany(paths[1]) { path, _ in numbers[path].map { newVersions[$0] } }
+            let results = store.updateMany(paths) { path, _ in numbers[path].map { newVersions[$0] } }
             batched.append(clock.now - start)
             for result in results {
                 guard case .replaced = try result.get() else {
@@ -148,10 +151,10 @@ func benchmarkBatch(directory: String, files: Int, size: Int, runs: Int) throws 
             }
         }
         if run % 2 == 0 { try timeSingle(); try timeBatched() } else { try timeBatched(); try timeSingle() }
-        for (runDirectory, runPaths) in zip(directories, paths) {
-            for path in runPaths { try? Sys.unlink(path); try? Sys.unlink(SpecStore.lockPath(for: path)) }
-            rmdir(runDirectory)
-        }
+    }
+    for runDirectory in directories.joined() {
+        for path in specPaths(in: runDirectory) { try? Sys.unlink(path); try? Sys.unlink(SpecStore.lockPath(for: path)) }
+        rmdir(runDirectory)
     }
     func report(_ name: String, _ samples: [Duration]) {
         let sorted = samples.sorted()
