@@ -39,7 +39,7 @@ extension SpecStore {
         var results = [Result<UpdateResult, Error>?](repeating: nil, count: paths.count)
         var pending = ArraySlice(paths.indices)
         let releaser = DisplacedVersionReleaser()
-        let chunkSize = Self.chunkSize(openFileLimit: try? Sys.openFileLimit())
+        let chunkSize = Self.currentUpdateManyChunkSize
         while !pending.isEmpty {
             let chunk = Array(pending.prefix(chunkSize))
             pending = pending.dropFirst(chunk.count)
@@ -52,12 +52,20 @@ extension SpecStore {
         return results.map { $0 ?? .failure(StoreError.invalidPath(path: "", reason: "internal: no result")) }
     }
 
-    /// A chunk holds up to three descriptors per file (its lock, the version read, and displaced
-    /// versions of earlier chunks still being released in the background) plus one per directory: keep
-    /// that well inside a low descriptor limit (`ulimit -n 1024` gives 170).
-    static func chunkSize(openFileLimit: Int?) -> Int {
+    /// The chunk size `updateMany` would use now: `updateManyChunkSize`, or less under a low
+    /// descriptor limit (see `chunkSize(openFileLimit:openNow:)`).
+    public static var currentUpdateManyChunkSize: Int {
+        chunkSize(openFileLimit: try? Sys.openFileLimit(),
+                  openNow: (try? Sys.directoryEntries("/proc/self/fd").count) ?? 64)
+    }
+
+    /// A chunk holds up to four descriptors per file (its lock, the version read, the previous chunk's
+    /// displaced version still being released, and its directory when every file has its own) plus one
+    /// temporary file: fit that into what the descriptor limit leaves, with room for other threads of
+    /// the caller. (`ulimit -n 1024` gives about 250, 64 about 8.)
+    static func chunkSize(openFileLimit: Int?, openNow: Int) -> Int {
         guard let limit = openFileLimit else { return updateManyChunkSize }
-        return max(8, min(updateManyChunkSize, limit / 6))
+        return max(1, min(updateManyChunkSize, (limit - openNow - 16) / 4))
     }
 
     /// Updates the files of one chunk; returns the indices to retry in a later chunk (a second entry for

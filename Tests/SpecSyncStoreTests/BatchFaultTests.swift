@@ -53,14 +53,15 @@ final class BatchFaultTests: XCTestCase {
 
     func testBarrierFailureFailsItsWholeChunkAndIsNotRetried() throws {
         try skipUnlessFaultInjection()
-        let (paths, before) = try makeFiles(SpecStore.updateManyChunkSize + 44)
+        let chunkSize = SpecStore.currentUpdateManyChunkSize
+        let (paths, before) = try makeFiles(chunkSize + 44)
         let log = CallLog.install()
         SysFaults.inject(.syncfs, .ioError)
 
         let results = rewrite(paths)
 
         for (position, path) in paths.enumerated() {
-            if position < SpecStore.updateManyChunkSize {
+            if position < chunkSize {
                 guard case .io(path, .syncfs, scratch.path, .ioError)? = results[position].failure as? StoreError else {
                     return XCTFail("\(path): \(results[position])")
                 }
@@ -73,9 +74,33 @@ final class BatchFaultTests: XCTestCase {
         XCTAssertTrue(message.contains("syncfs(\(scratch.path)) failed: Input/output error (EIO)"), message)
         XCTAssertTrue(message.contains("not modified"), message)
         XCTAssertEqual(SysFaults.pendingFaultCount, 0)
-        XCTAssertEqual(log.count(.syncfs), 2, "one per chunk: the failed barrier was not retried")
+        XCTAssertEqual(log.count(.syncfs), 1 + (44 + chunkSize - 1) / chunkSize,
+                       "one per chunk: the failed barrier was not retried")
         XCTAssertEqual(log.count(.fsync, pathContains: ".specsync-tmp-"), 0, "nor replaced by fsyncs")
         XCTAssertEqual(log.count(.renameat2), 44, "nothing of the failed chunk was swapped in")
+        XCTAssertEqual(scratch.temporaryFiles(), [])
+    }
+
+    func testBarrierFailureInAChildProcessFromTheEnvironment() throws {
+        try skipUnlessFaultInjection()
+        let directory = try Sys.open(scratch.path, .readOnly, [.directory])
+        defer { Sys.closeIgnoringErrors(directory) }
+        XCTAssertNoThrow(try Sys.syncfs(directory), "the real call works here")
+        XCTAssertEqual(try SysFaults.parse("syncfs=ENOSYS*always"),
+                       [InjectedFault(call: .syncfs, effect: .fail(.noFunction), count: Int.max)])
+        let paths = (0..<5).map { scratch.file("TAND-\($0).yaml") }
+        for path in paths { try writeFile(path, counterFile(0)) }
+        let before = try paths.map { try fileStatus($0) }
+
+        let result = try ChildProcess.run(testChildPath, ["increment-many", "1"] + paths,
+                                          environment: [SysFaults.environmentVariable: "syncfs=EIO"])
+
+        XCTAssertEqual(result.code, 2, result.stderr)
+        XCTAssertTrue(result.stderr.contains("syncfs(\(scratch.path)) failed: Input/output error (EIO)"), result.stderr)
+        for (path, status) in zip(paths, before) {
+            XCTAssertEqual(try text(path), counterFile(0))
+            XCTAssertEqual(try fileStatus(path).st_ino, status.st_ino)
+        }
         XCTAssertEqual(scratch.temporaryFiles(), [])
     }
 

@@ -30,7 +30,7 @@ final class BatchProcessTests: XCTestCase {
     }
 
     func testSIGKILLDuringBatchesLeavesEveryFileOldOrNewAndTheNextBatchCleansUp() throws {
-        // 40 files, and the child's descriptor limit makes its chunks 16 files: three chunks per batch
+        // 40 files, and the child's descriptor limit makes its chunks about 8 files: several per batch
         // without churning thousands of inodes (freeing and allocating them is what costs time here).
         let count = 40
         let versionsDirectory = scratch.file("versions")

@@ -22,11 +22,13 @@ final class BatchUpdateTests: XCTestCase {
     }
 
     func testManyFilesAcrossChunksGetOneBarrierPerChunkAndResultsInInputOrder() throws {
-        let count = 2 * SpecStore.updateManyChunkSize + 88     // three chunks, the last one partial
+        let chunkSize = SpecStore.currentUpdateManyChunkSize
+        let count = 2 * chunkSize + 88     // three chunks, the last one partial
+        let insertAt = count / 2
         var paths = (0..<count).map { scratch.file("TAND-\($0).yaml") }
         for (number, path) in paths.enumerated() { try writeFile(path, batchContent("TAND-\(number)", "old")) }
         let created = scratch.file("TAND-new.yaml")
-        paths.insert(created, at: 300)
+        paths.insert(created, at: insertAt)
         let before = try paths.map { exists($0) ? try fileStatus($0) : nil }
         // By position: leave alone (nil), same bytes (no write either), or new content.
         func plan(_ position: Int) -> Int { position % 3 }
@@ -40,18 +42,18 @@ final class BatchUpdateTests: XCTestCase {
                 XCTAssertNil(current, "a missing file reads as nil")
                 return batchContent("TAND-new", "new")
             }
-            XCTAssertEqual(current, batchContent("TAND-\(position > 300 ? position - 1 : position)", "old"))
+            XCTAssertEqual(current, batchContent("TAND-\(position > insertAt ? position - 1 : position)", "old"))
             switch plan(position) {
             case 0: return nil
             case 1: return current
-            default: return current.map { _ in batchContent("TAND-\(position > 300 ? position - 1 : position)", "new") }
+            default: return current.map { _ in batchContent("TAND-\(position > insertAt ? position - 1 : position)", "new") }
             }
         }
 
         XCTAssertEqual(seen, paths, "transform runs once per file, in input order")
         XCTAssertEqual(results.count, paths.count)
         for (position, path) in paths.enumerated() {
-            let name = path == created ? "TAND-new" : "TAND-\(position > 300 ? position - 1 : position)"
+            let name = path == created ? "TAND-new" : "TAND-\(position > insertAt ? position - 1 : position)"
             if path == created || plan(position) == 2 {
                 let identity = try XCTUnwrap(results[position].replacedIdentity, "\(path): \(results[position])")
                 XCTAssertEqual(try contents(path), batchContent(name, "new"))
@@ -68,8 +70,9 @@ final class BatchUpdateTests: XCTestCase {
         }
         XCTAssertEqual(scratch.temporaryFiles(), [])
         if let log {
-            XCTAssertEqual(log.count(.syncfs), 3, "one barrier per chunk")
-            XCTAssertEqual(log.count(.fsync), 3, "no per-file fsync, one directory fsync per chunk")
+            let chunks = (paths.count + chunkSize - 1) / chunkSize
+            XCTAssertEqual(log.count(.syncfs), chunks, "one barrier per chunk")
+            XCTAssertEqual(log.count(.fsync), chunks, "no per-file fsync, one directory fsync per chunk")
             XCTAssertEqual(log.count(.fsync, pathContains: ".specsync-tmp-"), 0)
         }
     }
