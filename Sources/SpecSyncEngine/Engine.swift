@@ -122,46 +122,36 @@ public final class Engine: Sendable {
 
     /// Reads, validates and (in `.fix` mode) normalizes every file, using all cores.
     public func reconcile(_ paths: [String], mode: Mode) -> [FileResult] {
-        var results = [FileResult?](repeating: nil, count: paths.count)
-        let lock = NSLock()
         // Reading and validating is CPU work: all cores.
-        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-            let result = reconcile(paths[i], mode: .check)
-            lock.lock()
-            results[i] = result
-            lock.unlock()
-        }
-        guard mode == .fix else { return results.compactMap { $0 } }
+        var results = paths.concurrentMap { reconcile($0, mode: .check) }
+        guard mode == .fix else { return results }
         // Writing: one batched, locked read-modify-write (one durability barrier per chunk, not two
         // fsyncs per file). Under each lock the file is read again; if it changed since it was validated,
         // it is validated again from what is there now.
-        let pending = results.indices.filter { results[$0]?.action == .notCanonical }
-        guard !pending.isEmpty else { return results.compactMap { $0 } }
-        var latest: [String: FileResult] = [:]
+        let pending = results.indices.filter { results[$0].action == .notCanonical }
+        guard !pending.isEmpty else { return results }
         var indexOf: [String: Int] = [:]
         for index in pending { indexOf[paths[index]] = index }
         let checked = results
         // Two batches over disjoint halves, one per core: a batch is a sequence of syscalls, and the two
         // overlap their waits. (Each file is in exactly one half, so their locks never meet.)
         let halves = pending.count < 64 ? [pending[...]] : [pending[..<(pending.count / 2)], pending[(pending.count / 2)...]]
-        var outcomesByHalf = [[Result<UpdateResult, Error>]](repeating: [], count: halves.count)
-        DispatchQueue.concurrentPerform(iterations: halves.count) { h in
+        let batches = halves.concurrentMap { half in
             var seen: [String: FileResult] = [:]
-            let outcomes = store.updateMany(halves[h].map { paths[$0] }) { path, current in
-                guard let current, let index = indexOf[path], let previous = checked[index] else { return nil }
+            let outcomes = store.updateMany(half.map { paths[$0] }) { path, current in
+                guard let current, let index = indexOf[path] else { return nil }
+                let previous = checked[index]
                 let result = previous.original == current ? previous : self.evaluate(path: path, bytes: current)
                 seen[path] = result
                 return result.action == .notCanonical ? result.canonical : nil
             }
-            lock.lock()
-            outcomesByHalf[h] = outcomes
-            latest.merge(seen) { $1 }
-            lock.unlock()
+            return (outcomes: outcomes, seen: seen)
         }
-        let outcomes = outcomesByHalf.flatMap { $0 }
+        let outcomes = batches.flatMap(\.outcomes)
+        let latest = batches.reduce(into: [String: FileResult]()) { $0.merge($1.seen) { $1 } }
         for (position, index) in pending.enumerated() {
             let path = paths[index]
-            var result = latest[path] ?? results[index]!
+            var result = latest[path] ?? results[index]
             switch outcomes[position] {
             case .success(.replaced):
                 result.action = .normalized
@@ -176,7 +166,7 @@ public final class Engine: Sendable {
             }
             results[index] = result
         }
-        return results.compactMap { $0 }
+        return results
     }
 
     public func reconcile(_ path: String, mode: Mode) -> FileResult {

@@ -126,14 +126,7 @@ public final class WatchService: @unchecked Sendable {
         for chunkStart in stride(from: 0, to: paths.count, by: 512) {
             if stopping.load(ordering: .relaxed) { break }
             let chunk = Array(paths[chunkStart..<min(paths.count, chunkStart + 512)])
-            var evaluated = [Evaluation](repeating: .gone, count: chunk.count)
-            let lock = NSLock()
-            DispatchQueue.concurrentPerform(iterations: chunk.count) { i in
-                let outcome = evaluate(chunk[i])
-                lock.lock()
-                evaluated[i] = outcome
-                lock.unlock()
-            }
+            let evaluated = chunk.concurrentMap { evaluate($0) }
             for (i, path) in chunk.enumerated() {
                 let final: FileResult
                 switch evaluated[i] {

@@ -243,7 +243,7 @@ struct TreeBuilder {
                         }
                     }
                     let node = BuildNode(kind: isSequence ? .sequence([]) : .mapping([]), start: start, end: end, isBlock: isBlock)
-                    let path = childPath()
+                    let path = currentPath()
                     registerAnchorPoint(for: node)
                     node.parent = stack.last?.node
                     stack.append(Frame(node: node, anchor: anchorPointer.map { String(cString: $0) }, path: path))
@@ -281,8 +281,6 @@ struct TreeBuilder {
         return path
     }
 
-    /// Path of a node about to be added at the current position.
-    private func childPath() -> [PathComponent] { currentPath() }
 
     private mutating func registerAnchorPoint(for node: BuildNode) {
         guard let top = stack.last else { return }
