@@ -94,6 +94,31 @@ final class AmbiguousScalarTests: XCTestCase {
         ])
     }
 
+    /// docs/canonical-form.md's table, row by row: which forms are ambiguous and what each reader reads.
+    func testTheDocumentedTableHolds() throws {
+        let doc = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/canonical-form.md"), encoding: .utf8)
+        let rows = doc.split(separator: "\n").filter { $0.hasPrefix("| `") }
+        XCTAssertEqual(rows.count, 9, "the table's rows")
+        for row in rows {
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            let forms = cells[0].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`")) }
+            let ambiguous = !cells[4].hasPrefix("not ambiguous")
+            for form in forms {
+                XCTAssertEqual(ScalarReaders.isAmbiguous(form), ambiguous, form)
+                let yaml12 = ScalarReaders.yaml12(form)
+                XCTAssertEqual(cells[1].hasPrefix("string"), yaml12 == .string, "\(form): YAML 1.2 column says \(cells[1]), model \(yaml12)")
+                if cells[2].hasPrefix("string") { XCTAssertEqual(ScalarReaders.yaml11(form), .string, form) }
+                if cells[3].hasPrefix("string") { XCTAssertEqual(ScalarReaders.goYAMLv3(form), .string, form) }
+                let analysis = try analyze(spec(hash: form))
+                guard case .object(let root)? = analysis.data, case .object(let story)? = root["user_story"] else {
+                    return XCTFail("no data for \(form)")
+                }
+                if ambiguous { XCTAssertEqual(story["hash"], .string(form), form) }
+                else { XCTAssertNotEqual(story["hash"], .string(form), form) }
+            }
+        }
+    }
+
     /// The canonical form writes a string plain only when every reader reads it back as that string.
     func testPlainStringsReadTheSameInEveryReader() {
         for text in ScalarReadersTests.corpus where ScalarResolver.isPlainSafe(text) {
