@@ -19,6 +19,12 @@ final class ConfigurationTests: XCTestCase {
                        "run scripts/generate-embedded")
     }
 
+    func testCompiledInServiceUnitIsTheShippedFile() throws {
+        let shipped = try String(contentsOf: repo.appendingPathComponent("config/specsync.service"), encoding: .utf8)
+        XCTAssertEqual(ServiceUnit.text, shipped, "run scripts/generate-embedded")
+        XCTAssertTrue(ProjectInitializer.serviceUnit(executable: "/opt/x/specsync").contains("\nExecStart=/opt/x/specsync watch\n"))
+    }
+
     func testDefaultsWithoutAFile() throws {
         let dir = try scratch()
         let c = try Configuration.load(from: dir)
