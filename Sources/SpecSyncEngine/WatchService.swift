@@ -102,7 +102,7 @@ public final class WatchService: @unchecked Sendable {
         case .existing(let path):
             if engine.configuration.startup != .off { backlog.append(path) }
         case .ready(let directories, let files):
-            logger.info("ready: watching \(watcher.root) (\(directories) director\(directories == 1 ? "y" : "ies"), \(files) spec file\(files == 1 ? "" : "s")\(folderOrigin))")
+            logger.info("ready: watching \(watcher.root) (\(directories) director\(directories == 1 ? "y" : "ies"), \(files) spec file\(files == 1 ? "" : "s"))\(folderOrigin)")
             processBacklog()
         case .changed(let path, _, let lastEvent):
             process(path, since: lastEvent, mayWrite: true)
