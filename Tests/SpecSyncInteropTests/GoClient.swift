@@ -251,13 +251,6 @@ enum Typed {
     }
 }
 
-/// Median and maximum, for messages.
-func summary(_ values: [Double]) -> String {
-    guard !values.isEmpty else { return "none" }
-    let sorted = values.sorted()
-    return String(format: "median %.0f ms, max %.0f ms (n=%d)", sorted[sorted.count / 2], sorted.last!, sorted.count)
-}
-
 /// Runs `body` on a background thread; `join()` waits for it (with a deadline) and rethrows.
 final class Background: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)

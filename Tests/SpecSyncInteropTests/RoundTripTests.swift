@@ -11,10 +11,12 @@ final class RoundTripTests: XCTestCase {
         guard let python = which("python3") else {
             throw XCTSkip("python3 is not installed: bench/gen_specs.py cannot generate the 10,000 specs")
         }
-        let project = try Project()
+        let project = try Scratch()
         let directory = project.specs
+        try FileManager.default.createDirectory(atPath: directory + "/examples", withIntermediateDirectories: true)
         for name in ["TAND-012", "TAND-013", "TAND-014"] {
-            try project.write(".tandemonium/specs/examples/\(name).yaml", try project.example(name))
+            try FileManager.default.copyItem(atPath: repositoryRoot + "/config/examples/\(name).yaml",
+                                             toPath: directory + "/examples/\(name).yaml")
         }
         try runTool(python, [repositoryRoot + "/bench/gen_specs.py", directory + "/generated", "10000", "--seed", "7",
                              "--dirs", "10"], cwd: project.root)
@@ -25,7 +27,7 @@ final class RoundTripTests: XCTestCase {
     /// hashes such as 5239e568 come out unquoted): one in user_story.hash and nine in requirements, per spec.
     func testRandomStoryHashesFromYAMLv3RoundTrip() throws {
         _ = try GoClient.require()
-        let project = try Project()
+        let project = try Scratch()
         let directory = project.specs + "/hashes"
         let generate = try GoClient.run(["genhashes", directory, "20000", "10", "42"])
         XCTAssertEqual(generate.status, 0, generate.stderr)
@@ -34,7 +36,7 @@ final class RoundTripTests: XCTestCase {
 
     /// yaml.v3 reads every file before and after `specsync fmt DIRECTORY`; specsync's parser reads them after.
     /// All three views must agree, file by file (the struct view without nulls, which a struct cannot keep).
-    private func roundTrip(_ directory: String, project: Project, expectedFiles: Int,
+    private func roundTrip(_ directory: String, project: Scratch, expectedFiles: Int,
                            file: StaticString = #filePath, line: UInt = #line) throws {
         let files = specFiles(under: directory)
         XCTAssertEqual(files.count, expectedFiles, "specs generated", file: file, line: line)
@@ -101,4 +103,20 @@ final class RoundTripTests: XCTestCase {
         }
         return found.sorted()
     }
+}
+
+/// A project directory for tens of thousands of files: on tmpfs (/dev/shm) when there is one, because
+/// creating and deleting that many inodes on a disk mounted with `discard` takes a minute (the round trip
+/// is about data, not durability); removed with rm -rf.
+final class Scratch {
+    let root: String
+    var specs: String { root + "/.tandemonium/specs" }
+
+    init() throws {
+        let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : FileManager.default.currentDirectoryPath + "/.build/test-scratch"
+        root = base + "/specsync-interop-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: specs, withIntermediateDirectories: true)
+    }
+
+    deinit { _ = try? CLI.run(["-rf", root], cwd: "/", executable: "/bin/rm") }
 }

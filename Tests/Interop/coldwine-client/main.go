@@ -538,19 +538,10 @@ func incr(path string, n, maxGapMicros int) {
 func edits(path string, n, maxGapMS int, seed int64, inPlace bool) {
 	rng := rand.New(rand.NewSource(seed))
 	for i := 1; i <= n; i++ {
-		var doc map[string]interface{}
-		if inPlace {
-			// Coldwine's task command: read, edit, write in place; no lock at any point.
-			var err error
-			if doc, err = loadMap(path); err != nil {
-				die("load %s: %v", path, err)
-			}
-		} else {
-			// review.go: read, edit, then AtomicWriteFile (which takes the lock for the write only).
-			var err error
-			if doc, err = loadMap(path); err != nil {
-				die("load %s: %v", path, err)
-			}
+		// Coldwine reads without the lock: review.go locks only inside AtomicWriteFile, the task command never.
+		doc, err := loadMap(path)
+		if err != nil {
+			die("load %s: %v", path, err)
 		}
 		doc["seq"] = i
 		doc["status"] = coldwineStatuses[rng.Intn(len(coldwineStatuses))]
