@@ -51,6 +51,9 @@ let package = Package(
         ]),
         .testTarget(name: "SpecSyncEngineTests", dependencies: ["SpecSyncEngine", "SpecSyncCore", "SpecSyncStore"]),
         .testTarget(name: "SpecSyncCLITests", dependencies: ["specsync", "specsync-testchild"]),
+        // specsync beside a real Go client (Tests/Interop/coldwine-client, built with Debian's Go and yaml.v3).
+        // CLISupport.swift and WatchSupport.swift are symlinks to the CLI tests' helpers.
+        .testTarget(name: "SpecSyncInteropTests", dependencies: ["specsync", "SpecSyncCore"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,1 @@
+../SpecSyncCLITests/Support.swift

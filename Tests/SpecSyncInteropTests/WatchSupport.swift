@@ -1,0 +1,1 @@
+../SpecSyncCLITests/WatchSupport.swift
