@@ -34,13 +34,16 @@ public struct EventKind: OptionSet, Hashable, Sendable, CustomStringConvertible 
     public static let overflow = EventKind(rawValue: 1 << 9)
     /// The entry named by the event is a directory (IN_ISDIR).
     public static let isDirectory = EventKind(rawValue: 1 << 10)
+    /// A file was written or truncated through an open descriptor (IN_MODIFY): content not final until
+    /// the writer closes it.
+    public static let modified = EventKind(rawValue: 1 << 11)
 
     public var description: String {
         let names: [(EventKind, String)] = [
             (.created, "created"), (.closedAfterWrite, "closedAfterWrite"), (.movedFrom, "movedFrom"),
             (.movedTo, "movedTo"), (.deleted, "deleted"), (.directoryDeleted, "directoryDeleted"),
             (.directoryMoved, "directoryMoved"), (.unmounted, "unmounted"), (.watchRemoved, "watchRemoved"),
-            (.overflow, "overflow"), (.isDirectory, "isDirectory"),
+            (.overflow, "overflow"), (.isDirectory, "isDirectory"), (.modified, "modified"),
         ]
         return "[" + names.filter { contains($0.0) }.map(\.1).joined(separator: ",") + "]"
     }

@@ -24,7 +24,7 @@ public final class InotifyToolsEventSource: RenewableEventSource, @unchecked Sen
     /// Directory events the watcher needs. IN_EXCL_UNLINK is deliberately absent: a writer that still
     /// holds a replaced (renamed-over) file open and closes it later then reports IN_CLOSE_WRITE for
     /// the name, which prompts the engine to look at the displaced inode at once.
-    public static let directoryMask: Int32 = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE
+    public static let directoryMask: Int32 = IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE
         | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW
 
     private static let instanceLock = ConditionLock()
@@ -179,6 +179,7 @@ public final class InotifyToolsEventSource: RenewableEventSource, @unchecked Sen
         if has(IN_Q_OVERFLOW) { return RawEvent(watch: nil, kind: .overflow) }
         var kind: EventKind = []
         if has(IN_CREATE) { kind.insert(.created) }
+        if has(IN_MODIFY) { kind.insert(.modified) }
         if has(IN_CLOSE_WRITE) { kind.insert(.closedAfterWrite) }
         if has(IN_MOVED_FROM) { kind.insert(.movedFrom) }
         if has(IN_MOVED_TO) { kind.insert(.movedTo) }

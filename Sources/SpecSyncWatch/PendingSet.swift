@@ -2,6 +2,8 @@
 enum FileChange: Sendable, Equatable {
     /// IN_CREATE: the name exists, its content may still be being written.
     case created
+    /// IN_MODIFY: written or truncated in place by a writer that has not closed it yet.
+    case modified
     /// IN_CLOSE_WRITE: written in place and closed.
     case written
     /// IN_MOVED_TO: renamed into place.
@@ -23,6 +25,9 @@ struct PendingSet {
     enum State: Equatable {
         /// Created, not yet closed after writing: content not final.
         case creating
+        /// Written or truncated in place and not yet closed: content not final (a writer that pauses
+        /// between chunks longer than the settle window must not be read half-way).
+        case writing
         /// Content final (closed after writing, renamed into place, or found by a scan).
         case written
         /// Deleted or renamed away (to be confirmed: a rename-exchange also reports "moved from").
@@ -37,6 +42,7 @@ struct PendingSet {
         static let found = Changes(rawValue: 1 << 3)
         static let movedAway = Changes(rawValue: 1 << 4)
         static let deleted = Changes(rawValue: 1 << 5)
+        static let modified = Changes(rawValue: 1 << 6)
     }
 
     /// A path whose burst has settled.
@@ -86,6 +92,9 @@ struct PendingSet {
         case .created:
             settled.state = .creating
             settled.changes.insert(.created)
+        case .modified:
+            settled.state = .writing
+            settled.changes.insert(.modified)
         case .written:
             settled.state = .written
             settled.changes.insert(.written)
@@ -95,7 +104,7 @@ struct PendingSet {
             settled.renamesInto += 1
         case .found:
             // A scan listing a file whose creator has not closed it yet does not make it final.
-            if settled.changes.isEmpty || settled.state != .creating { settled.state = .written }
+            if settled.changes.isEmpty || (settled.state != .creating && settled.state != .writing) { settled.state = .written }
             settled.changes.insert(.found)
         case .movedAway:
             settled.state = .gone
@@ -130,8 +139,8 @@ struct PendingSet {
         return due
     }
 
-    /// Puts a settled burst back without a deadline: it waits for its next event (a file created but
-    /// not yet closed after writing).
+    /// Puts a settled burst back without a deadline: it waits for its next event (a file created or
+    /// written but not yet closed after writing).
     mutating func park(_ settled: Settled) {
         nextGeneration += 1
         entries[settled.path] = Entry(settled: settled, generation: nextGeneration)

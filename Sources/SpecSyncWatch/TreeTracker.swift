@@ -260,6 +260,10 @@ final class TreeTracker {
             node.files.insert(name)
             emit(.file(.created, path: path, at: instant))
         }
+        if kind.contains(.modified) {
+            node.files.insert(name)
+            emit(.file(.modified, path: path, at: instant))
+        }
         if kind.contains(.closedAfterWrite) {
             node.files.insert(name)
             emit(.file(.written, path: path, at: instant))

@@ -367,6 +367,16 @@ public final class Watcher: @unchecked Sendable {
             default:
                 handler(.removed(path: path))
             }
+        case .writing:
+            // Written in place and not closed yet: the IN_CLOSE_WRITE to come makes it final.
+            switch FileSystem.status(ofEntry: path) {
+            case .failure:
+                handler(.removed(path: path))
+            case .success(let status) where status.identity.isRegularFile:
+                pending.park(settled)
+            case .success:
+                return
+            }
         case .creating:
             // Created but never closed after writing: final only for entries nobody writes through
             // this name — a symlink, or a hard link to an existing file.

@@ -40,6 +40,31 @@ final class InotifyWatcherTests: XCTestCase {
         fromTop.stop()
     }
 
+    /// Coldwine's `task` commands write in place (truncate, write, close) with no lock or temp file. A
+    /// save that starts while the previous save is still settling must not be reported when that
+    /// settle window ends, half-written: only once its writer closes it.
+    func testAnInPlaceWriterIsReportedOnlyAfterItCloses() throws {
+        let tree = try TempTree()
+        // A long window makes "the second save starts while the first is settling" certain, not timing.
+        let configuration = WatchConfiguration(settleWindow: .seconds(1), filter: yamlOnly().filter)
+        let harness = try WatchHarness(root: tree.path, configuration: configuration)
+        harness.startAndWaitUntilReady()
+        let path = try tree.write("task.yaml", "id: A\ntitle: first save\n")
+        let fd = open(path, O_WRONLY | O_TRUNC)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        XCTAssertEqual(write(fd, "id: A\n", 6), 6)  // half of the second save, then a pause
+        // The cookie is written after the half save, so it settles after the first save's window ends:
+        // by the time it is reported, the half-written file would have been reported too.
+        _ = harness.sync(tree)
+        XCTAssertEqual(harness.events.count(changesOf: path), 0, "reported while still being written: \(harness.events)")
+        XCTAssertEqual(write(fd, "title: second save\n", 19), 19)
+        XCTAssertEqual(close(fd), 0)
+        XCTAssertTrue(harness.wait { $0.count(changesOf: path) == 1 }, "reported once closed: \(harness.events)")
+        _ = harness.sync(tree)
+        XCTAssertEqual(harness.events.count(changesOf: path), 1, "and only once")
+        harness.stop()
+    }
+
     func testCreateAndCloseWriteIsReportedOnceAfterTheSettleWindow() throws {
         let tree = try TempTree()
         let harness = try WatchHarness(root: tree.path, configuration: yamlOnly())

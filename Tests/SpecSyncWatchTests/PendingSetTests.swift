@@ -61,6 +61,21 @@ final class PendingSetTests: XCTestCase {
         XCTAssertEqual(pending.takeDue(at: at(100)).first?.state, .written)
     }
 
+    /// A writer that truncates and writes in place is not final until it closes: IN_MODIFY bursts settle
+    /// as `.writing` (parked by the watcher), whatever a scan says meanwhile.
+    func testWritesInPlaceStayUnfinishedUntilTheWriterCloses() {
+        var pending = PendingSet(settleWindow: .milliseconds(50))
+        pending.record(.written, path: "/r/x", at: at(0))  // the previous save
+        pending.record(.modified, path: "/r/x", at: at(10))  // open(O_TRUNC) and a first chunk
+        pending.record(.found, path: "/r/x", at: at(11))
+        XCTAssertEqual(pending.takeDue(at: at(100)).first?.state, .writing)
+        pending.record(.modified, path: "/r/y", at: at(0))
+        pending.record(.written, path: "/r/y", at: at(30))
+        let due = pending.takeDue(at: at(100)).first
+        XCTAssertEqual(due?.state, .written)
+        XCTAssertEqual(due?.changes, [.modified, .written])
+    }
+
     func testParkedEntryWaitsForItsNextEventAndKeepsItsFirstInstant() {
         var pending = PendingSet(settleWindow: .milliseconds(50))
         pending.record(.created, path: "/r/x", at: at(0))
