@@ -45,8 +45,12 @@ extension SpecStore {
 
             // The temporary name now holds whatever was at the target a moment ago.
             let displacedPath = temporary.path
-            guard let displaced = try? Self.openDisplaced(displacedPath),
-                  displaced.matches(expected) else {
+            // Matching bytes are not enough: a writer that writes in place (no lock, no temp) may be
+            // part-way through a save, paused with the file open. Its save is not over: give it back.
+            let opened = try? Self.openDisplaced(displacedPath)
+            guard let displaced = opened, displaced.matches(expected),
+                  Sys.isOpenForWriting(displaced.descriptor) != true else {
+                if let opened { Sys.closeIgnoringErrors(opened.descriptor) }
                 return try undoExchange(path, target: target, temporary: temporary, directory: directory)
             }
             do {

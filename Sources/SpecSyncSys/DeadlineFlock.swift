@@ -42,17 +42,8 @@ private func flockBlocking(_ fd: Int32) -> Int32 { flock(fd, LOCK_EX) }
 /// The real-time signal that ends a bounded flock wait (SIGRTMAX-3, leaving the top ones to the
 /// application), with a do-nothing handler installed once per process.
 enum DeadlineSignal {
-    private static let installed: Result<Int32, SysError> = {
-        let number = __libc_current_sigrtmax() - 3
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in }
-        action.sa_flags = 0  // no SA_RESTART: the blocked flock must return EINTR
-        sigemptyset(&action.sa_mask)
-        guard sigaction(number, &action, nil) == 0 else {
-            return .failure(SysError(call: .sigaction, path: nil, errno: Errno(rawValue: errno)))
-        }
-        return .success(number)
-    }()
+    // No SA_RESTART: the blocked flock must return EINTR.
+    private static let installed = installDoNothingHandler(__libc_current_sigrtmax() - 3, flags: 0)
 
     static func prepare() throws(SysError) -> Int32 { try installed.get() }
 
@@ -122,4 +113,17 @@ private enum ThreadID {
         if let rawSyscall, number >= 0 { return Int32(truncatingIfNeeded: rawSyscall(number)) }
         return getpid()
     }
+}
+
+/// Installs a handler that does nothing for `number` (once per signal, from a static initializer):
+/// signals specsync raises only to interrupt or notify itself.
+func installDoNothingHandler(_ number: Int32, flags: Int32) -> Result<Int32, SysError> {
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { _ in }
+    action.sa_flags = flags
+    sigemptyset(&action.sa_mask)
+    guard sigaction(number, &action, nil) == 0 else {
+        return .failure(SysError(call: .sigaction, path: nil, errno: Errno(rawValue: errno)))
+    }
+    return .success(number)
 }

@@ -53,6 +53,27 @@ final class CompareReplaceTests: XCTestCase {
         XCTAssertEqual(scratch.temporaryFiles(), [], "the displaced old version was unlinked")
     }
 
+    /// An in-place writer (Coldwine's `task` commands: truncate, write, close; no lock, no temp) paused
+    /// between two chunks: the bytes read are unchanged, but the save is not over. The exchange is undone
+    /// and the writer's file stays in place; once it closes, the replace goes through.
+    func testAWriterStillHoldingTheFileOpenForWritingKeepsIt() throws {
+        let writer = try ChildProcess("/bin/sh", ["-c", "exec 3>>\"$0\"; echo open; read line || true", path])
+        XCTAssertEqual(writer.readLine(), "open")
+        let before = FileIdentity(try fileStatus(path))
+        let snapshot = try store.read(path)
+        let result = try store.replaceIfUnchanged(path, expected: snapshot, with: ours, keepDisplaced: true)
+        guard case .conflict = result else { return XCTFail("expected a conflict while the writer has it open, got \(result)") }
+        XCTAssertEqual(UInt64(try fileStatus(path).st_ino), before.inode, "the writer's inode is back at the path")
+        XCTAssertEqual(try contents(path), original)
+        XCTAssertEqual(scratch.temporaryFiles(), [])
+        writer.closeStdin()
+        XCTAssertEqual(writer.exitCode, 0)
+        guard case .replaced = try store.replaceIfUnchanged(path, expected: try store.read(path), with: ours, keepDisplaced: false) else {
+            return XCTFail("expected the replace to go through once the writer closed")
+        }
+        XCTAssertEqual(try contents(path), ours)
+    }
+
     func testConflictWhenAnEditorRenamedANewFileInAfterTheRead() throws {
         let snapshot = try store.read(path)
         try editor("rename-in")
@@ -103,7 +124,11 @@ final class CompareReplaceTests: XCTestCase {
         XCTAssertEqual(exchanges.value, 2)
     }
 
+    /// Where the kernel cannot say whether a writer holds the file open (leases unavailable, a file we do
+    /// not own; forced here), the displaced inode stays linked and a late in-place write is caught.
     func testDisplacedFileDetectsALateInPlaceWriteThroughAnEarlierDescriptor() throws {
+        try skipUnlessFaultInjection()
+        SysFaults.inject(.fcntl, .invalidArgument, count: .max)
         // An editor opened the file for writing before our exchange and writes in place afterwards.
         let lateEditor = try ChildProcess.testChild(["hold-open", path])
         XCTAssertEqual(lateEditor.readLine(), "opened", lateEditor.standardError)

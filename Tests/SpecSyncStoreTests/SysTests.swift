@@ -27,6 +27,36 @@ final class SysTests: XCTestCase {
         }
     }
 
+    /// The probe the commit step uses against in-place writers: true exactly while some process has the
+    /// file open for writing — this one through another descriptor, or another process.
+    func testWriterProbeSeesOpenWritersInThisAndOtherProcesses() throws {
+        let path = scratch.file("task.yaml")
+        try writeFile(path, "id: A\n")
+        let reader = try Sys.open(path, .readOnly)
+        defer { Sys.closeIgnoringErrors(reader) }
+        XCTAssertEqual(Sys.isOpenForWriting(reader), false)
+
+        let writer = try Sys.open(path, .writeOnly)
+        XCTAssertEqual(Sys.isOpenForWriting(reader), true)
+        Sys.closeIgnoringErrors(writer)
+        XCTAssertEqual(Sys.isOpenForWriting(reader), false)
+
+        // Another process holding it open for writing (as an in-place writer between two chunks).
+        let child = try ChildProcess("/bin/sh", ["-c", "exec 3>>\"$0\"; echo open; read line || true", path])
+        XCTAssertEqual(child.readLine(), "open")
+        XCTAssertEqual(Sys.isOpenForWriting(reader), true)
+        child.closeStdin()
+        XCTAssertEqual(child.exitCode, 0)
+        XCTAssertEqual(Sys.isOpenForWriting(reader), false)
+
+        // A writer opening while the probe holds its lease waits microseconds, and nobody is killed by
+        // the lease-break signal: probe in a loop while a process opens and closes for writing.
+        let opener = try ChildProcess("/bin/sh", ["-c", "i=0; while [ $i -lt 300 ]; do : >>\"$0\"; i=$((i+1)); done", path])
+        opener.closeStdin()
+        for _ in 0..<3_000 { _ = Sys.isOpenForWriting(reader) }
+        XCTAssertEqual(opener.exitCode, 0, "the opener finished: never stuck behind a lease")
+    }
+
     func testFaultSpecificationsParse() throws {
         XCTAssertEqual(try SysFaults.parse("fsync=EIO"), [InjectedFault(call: .fsync, effect: .fail(.ioError))])
         XCTAssertEqual(try SysFaults.parse("write=EINTR*3, fsync=EIO@1,write=short:7*always,rename=28"), [
