@@ -21,6 +21,11 @@ extension SpecStore {
                 return .conflict(current: nil)
             }
             guard current == expected else { return .conflict(current: current.identity) }
+            // A writer part-way through an in-place save (no lock, no temp file) still has it open for
+            // writing: its save is not over, so ours would be built on half of it. Asked before the
+            // exchange, so the half-built version is never visible; asked again after it (below) for a
+            // writer that opened the file in between.
+            if Self.isOpenForWriting(target.path) { return .conflict(current: current.identity) }
 
             let directory = try openDirectory(target, givenPath: path)
             defer { Sys.closeIgnoringErrors(directory) }
@@ -116,6 +121,12 @@ extension SpecStore {
                 && status.identity.modificationTimeNanoseconds == expected.identity.modificationTimeNanoseconds
                 && bytes == expected.bytes
         }
+    }
+
+    private static func isOpenForWriting(_ path: String) -> Bool {
+        guard let descriptor = try? Sys.open(path, .readOnly, [.noFollow, .nonBlocking]) else { return false }
+        defer { Sys.closeIgnoringErrors(descriptor) }
+        return Sys.isOpenForWriting(descriptor) == true
     }
 
     private static func openDisplaced(_ path: String) throws -> OpenedDisplaced {

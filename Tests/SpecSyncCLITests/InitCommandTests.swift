@@ -22,10 +22,15 @@ final class InitCommandTests: XCTestCase {
         let p = try Project()
         try FileManager.default.createDirectory(atPath: p.root + "/.coldwine/tasks", withIntermediateDirectories: true)
         try p.write(".coldwine/tasks/.gitignore", "*.bak")  // no final newline: appended lines must not join it
-        XCTAssertEqual(try CLI.run(["init", "-q"], cwd: p.root, executable: "/usr/bin/git").status, 0)
+        // Never let git find the repository around the scratch folder: init would set that one up.
+        let confined = ["GIT_CEILING_DIRECTORIES": (p.root as NSString).deletingLastPathComponent]
+        let gitInit = try CLI.run(["init", "-q"], cwd: p.root, environment: confined, executable: "/usr/bin/git")
+        guard gitInit.status == 0, FileManager.default.fileExists(atPath: p.root + "/.git") else {
+            return XCTFail("git init failed: \(gitInit.stderr)")
+        }
         try FileManager.default.createDirectory(atPath: p.root + "/src", withIntermediateDirectories: true)
 
-        let first = try CLI.run(["init"], cwd: p.root + "/src")
+        let first = try CLI.run(["init"], cwd: p.root + "/src", environment: confined)
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(first.stdout.contains("Specs folder: \(p.root)/.coldwine/tasks"), first.stdout)
         XCTAssertTrue(first.stdout.contains("systemctl --user enable --now \"specsync@$(systemd-escape --path \(p.root)).service\""), first.stdout)
@@ -49,7 +54,7 @@ final class InitCommandTests: XCTestCase {
         XCTAssertTrue(status.stdout.contains("TAND-001.yaml\n"), status.stdout)
 
         let before = try snapshot(p.root)
-        let second = try CLI.run(["init"], cwd: p.root)
+        let second = try CLI.run(["init"], cwd: p.root, environment: confined)
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertTrue(second.stdout.contains("Kept \(Terminal.displayName(p.root + "/.specsync.yaml", cwd: p.root))"), second.stdout)
         XCTAssertTrue(second.stdout.contains("already installed"), second.stdout)
@@ -61,11 +66,12 @@ final class InitCommandTests: XCTestCase {
         let root = NSTemporaryDirectory() + "specsync-init-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        guard try CLI.run(["rev-parse", "--show-toplevel"], cwd: root, executable: "/usr/bin/git").status != 0 else {
+        let confined = ["GIT_CEILING_DIRECTORIES": NSTemporaryDirectory()]
+        guard try CLI.run(["rev-parse", "--show-toplevel"], cwd: root, environment: confined, executable: "/usr/bin/git").status != 0 else {
             throw XCTSkip("\(root) is inside a git work tree")
         }
         try "settle_ms: 20\n".write(toFile: root + "/.specsync.yaml", atomically: true, encoding: .utf8)
-        let run = try CLI.run(["init"], cwd: root)
+        let run = try CLI.run(["init"], cwd: root, environment: confined)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(try String(contentsOfFile: root + "/.specsync.yaml", encoding: .utf8), "settle_ms: 20\n",
                        "an existing configuration is never rewritten")

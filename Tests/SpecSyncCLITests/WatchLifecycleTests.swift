@@ -58,7 +58,7 @@ final class WatchLifecycleTests: XCTestCase {
     func testStopRightAfterALateInPlaceWriteKeepsTheWriteAndLeavesNoTemporaries() throws {
         for number in [SIGTERM, SIGINT] {
             let p = try Project()
-            let daemon = try WatchDaemon(p, arguments: ["--startup", "off"])
+            let daemon = try WatchDaemon(p, arguments: ["--startup", "off"], environment: withoutWriterProbe)
             let path = daemon.root + "/late.yaml"
             try Save.inPlace(path, messySpec("LATE-1", "first"))
             let fd = open(path, O_WRONLY | O_CLOEXEC)

@@ -39,10 +39,37 @@ final class WatchRaceTests: XCTestCase {
         var expected: String
     }
 
+    /// A writer that holds the spec open for writing (an in-place save in several writes) is never
+    /// rewritten under its feet: nothing is swapped in while it has the file open, whatever its events
+    /// say, and its save is normalized once it closes.
+    func testAFileHeldOpenForWritingIsRewrittenOnlyAfterItsWriterCloses() throws {
+        let p = try Project()
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off", "--log-level", "debug"])
+        let path = daemon.root + "/held.yaml"
+        try Save.inPlace(path, messySpec("HELD-1", "first"))
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        try Save.check(Int(fd), "open")
+        let held = try Inode(path)
+        // Settled and read while held open: the watcher must refuse to swap (a later cookie proves it
+        // had its chance).
+        try daemon.cookie()
+        XCTAssertEqual(try Inode(path), held, "swapped while a writer held the file open; log:\n\(daemon.log)")
+        XCTAssertEqual(daemon.events(for: path).filter { $0.action == "normalized" }.count, 0)
+        XCTAssertTrue(daemon.log.contains("changed while being normalized"), daemon.log)
+        XCTAssertEqual(ftruncate(fd, 0), 0)
+        try Save.writeAll(fd, messySpec("HELD-1", "second"))
+        close(fd)
+        try daemon.waitForContent(path, canonicalForm("HELD-1", "second"))
+        let events = try daemon.quiesce()
+        XCTAssertEqual(events.filter { $0.path == path && $0.action == "normalized" }.count, 1, "\(events)")
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
     func testLatestSaveAlwaysWinsWhileTheWatcherRewrites() throws {
         let p = try Project()
         // Debug log: conflicts detected under the lock are logged, to show the race was really run.
-        let daemon = try WatchDaemon(p, arguments: ["--startup", "off", "--log-level", "debug"])
+        // Writers that hold the file open are let through (no writer probe) to hammer the late-write fallback.
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off", "--log-level", "debug"], environment: withoutWriterProbe)
         let root = daemon.root
         let probe = try InotifyProbe(directory: root, mask: UInt32(IN_CLOSE_NOWRITE | IN_OPEN | IN_MOVED_FROM))
         let delays: [UInt32] = [0, 40, 150, 400]
@@ -149,7 +176,7 @@ final class WatchRaceTests: XCTestCase {
     /// W2's saves are the newest edits; restoring W1's older late write over them loses them.
     func testRestoringALateWriteNeverOverwritesANewerSave() throws {
         let p = try Project()
-        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"])
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"], environment: withoutWriterProbe)
         let path = daemon.root + "/two-writers.yaml"
         let probe = try InotifyProbe(directory: daemon.root, mask: UInt32(IN_MOVED_FROM))
         try Save.inPlace(path, messySpec("TW-1", "v1"))
@@ -181,7 +208,7 @@ final class WatchRaceTests: XCTestCase {
     /// normalizes W2's save it must not throw W1's newer write away with the displaced version.
     func testANewerLateWriteIsNotDiscardedWhenAnOlderSaveIsNormalized() throws {
         let p = try Project()
-        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"])
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"], environment: withoutWriterProbe)
         let path = daemon.root + "/older-save.yaml"
         try Save.inPlace(path, messySpec("OS-1", "v1"))
         let w1 = open(path, O_WRONLY | O_CLOEXEC)
@@ -208,7 +235,8 @@ final class WatchRaceTests: XCTestCase {
     /// window (swap → undo) is microseconds wide.
     func testUndoingASwapNeverDeletesASaveMadeIntoTheNewVersion() throws {
         let p = try Project()
-        let daemon = try WatchDaemon(p, arguments: ["--startup", "off", "--log-level", "debug"])
+        // W1 holds the file open: without the writer probe the swap happens and W1's write forces the undo.
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off", "--log-level", "debug"], environment: withoutWriterProbe)
         let probe = try InotifyProbe(directory: daemon.root, mask: UInt32(IN_MOVED_FROM | IN_CREATE))
         let count = 100
         var paths: [String] = []

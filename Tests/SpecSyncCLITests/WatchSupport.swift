@@ -127,7 +127,8 @@ final class WatchDaemon {
     ///   - launcher: a command (and its arguments) that runs the watcher, e.g. in a user namespace;
     ///     it receives the binary path and the watch arguments as "$0" "$@".
     init(_ project: Project, arguments: [String] = [], directory: String? = nil, waitForReady: Bool = true,
-         label: String = "watch", eventsToStdout: Bool = false, launcher: [String]? = nil) throws {
+         label: String = "watch", eventsToStdout: Bool = false, launcher: [String]? = nil,
+         environment: [String: String] = [:]) throws {
         self.project = project
         eventsPath = project.root + "/\(label)-events.jsonl"
         logPath = project.root + "/\(label)-stderr.log"
@@ -142,6 +143,9 @@ final class WatchDaemon {
             process.arguments = watchArguments
         }
         process.currentDirectoryURL = URL(fileURLWithPath: project.root)
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardError = FileHandle(forWritingAtPath: logPath)
         if eventsToStdout {
             _ = FileManager.default.createFile(atPath: eventsPath, contents: nil)
@@ -246,6 +250,11 @@ final class WatchDaemon {
         return try waitForExit()
     }
 }
+
+/// A watcher that cannot ask the kernel whether a writer still holds a file open (as with files it does
+/// not own, or leases disabled): exercises the fallback for late in-place writes, the displaced inode.
+/// Fault injection works in debug builds, which the tests use.
+let withoutWriterProbe = ["SPECSYNC_FAULTS": "fcntl=EINVAL*always"]
 
 /// Every `.specsync-tmp-*` file below `directory`.
 func temporaries(under directory: String) -> [String] {

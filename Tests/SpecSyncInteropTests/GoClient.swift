@@ -78,14 +78,19 @@ enum GoClient {
         return views
     }
 
-    /// Starts the client in the background; stdout and stderr go to files.
-    static func start(_ arguments: [String], stdout: String, stderr: String) throws -> Process {
+    /// Starts the client in the background; stdout (nil: discarded) and stderr go to new files.
+    static func start(_ arguments: [String], stdout: String?, stderr: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try require())
         process.arguments = arguments
-        _ = FileManager.default.createFile(atPath: stdout, contents: nil)
+        // createFile replaces the path atomically: never hand it a device such as /dev/null.
+        if let stdout {
+            _ = FileManager.default.createFile(atPath: stdout, contents: nil)
+            process.standardOutput = FileHandle(forWritingAtPath: stdout)
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+        }
         _ = FileManager.default.createFile(atPath: stderr, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: stdout)
         process.standardError = FileHandle(forWritingAtPath: stderr)
         process.standardInput = FileHandle.nullDevice
         try process.run()
@@ -110,7 +115,7 @@ final class Sampler {
     init(_ file: String, scratch: String) throws {
         outputPath = scratch + "/sampler-\(UUID().uuidString.prefix(6)).jsonl"
         errorPath = outputPath + ".stderr"
-        process = try GoClient.start(["sample", file, outputPath], stdout: "/dev/null", stderr: errorPath)
+        process = try GoClient.start(["sample", file, outputPath], stdout: nil, stderr: errorPath)
         try waitUntil("the sampler to start: \(fileText(errorPath) ?? "")", timeout: 20) {
             if !process.isRunning { throw WatchTimeout(description: "sampler exited: \(fileText(errorPath) ?? "")") }
             return fileText(errorPath)?.contains("sampler: ready") == true
