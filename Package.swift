@@ -50,7 +50,7 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .testTarget(name: "SpecSyncEngineTests", dependencies: ["SpecSyncEngine", "SpecSyncCore", "SpecSyncStore"]),
-        .testTarget(name: "SpecSyncCLITests", dependencies: ["specsync", "specsync-testchild"]),
+        .testTarget(name: "SpecSyncCLITests", dependencies: ["specsync", "specsync-testchild", "SpecSyncEngine"]),
     ],
     swiftLanguageModes: [.v5]
 )
