@@ -64,7 +64,7 @@ final class MergeCorpusTests: XCTestCase {
         }
         // git's default text merge of the same three versions (what `git merge` does without the driver):
         // one shell loop, one `git merge-file` each.
-        let loop = try CLI.run(["-c", "for c in \(corpus.map(\.name).joined(separator: " ")); do git merge-file -p $c.ours $c.base $c.theirs >/dev/null 2>&1; echo $?; done"],
+        let loop = try CLI.run(["-c", "for c in \(corpus.map(\.name).joined(separator: " ")); do git merge-file -p $c.ours $c.base $c.theirs >$c.text 2>&1; echo $?; done"],
                                cwd: dir, environment: Self.gitEnvironment, executable: "/bin/sh")
         let gitStatuses = loop.stdout.split(separator: "\n").compactMap { Int32($0) }
         XCTAssertEqual(gitStatuses.count, corpus.count, loop.stderr)

@@ -90,6 +90,16 @@ final class SpecMergeTests: XCTestCase {
             """)
     }
 
+    /// Both branches added the file: git passes an empty base.
+    func testBothAddedTheSpec() throws {
+        XCTAssertEqual(merged(try merge("", "id: T-1\ntitle: A\nstatus: done\n", "id: T-1\ntitle: A\npriority: 2\n")),
+                       "id: T-1\ntitle: A\nstatus: done\npriority: 2\n")
+        guard case .conflicted(let bytes, let conflicts, _) = try merge("", "id: T-1\ntitle: A\n", "id: T-1\ntitle: B\n") else { return XCTFail() }
+        XCTAssertEqual(conflicts.map(\.description), ["/title: added differently on both sides"])
+        XCTAssertEqual(String(decoding: bytes, as: UTF8.self),
+                       "id: T-1\n<<<<<<< ours\ntitle: A\n||||||| base\n=======\ntitle: B\n>>>>>>> theirs\n")
+    }
+
     func testUnreadableSidesAreNamed() throws {
         let good = "id: T-1\ntitle: A\n"
         guard case .unreadable(.theirs, let diagnostics) = try merge(good, good, "id: [\n") else { return XCTFail() }
