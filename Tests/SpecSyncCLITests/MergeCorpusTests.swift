@@ -227,6 +227,11 @@ final class MergeCorpusTests: XCTestCase {
         let check = try CLI.run(["check"], cwd: p.root)
         XCTAssertEqual(check.status, 1)
         XCTAssertTrue(check.stdout.contains("unresolved merge conflict marker"), check.stdout)
+        // The pre-commit hook (installed with the driver) refuses a spec that still has markers.
+        try Self.gitOK(["add", "-A"], in: p.root)
+        let refused = try Self.git(["commit", "-q", "--no-edit"], in: p.root)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue((refused.stdout + refused.stderr).contains("unresolved merge conflict marker"), refused.stdout + refused.stderr)
         // Resolve by taking ours' side of each block: the merge commits, and every spec is valid.
         for c in cases where c.expectsConflict {
             let path = ".tandemonium/specs/\(c.name).yaml"
