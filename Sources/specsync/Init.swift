@@ -59,7 +59,7 @@ struct Init: ParsableCommand {
             return "Installed the pre-commit hook \(Terminal.display(path)); the existing hook moved to \(Terminal.display(previous)) and still runs first"
         case .hook(.alreadyInstalled(let path)): return "Kept the pre-commit hook \(Terminal.display(path)): already installed"
         case .mergeDriver(let outcome): return InstallHook.describe(outcome)
-        case .noGitWorkTree: return "Not in a git work tree: no pre-commit hook installed (run specsync install-hook later)"
+        case .noGitWorkTree: return "Not in a git work tree: no pre-commit hook or merge driver installed (run specsync install-hook --merge-driver later)"
         }
     }
 }
