@@ -50,7 +50,7 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .testTarget(name: "SpecSyncEngineTests", dependencies: ["SpecSyncEngine", "SpecSyncCore", "SpecSyncStore"]),
-        .testTarget(name: "SpecSyncCLITests", dependencies: ["specsync", "specsync-testchild"]),
+        .testTarget(name: "SpecSyncCLITests", dependencies: ["specsync", "specsync-testchild", "SpecSyncEngine"]),
         // specsync beside a real Go client (Tests/Interop/coldwine-client, built with Debian's Go and yaml.v3).
         // CLISupport.swift and WatchSupport.swift are symlinks to the CLI tests' helpers.
         .testTarget(name: "SpecSyncInteropTests", dependencies: ["specsync", "SpecSyncCore"]),

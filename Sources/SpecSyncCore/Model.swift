@@ -196,6 +196,8 @@ public struct Diagnostic: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
         case syntax, duplicateKey = "duplicate-key", tab, encoding, multipleDocuments = "multiple-documents"
         case limit, unsupported, schema
+        /// A git conflict marker left in the file (`<<<<<<<`, `|||||||`, `=======`, `>>>>>>>`).
+        case conflictMarker = "conflict-marker"
     }
 
     public var kind: Kind

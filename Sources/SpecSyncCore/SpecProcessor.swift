@@ -42,6 +42,9 @@ public struct SpecProcessor: Sendable {
     }
 
     public func analyze(_ bytes: [UInt8]) -> SpecAnalysis {
+        // A file with conflict markers is half of two versions: never read as data, never rewritten.
+        let markers = ConflictMarkers.diagnostics(in: bytes)
+        if !markers.isEmpty { return SpecAnalysis(diagnostics: markers, canonical: nil, document: nil) }
         switch YAMLParser.parse(bytes, limits: limits) {
         case .failure(let diagnostics):
             return SpecAnalysis(diagnostics: diagnostics.sorted(), canonical: nil, document: nil)

@@ -12,6 +12,17 @@ public struct Git: Sendable {
     /// Runs git with `arguments`; returns stdout or throws with git's stderr.
     @discardableResult
     public func run(_ arguments: [String], input: [UInt8]? = nil) throws(EngineError) -> [UInt8] {
+        let result = try execute(arguments, input: input)
+        guard result.status == 0 else {
+            let message = String(decoding: result.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw .git("git \(arguments.first ?? "") failed: \(message)")
+        }
+        return result.stdout
+    }
+
+    /// Runs git and returns its exit status with both outputs, for commands whose status is an answer
+    /// (`merge-file` counts conflicts, `config --get` says whether a key is set).
+    public func execute(_ arguments: [String], input: [UInt8]? = nil) throws(EngineError) -> (status: Int32, stdout: [UInt8], stderr: [UInt8]) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git"] + arguments
@@ -30,11 +41,7 @@ public struct Git: Sendable {
         let out = stdout.fileHandleForReading.readDataToEndOfFile()
         let err = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw .git("git \(arguments.first ?? "") failed: \(message)")
-        }
-        return [UInt8](out)
+        return (process.terminationStatus, [UInt8](out), [UInt8](err))
     }
 
     public func topLevel() throws(EngineError) -> String {

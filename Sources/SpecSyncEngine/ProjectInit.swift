@@ -15,6 +15,7 @@ public struct ProjectInitializer {
         case addedIgnorePatterns(path: String, patterns: [String])
         case ignoreComplete(path: String)
         case hook(HookInstaller.Outcome)
+        case mergeDriver(MergeDriverInstaller.Outcome)
         case noGitWorkTree
     }
 
@@ -82,6 +83,7 @@ public struct ProjectInitializer {
 
         if topLevel != nil {
             steps.append(.hook(try HookInstaller(engine: engine).install(executable: executable, workingDirectory: root)))
+            steps.append(.mergeDriver(try MergeDriverInstaller(engine: engine).install(executable: executable, specsDirectory: specs, workingDirectory: root)))
         } else {
             steps.append(.noGitWorkTree)
         }

@@ -4,7 +4,7 @@ import SpecSyncEngine
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Set a project up for specsync: .specsync.yaml, the specs folder's .gitignore, the pre-commit hook.",
+        abstract: "Set a project up for specsync: .specsync.yaml, the specs folder's .gitignore, the pre-commit hook, the merge driver.",
         discussion: """
             Idempotent: files that exist are kept (and said so); missing .gitignore lines are appended. The \
             specs folder is found as Tandemonium's Go tools find it: .coldwine/tasks if it exists, else \
@@ -58,7 +58,8 @@ struct Init: ParsableCommand {
         case .hook(.installedChaining(let path, let previous)):
             return "Installed the pre-commit hook \(Terminal.display(path)); the existing hook moved to \(Terminal.display(previous)) and still runs first"
         case .hook(.alreadyInstalled(let path)): return "Kept the pre-commit hook \(Terminal.display(path)): already installed"
-        case .noGitWorkTree: return "Not in a git work tree: no pre-commit hook installed (run specsync install-hook later)"
+        case .mergeDriver(let outcome): return InstallHook.describe(outcome)
+        case .noGitWorkTree: return "Not in a git work tree: no pre-commit hook or merge driver installed (run specsync install-hook --merge-driver later)"
         }
     }
 }
