@@ -20,7 +20,9 @@ extension SpecStore {
     /// 4. one barrier: `syncfs(2)` on the file system when all of the chunk's directories are on one
     ///    (per-file fsync instead when they are on several, or when syncfs is unavailable: ENOSYS). A
     ///    failed barrier fails every file written in the chunk, never retried (as a failed fsync);
-    /// 5. each temporary renamed over its target, then each distinct directory fsynced once;
+    /// 5. each file committed through the store's one commit step (`commit`): exchanged with its target and
+    ///    checked against the version read, or put back if another program saved, removed or created the
+    ///    file meanwhile (`changedDuringUpdate`); then each distinct directory fsynced once;
     /// 6. locks released.
     ///
     /// A file that fails at any step before its rename is left byte-identical and its temporary file is
@@ -102,7 +104,7 @@ extension SpecStore {
                     // Kept open until the rename displaces this version (see DisplacedVersionReleaser).
                     batch.items[position].heldVersion = descriptor
                     current = try Self.readSnapshot(from: descriptor, filePath: target.path, givenPath: path)
-                    batch.items[position].readIdentity = current?.identity
+                    batch.items[position].read = current
                 }
                 guard let newBytes = try transform(path, current?.bytes), newBytes != current?.bytes else {
                     results[batch.items[position].index] = .success(.unchanged(current?.identity))
@@ -176,11 +178,12 @@ private struct BatchItem {
     var newBytes: [UInt8] = []
     var directory = -1
     var temporary: SpecStore.TemporaryFile?
-    var renamed = false
-    /// The version read, open until the rename replaces it.
+    /// The version read, open until the commit step has displaced it (and checked that it did).
     var heldVersion: Descriptor?
-    /// Its identity when read (inode, size, mtime), to check that the exchange displaced exactly it.
-    var readIdentity: FileIdentity?
+    /// What was read through it.
+    var read: FileSnapshot?
+    /// Set once committed.
+    var newIdentity: FileIdentity?
 
     var isWriting: Bool { lock != nil && target != nil }
 }
@@ -190,9 +193,11 @@ private struct BatchDirectory {
     let descriptor: Descriptor
     let device: UInt64
     var renamedItems: [Int] = []
+    /// Names in it were exchanged and put back (a conflict): fsynced too, though nothing of ours is there.
+    var exchangedBack = false
 }
 
-/// The state of one chunk. Every exit path ends in `finish()`, which removes temporaries not renamed,
+/// The state of one chunk. Every exit path ends in `finish()`, which removes temporaries not committed,
 /// closes directories and releases locks.
 private struct Batch {
     let store: SpecStore
@@ -205,9 +210,7 @@ private struct Batch {
 
     mutating func fail(_ position: Int, _ error: Error, results: inout [Result<UpdateResult, Error>?]) {
         results[items[position].index] = .failure(error)
-        if let temporary = items[position].temporary, !items[position].renamed {
-            try? Sys.unlink(temporary.path)
-        }
+        if let temporary = items[position].temporary { try? Sys.unlink(temporary.path) }
         items[position].temporary = nil
         items[position].target = nil
         closeHeldVersion(position)
@@ -318,52 +321,40 @@ private struct Batch {
         }
     }
 
-    /// Whether the file now at `path` (what the exchange displaced) is the version read under the lock,
-    /// unmodified: same inode as the descriptor held since the read, same size and mtime as then.
-    func displacedIsReadVersion(_ position: Int, at path: String) -> Bool {
-        guard let read = items[position].readIdentity else {
-            return (try? Sys.lstat(path)) == nil  // there was no file: nothing may have appeared
-        }
-        guard let now = try? Sys.lstat(path), now.identity.sameInode(as: read) else { return false }
-        return now.identity.size == read.size && now.identity.modificationTimeNanoseconds == read.modificationTimeNanoseconds
-    }
-
+    /// Commits each file through the store's one commit step (exchange and check against the version
+    /// read under the lock, or no-replace when there was none), then fsyncs each directory once.
     mutating func renameAndSyncDirectories(releaser: DisplacedVersionReleaser,
                                            results: inout [Result<UpdateResult, Error>?]) {
         for position in items.indices where items[position].isWriting {
             guard let target = items[position].target, let temporary = items[position].temporary else { continue }
+            let expectation: CommitExpectation
+            if let held = items[position].heldVersion, let read = items[position].read {
+                expectation = .version(read, held: held)
+            } else {
+                expectation = .absent
+            }
+            // From here the commit step owns the temporary: it is in place, removed, or (reported) holds
+            // another program's save. Nothing below may unlink it.
+            items[position].temporary = nil
             do {
-                // An exchange, not a rename: what it displaces can be checked, and put back if it is not
-                // the version read under the lock (a program that ignores the lock saved meanwhile).
-                let exchanged: Bool
-                do throws(SysError) {
-                    try Sys.renameat2(temporary.path, target.path, .exchange)
-                    exchanged = true
-                } catch where error.errno == .invalidArgument || error.errno == .noFunction || error.errno == .noSuchFileOrDirectory {
-                    try Sys.rename(temporary.path, target.path)
-                    exchanged = false
-                }
-                if exchanged {
-                    if !displacedIsReadVersion(position, at: temporary.path) {
-                        try Sys.renameat2(temporary.path, target.path, .exchange)
-                        try? Sys.unlink(temporary.path)  // our version, now back at the temporary name
-                        items[position].temporary = nil
-                        results[items[position].index] = .failure(StoreError.changedDuringUpdate(path: items[position].path))
-                        continue
+                switch try store.commit(temporary, to: target, givenPath: items[position].path,
+                                        expecting: expectation, keepDisplaced: false) {
+                case .committed(let identity, _):
+                    items[position].newIdentity = identity
+                    directories[items[position].directory].renamedItems.append(position)
+                    if let displaced = items[position].heldVersion {
+                        items[position].heldVersion = nil
+                        releaser.release(displaced)
                     }
-                    try? Sys.unlink(temporary.path)  // the old version; its held descriptor defers the freeing
-                }
-                items[position].renamed = true
-                directories[items[position].directory].renamedItems.append(position)
-                if let displaced = items[position].heldVersion {
-                    items[position].heldVersion = nil
-                    releaser.release(displaced)
+                case .changedMeanwhile:
+                    directories[items[position].directory].exchangedBack = true
+                    fail(position, StoreError.changedDuringUpdate(path: items[position].path), results: &results)
                 }
             } catch {
-                fail(position, StoreError.mapping(error, path: items[position].path), results: &results)
+                fail(position, error, results: &results)
             }
         }
-        for directory in directories where !directory.renamedItems.isEmpty {
+        for directory in directories where !directory.renamedItems.isEmpty || directory.exchangedBack {
             var syncError: Errno?
             do {
                 try Sys.fsync(directory.descriptor)
@@ -372,23 +363,22 @@ private struct Batch {
             }
             for position in directory.renamedItems {
                 let item = items[position]
-                guard let target = item.target, let temporary = item.temporary else { continue }
+                guard let identity = item.newIdentity else { continue }
                 if let syncError {
                     results[item.index] = .failure(StoreError.directorySyncFailed(
                         path: item.path, directory: directory.descriptor.path, errno: syncError))
                 } else {
-                    results[item.index] = .success(.replaced(
-                        SpecStore.identityAfterRename(of: target.path, temporary: temporary)))
+                    results[item.index] = .success(.replaced(identity))
                 }
             }
         }
     }
 
-    /// Removes temporaries that were not renamed (none on the normal paths; this is the safety net),
+    /// Removes temporaries not handed to the commit step (none on the normal paths; this is the safety net),
     /// closes directories, releases locks.
     mutating func finish() {
         for item in items {
-            if let temporary = item.temporary, !item.renamed { try? Sys.unlink(temporary.path) }
+            if let temporary = item.temporary { try? Sys.unlink(temporary.path) }
             if let descriptor = item.heldVersion { Sys.closeIgnoringErrors(descriptor) }
         }
         for directory in directories { Sys.closeIgnoringErrors(directory.descriptor) }
