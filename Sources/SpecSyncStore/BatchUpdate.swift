@@ -38,7 +38,23 @@ extension SpecStore {
     /// - Returns: one result per input path, in input order.
     public func updateMany(_ paths: [String], _ transform: (String, [UInt8]?) throws -> [UInt8]?)
         -> [Result<UpdateResult, Error>] {
+        updateMany(paths, keepingDisplaced: { _ in false }, transform).map(\.result)
+    }
+
+    /// One `updateMany` result, with the previous version kept when asked for.
+    public struct UpdateManyOutcome {
+        public var result: Result<UpdateResult, Error>
+        /// The version the new content displaced, kept linked as `replaceIfUnchanged(…, keepDisplaced:
+        /// true)` keeps it (for detecting late in-place writes), when `keepingDisplaced` said so.
+        public var displaced: DisplacedFile?
+    }
+
+    /// `updateMany`, keeping the displaced previous version of the files whose input position
+    /// `keepingDisplaced` accepts. Each kept version holds two descriptors until it is discarded: keep few.
+    public func updateMany(_ paths: [String], keepingDisplaced: (Int) -> Bool,
+                           _ transform: (String, [UInt8]?) throws -> [UInt8]?) -> [UpdateManyOutcome] {
         var results = [Result<UpdateResult, Error>?](repeating: nil, count: paths.count)
+        var displaced = [DisplacedFile?](repeating: nil, count: paths.count)
         var pending = ArraySlice(paths.indices)
         let releaser = DisplacedVersionReleaser()
         let chunkSize = Self.currentUpdateManyChunkSize
@@ -46,12 +62,15 @@ extension SpecStore {
             let chunk = Array(pending.prefix(chunkSize))
             pending = pending.dropFirst(chunk.count)
             // The first entry of a chunk is never deferred, so this always makes progress.
-            let deferred = updateChunk(chunk, paths: paths, transform: transform, releaser: releaser,
-                                       results: &results)
+            let deferred = updateChunk(chunk, paths: paths, transform: transform, keepingDisplaced: keepingDisplaced,
+                                       releaser: releaser, results: &results, displaced: &displaced)
             if !deferred.isEmpty { pending = ArraySlice(deferred + pending) }
         }
         releaser.drain()
-        return results.map { $0 ?? .failure(StoreError.invalidPath(path: "", reason: "internal: no result")) }
+        return zip(results, displaced).map { result, displaced in
+            UpdateManyOutcome(result: result ?? .failure(StoreError.invalidPath(path: "", reason: "internal: no result")),
+                              displaced: displaced)
+        }
     }
 
     /// The chunk size `updateMany` would use now: `updateManyChunkSize`, or less under a low
@@ -73,7 +92,8 @@ extension SpecStore {
     /// Updates the files of one chunk; returns the indices to retry in a later chunk (a second entry for
     /// a file already updated in this one).
     private func updateChunk(_ chunk: [Int], paths: [String], transform: (String, [UInt8]?) throws -> [UInt8]?,
-                             releaser: DisplacedVersionReleaser, results: inout [Result<UpdateResult, Error>?]) -> [Int] {
+                             keepingDisplaced: (Int) -> Bool, releaser: DisplacedVersionReleaser,
+                             results: inout [Result<UpdateResult, Error>?], displaced: inout [DisplacedFile?]) -> [Int] {
         var batch = Batch(store: self)
         defer { batch.finish() }
 
@@ -114,6 +134,7 @@ extension SpecStore {
                 }
                 batch.items[position].target = target
                 batch.items[position].newBytes = newBytes
+                batch.items[position].keepDisplaced = keepingDisplaced(batch.items[position].index)
             } catch {
                 batch.fail(position, error, results: &results)
             }
@@ -123,6 +144,7 @@ extension SpecStore {
         batch.barrier(results: &results)
         releaser.drain()    // bounds open descriptors to one chunk's displaced versions
         batch.renameAndSyncDirectories(releaser: releaser, results: &results)
+        for item in batch.items { if let kept = item.displaced { displaced[item.index] = kept } }
         return deferred
     }
 }
@@ -184,6 +206,11 @@ private struct BatchItem {
     var read: FileSnapshot?
     /// Set once committed.
     var newIdentity: FileIdentity?
+    var keepDisplaced = false
+    /// The previous version, kept (`keepDisplaced`); it took over `heldVersion`.
+    var displaced: DisplacedFile?
+    /// Committed: the displaced version, still linked at the temporary's name until the chunk's end.
+    var inGrace: (displaced: SpecStore.TemporaryFile, baseline: FileIdentity)?
 
     var isWriting: Bool { lock != nil && target != nil }
 }
@@ -322,7 +349,10 @@ private struct Batch {
     }
 
     /// Commits each file through the store's one commit step (exchange and check against the version
-    /// read under the lock, or no-replace when there was none), then fsyncs each directory once.
+    /// read under the lock, or no-replace when there was none), fsyncs each directory once, and then ends
+    /// the chunk's grace for the displaced versions: each stayed linked while the chunk was committed,
+    /// so a program that still had one open and wrote to it meanwhile gets its write put back at the
+    /// path (`changedDuringUpdate`) instead of losing it with the unlinked inode.
     mutating func renameAndSyncDirectories(releaser: DisplacedVersionReleaser,
                                            results: inout [Result<UpdateResult, Error>?]) {
         for position in items.indices where items[position].isWriting {
@@ -338,14 +368,11 @@ private struct Batch {
             items[position].temporary = nil
             do {
                 switch try store.commit(temporary, to: target, givenPath: items[position].path,
-                                        expecting: expectation, keepDisplaced: false) {
-                case .committed(let identity, _):
+                                        expecting: expectation, keepDisplaced: true) {
+                case .committed(let identity, let baseline):
                     items[position].newIdentity = identity
                     directories[items[position].directory].renamedItems.append(position)
-                    if let displaced = items[position].heldVersion {
-                        items[position].heldVersion = nil
-                        releaser.release(displaced)
-                    }
+                    if let baseline { items[position].inGrace = (temporary, baseline) }
                 case .changedMeanwhile:
                     directories[items[position].directory].exchangedBack = true
                     fail(position, StoreError.changedDuringUpdate(path: items[position].path), results: &results)
@@ -354,7 +381,8 @@ private struct Batch {
                 fail(position, error, results: &results)
             }
         }
-        for directory in directories where !directory.renamedItems.isEmpty || directory.exchangedBack {
+        var exchangedBackNow: Set<Int> = []
+        for (index, directory) in directories.enumerated() where !directory.renamedItems.isEmpty || directory.exchangedBack {
             var syncError: Errno?
             do {
                 try Sys.fsync(directory.descriptor)
@@ -362,16 +390,39 @@ private struct Batch {
                 syncError = error.errno
             }
             for position in directory.renamedItems {
-                let item = items[position]
-                guard let identity = item.newIdentity else { continue }
-                if let syncError {
-                    results[item.index] = .failure(StoreError.directorySyncFailed(
-                        path: item.path, directory: directory.descriptor.path, errno: syncError))
+                guard let identity = items[position].newIdentity, let target = items[position].target else { continue }
+                let path = items[position].path
+                results[items[position].index] = syncError.map {
+                    .failure(StoreError.directorySyncFailed(path: path, directory: directory.descriptor.path, errno: $0))
+                } ?? .success(.replaced(identity))
+                guard let (displaced, baseline) = items[position].inGrace,
+                      let held = items[position].heldVersion, let read = items[position].read else { continue }
+                items[position].inGrace = nil
+                items[position].heldVersion = nil
+                if syncError != nil {
+                    try? Sys.unlink(displaced.path)
+                    releaser.release(held)
+                } else if items[position].keepDisplaced {
+                    items[position].displaced = DisplacedFile(path: displaced.path, descriptor: held,
+                                                              baseline: baseline, bytes: read.bytes)
                 } else {
-                    results[item.index] = .success(.replaced(identity))
+                    do {
+                        if !(try store.endGrace(of: displaced, target: target, givenPath: path, baseline: baseline,
+                                                bytes: read.bytes, held: held)) {
+                            results[items[position].index] = .failure(StoreError.changedDuringUpdate(path: path))
+                            exchangedBackNow.insert(index)
+                        }
+                    } catch {
+                        results[items[position].index] = .failure(error)
+                        exchangedBackNow.insert(index)
+                    }
+                    releaser.release(held)
                 }
             }
         }
+        // The late writes put back are the other programs' saves; their durability is not ours to
+        // promise, but the names should not go back to our versions after a crash.
+        for index in exchangedBackNow { try? Sys.fsync(directories[index].descriptor) }
     }
 
     /// Removes temporaries not handed to the commit step (none on the normal paths; this is the safety net),

@@ -124,7 +124,7 @@ extension SpecStore {
     ///   if it is still exactly as displaced.
     /// Whenever an exchange fails or brings back something unexpected, nothing is removed and the error
     /// names where the other version was left.
-    private func undoExchange(_ temporary: TemporaryFile, target: ResolvedTarget, givenPath: String,
+    func undoExchange(_ temporary: TemporaryFile, target: ResolvedTarget, givenPath: String,
                               displaced: FileIdentity?) throws {
         let unresolved = StoreError.unresolvedExchange(path: givenPath, strandedPath: temporary.path)
         func exchange() throws {
@@ -156,6 +156,24 @@ extension SpecStore {
               again.identity.size == older.size,
               again.identity.modificationTimeNanoseconds == older.modificationTimeNanoseconds else { throw unresolved }
         try? Sys.unlink(temporary.path)     // superseded by the newer save now at the path
+    }
+
+    /// Ends the grace of a version displaced by `commit(…, keepDisplaced: true)`: it is still linked at
+    /// `temporary.path` and open as `held`, and was `bytes` with `baseline` when displaced. Unmodified,
+    /// its name is removed: true. If a program that still had it open wrote to it after the exchange,
+    /// that write is the newest edit: it goes back to the path and our version is removed, checked as any
+    /// undo (`undoExchange`): false.
+    func endGrace(of temporary: TemporaryFile, target: ResolvedTarget, givenPath: String, baseline: FileIdentity,
+                  bytes: [UInt8], held: Descriptor) throws -> Bool {
+        guard let now = try? Sys.fstat(held), now.identity.size == baseline.size,
+              now.identity.modificationTimeNanoseconds == baseline.modificationTimeNanoseconds,
+              (try? Sys.preadAll(held)) == bytes else {
+            try undoExchange(temporary, target: target, givenPath: givenPath,
+                             displaced: (try? Sys.lstat(temporary.path))?.identity)
+            return false
+        }
+        try? Sys.unlink(temporary.path)
+        return true
     }
 
     /// Writes `bytes` beside `target`, commits them and fsyncs the directory: the single-file path. The

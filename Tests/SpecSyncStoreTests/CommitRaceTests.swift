@@ -152,6 +152,37 @@ final class CommitRaceTests: XCTestCase {
         XCTAssertEqual(directoryEntries(), ["TAND-1.yaml"])
     }
 
+    func testABatchPutsBackALateWriteIntoTheVersionItDisplaced() throws {
+        try skipUnlessFaultInjection()
+        let raced = spec("TAND-1"), bystander = spec("TAND-2")
+        try writeFile(raced, "read under the lock\n")
+        try writeFile(bystander, "old bystander\n")
+        // An editor that opened the file before the batch and writes in place after the batch swapped
+        // its version in: into the displaced inode, which the batch must not throw away with its write.
+        let editor = try ChildProcess.testChild(["hold-open", raced])
+        XCTAssertEqual(editor.readLine(), "opened", editor.standardError)
+        let wrote = Counter()
+        SysFaults.setBeforeCall { call, argument in
+            // The directory fsync comes after every exchange of the chunk.
+            guard call == .fsync, argument == self.scratch.path, wrote.value == 0 else { return }
+            wrote.increment()
+            editor.writeLine("write late edit")
+            _ = editor.readLine()
+        }
+
+        let results = store.updateMany([raced, bystander]) { path, current in
+            current.map { _ in Array("batch \(PathName(path).last)\n".utf8) }
+        }
+
+        XCTAssertEqual(wrote.value, 1, "the late write happened")
+        XCTAssertEqual(try text(raced), "late edit\n", "the late write is at the path")
+        XCTAssertEqual(results[0].failure as? StoreError, .changedDuringUpdate(path: raced))
+        XCTAssertNotNil(results[1].replacedIdentity, "\(results[1])")
+        XCTAssertEqual(directoryEntries(), ["TAND-1.yaml", "TAND-2.yaml"], "no temporary left behind")
+        editor.closeStdin()
+        XCTAssertEqual(editor.exitCode, 0)
+    }
+
     // MARK: Single files
 
     func testUpdateAndReplaceIfUnchangedDoNotRecreateAFileDeletedAfterItWasRead() throws {
