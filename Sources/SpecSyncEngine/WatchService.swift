@@ -162,24 +162,42 @@ public final class WatchService: @unchecked Sendable {
     /// the valid, non-canonical ones written through `updateMany` (one durability barrier per chunk),
     /// each only if it still holds exactly the bytes validated — a newer save is never overwritten and
     /// is processed on its own event. Own writes are noted for the watcher; invalid files are not
-    /// touched. In steps of two store chunks, written by two `updateMany` calls in parallel (one per
-    /// core, as `fmt` does): a stop finishes the step under way and leaves the rest to the next start.
+    /// touched. In steps of up to four store chunks, written by two `updateMany` calls in parallel (one
+    /// per core, as `fmt` does), while the next step is read and validated: a stop finishes the step
+    /// under way and leaves the rest to the next start.
     /// The last `maxDisplaced` rewrites keep their previous version for the grace period (the
     /// single-file path keeps no more than that either).
     private func commitBatch(_ files: [(path: String, since: ContinuousClock.Instant?)], mayWrite: Bool,
                              keepDisplaced: Bool) -> (done: Int, normalized: Int, invalid: Int) {
         var done = 0, normalized = 0, invalid = 0
-        var stepStart = 0
-        while stepStart < files.count {
+        // A step is written by two updateMany calls at once, of two store chunks each. The calls share
+        // the descriptor limit: when it bounds the chunks, each call gets half a chunk.
+        let chunk = SpecStore.currentUpdateManyChunkSize
+        let perCall = chunk >= SpecStore.updateManyChunkSize ? 2 * chunk : max(1, chunk / 2)
+        let steps = stride(from: 0, to: files.count, by: 2 * perCall).map {
+            Array(files[$0..<min(files.count, $0 + 2 * perCall)])
+        }
+        let (engine, root) = (engine, watcher.root)
+        func prefetch(_ step: [(path: String, since: ContinuousClock.Instant?)]) -> Prefetch {
+            Prefetch(step.map(\.path)) { paths in
+                paths.concurrentMap { path in
+                    let evaluation = Self.evaluate(path, engine: engine)
+                    guard case .read(_, let result) = evaluation, result.action == .notCanonical else { return (evaluation, true) }
+                    return (evaluation, Self.isInside(root, path))
+                }
+            }
+        }
+        // Reading and validating the next step (on all cores) overlaps writing this one (mostly waiting
+        // for the disk).
+        var next: Prefetch? = steps.first.map(prefetch)
+        defer { _ = next?.wait() }  // after a stop: it only reads, but must not outlive the batch
+        for (number, step) in steps.enumerated() {
             // Checked before every step but the first: the step under way when a stop comes is finished.
-            if stepStart > 0, stopping.load(ordering: .relaxed) { break }
-            // Two calls at once share the descriptor limit: when it bounds the store's chunks, halve them.
-            let chunk = SpecStore.currentUpdateManyChunkSize
-            let half = chunk >= SpecStore.updateManyChunkSize ? chunk : max(1, chunk / 2)
-            let step = Array(files[stepStart..<min(files.count, stepStart + 2 * half)])
-            let isLastStep = stepStart + step.count >= files.count
-            stepStart += step.count
-            let evaluated = step.concurrentMap { evaluate($0.path) }
+            if number > 0, stopping.load(ordering: .relaxed) { break }
+            guard let evaluation = next?.wait() else { break }
+            next = number + 1 < steps.count ? prefetch(steps[number + 1]) : nil
+            let evaluated = evaluation.map(\.0)
+            let isLastStep = number == steps.count - 1
             var writes: [Int] = []
             for (i, file) in step.enumerated() {
                 switch evaluated[i] {
@@ -188,7 +206,7 @@ public final class WatchService: @unchecked Sendable {
                 case .failed(let result):
                     report(result, since: file.since)
                 case .read(_, let result):
-                    if needsWrite(file.path, result, mayWrite: mayWrite) {
+                    if needsWrite(file.path, result, mayWrite: mayWrite, insideRoot: evaluation[i].1) {
                         writes.append(i)
                         continue
                     }
@@ -205,7 +223,8 @@ public final class WatchService: @unchecked Sendable {
             // Only the last step's last rewrites: keeping more would only settle them early (see `keep`).
             let keepFrom = writes.count - (keepDisplaced && isLastStep ? maxDisplaced : 0)
             let paths = writes.map { step[$0].path }
-            let halves = paths.count <= half ? [0..<paths.count] : [0..<paths.count / 2, paths.count / 2..<paths.count]
+            let halves = paths.count < 2 * Self.batchThreshold ? [0..<paths.count]
+                : [0..<paths.count / 2, paths.count / 2..<paths.count]
             let outcomes = halves.concurrentMap { range in
                 engine.store.updateMany(Array(paths[range]),
                                         keepingDisplaced: { range.lowerBound + $0 >= keepFrom }) { path, current in
@@ -237,6 +256,22 @@ public final class WatchService: @unchecked Sendable {
         return (done, normalized, invalid)
     }
 
+    /// A batch step's reading and validating, running on other threads until `wait()`.
+    private final class Prefetch: @unchecked Sendable {
+        private let group = DispatchGroup()
+        private var result: [(Evaluation, Bool)] = []
+
+        init(_ paths: [String], _ work: @escaping @Sendable ([String]) -> [(Evaluation, Bool)]) {
+            DispatchQueue.global().async(group: group) { self.result = work(paths) }
+        }
+
+        /// The evaluations and whether each path (when it needs writing) resolves inside the tree.
+        func wait() -> [(Evaluation, Bool)] {
+            group.wait()
+            return result
+        }
+    }
+
     /// "4.9 ms", "1.23 s".
     static func readable(_ duration: Duration) -> String {
         let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
@@ -264,6 +299,10 @@ public final class WatchService: @unchecked Sendable {
     }
 
     private func evaluate(_ path: String) -> Evaluation {
+        Self.evaluate(path, engine: engine)
+    }
+
+    private static func evaluate(_ path: String, engine: Engine) -> Evaluation {
         do {
             let snapshot = try engine.store.read(path)
             return .read(snapshot, engine.evaluate(path: path, bytes: snapshot.bytes))
@@ -298,9 +337,9 @@ public final class WatchService: @unchecked Sendable {
     }
 
     /// Valid, not canonical, writable, and inside the tree (a symlink out of it is checked, never written).
-    private func needsWrite(_ path: String, _ result: FileResult, mayWrite: Bool) -> Bool {
+    private func needsWrite(_ path: String, _ result: FileResult, mayWrite: Bool, insideRoot: Bool? = nil) -> Bool {
         guard result.action == .notCanonical, mayWrite, result.canonical != nil else { return false }
-        guard isInsideRoot(path) else {
+        guard insideRoot ?? isInsideRoot(path) else {
             logger.warning("\(path) is a symlink to a file outside \(watcher.root); checked, never rewritten")
             return false
         }
@@ -348,8 +387,12 @@ public final class WatchService: @unchecked Sendable {
     }
 
     private func isInsideRoot(_ path: String) -> Bool {
+        Self.isInside(watcher.root, path)
+    }
+
+    private static func isInside(_ root: String, _ path: String) -> Bool {
         guard let resolved = try? Sys.realpath(path) else { return false }
-        return resolved.hasPrefix(watcher.root + "/")
+        return resolved.hasPrefix(root + "/")
     }
 
     // MARK: Output
