@@ -13,9 +13,18 @@
             `--startup check` (ready line, and the end of the start-up check).
   idle      context switches of every thread of the watcher over IDLE seconds with nothing
             happening (/proc/PID/task/*/status), and `perf stat` when available.
+  burst     BURST messy specs (~1.2 KB) in BURST_DIRS folders copied (cp -r) into a watched tree:
+            time from the start of the copy until the --events stream has reported every one of
+            them normalized (read by this script as it grows), against `specsync fmt` on a fresh
+            copy of the same files (spawn to exit; the copy is not timed, its data is not yet
+            written back, as for the watcher), alternating, RUNS times each; medians. Also the copy
+            alone (cp -r into an unwatched directory), for scale.
+  --baseline BIN runs the latency saves and the bursts through another specsync binary too (e.g. a
+  build of main), interleaved in the same run, so a change can be judged against the same noise.
 
 Usage: bench_watch.py --bin SPECSYNC --work DIR [--saves 300] [--dirs 10000] [--files 100000]
-                      [--runs 3] [--idle 5] [--only latency|startup|idle]
+                      [--runs 3] [--idle 5] [--burst 8000] [--burst-dirs 40] [--baseline BIN]
+                      [--only latency|startup|idle|burst[,…]]
 """
 import argparse
 import ctypes
@@ -175,8 +184,21 @@ def run_saves(specs, saves, settle_ms, label, rng):
     return latencies
 
 
-def bench_latency(binary, work, saves):
+def bench_latency(binary, work, saves, baseline=None):
     print(f"\n== latency: {saves} saves of ~1.2 KB messy specs, one at a time ==")
+    # With a baseline: both watchers in turn, in blocks of 50 saves, so both see the same noise.
+    if baseline:
+        ours, theirs, ours_internal, theirs_internal = [], [], [], []
+        for block in range(max(1, saves // 50)):
+            for which, (external, internal) in ((binary, (ours, ours_internal)), (baseline, (theirs, theirs_internal))):
+                e, i = watch_saves(which, work, min(50, saves), random.Random(7 + block))
+                external += e
+                internal += i
+        print(summary("specsync watch, external (close → canonical renamed in) − 50 ms", ours))
+        print(summary("specsync watch, --events latency_ms − 50 ms", ours_internal))
+        print(summary("baseline, external − 50 ms", theirs))
+        print(summary("baseline, --events latency_ms − 50 ms", theirs_internal))
+        return
     root = os.path.join(work, "latency")
     shutil.rmtree(root, ignore_errors=True)
     specs = os.path.join(root, ".tandemonium", "specs")
@@ -216,6 +238,29 @@ def bench_latency(binary, work, saves):
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait()
     print(summary("inotifywait | while read; specsync fmt  (close → canonical)", piped))
+
+
+def watch_saves(binary, work, saves, rng):
+    """One watcher, `saves` saves; (external latencies, --events latencies), both minus the settle window."""
+    root = os.path.join(work, "latency")
+    shutil.rmtree(root, ignore_errors=True)
+    specs = os.path.join(root, ".tandemonium", "specs")
+    os.makedirs(specs)
+    events = os.path.join(root, "events.jsonl")
+    log = os.path.join(root, "watch.log")
+    with open(log, "w") as err:
+        proc = subprocess.Popen([binary, "watch", "--startup", "off", "--events", events], cwd=root,
+                                stderr=err, stdout=subprocess.DEVNULL)
+    wait_for_line(log, "ready:", proc, 30)
+    external = run_saves(specs, saves, SETTLE_MS, binary, rng)
+    stop(proc)
+    internal = []
+    with open(events) as f:
+        for line in f:
+            obj = json.loads(line)
+            if obj.get("action") == "normalized" and "latency_ms" in obj:
+                internal.append(float(obj["latency_ms"]) - SETTLE_MS)
+    return external, internal
 
 
 def durable_floor(directory, count):
@@ -314,6 +359,128 @@ def bench_idle(binary, work, dirs, files, seconds):
             print(f"perf stat -p PID, {fields[2] if len(fields) > 2 else ''}: {value}")
 
 
+def make_burst_source(work, count, dirs):
+    source = os.path.join(work, f"burst-source-{count}-{dirs}")
+    marker = os.path.join(source, ".complete")
+    if not os.path.exists(marker):
+        shutil.rmtree(source, ignore_errors=True)
+        rng = random.Random(11)
+        for i in range(count):
+            folder = os.path.join(source, f"f{i % dirs:02d}")
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, f"TAND-{i:05d}.yaml"), "w") as f:
+                f.write(spec(rng, i, messy=True))
+        open(marker, "w").close()
+    return source
+
+
+def copy_tree(source, destination):
+    """cp -r, as a checkout or a copy would write the files; returns (start ns, end ns)."""
+    t0 = time.monotonic_ns()
+    subprocess.run(["cp", "-r", source, destination], check=True)
+    return t0, time.monotonic_ns()
+
+
+def one_burst(binary, work, source, count, name):
+    """Seconds from the start of the copy until every copied spec was reported normalized."""
+    root = os.path.join(work, name)
+    specs = os.path.join(root, ".tandemonium", "specs")
+    os.makedirs(specs)
+    events = os.path.join(root, "events.jsonl")
+    open(events, "w").close()
+    log = os.path.join(root, "watch.log")
+    with open(log, "w") as err:
+        proc = subprocess.Popen([binary, "watch", "--startup", "off", "--events", events], cwd=root,
+                                stderr=err, stdout=subprocess.DEVNULL)
+    wait_for_line(log, "ready:", proc, 30)
+    target = os.path.join(specs, "copied")
+    t0, copied = copy_tree(source, target)
+    normalized, other, offset, buffer = set(), {}, 0, b""
+    done = None
+    deadline = time.monotonic() + 300
+    with open(events, "rb") as f:
+        while time.monotonic() < deadline:
+            chunk = f.read()
+            now = time.monotonic_ns()
+            if chunk:
+                buffer += chunk
+                lines = buffer.split(b"\n")
+                buffer = lines.pop()
+                for line in lines:
+                    obj = json.loads(line)
+                    if obj.get("action") == "normalized":
+                        normalized.add(obj["path"])
+                    else:
+                        other[obj.get("action")] = other.get(obj.get("action"), 0) + 1
+                if len(normalized) >= count:
+                    done = now
+                    break
+            else:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.002)
+    code = stop(proc)
+    with open(log) as f:
+        errors = [l for l in f if " error " in l]
+    if done is None:
+        raise SystemExit(f"burst: only {len(normalized)} of {count} normalized (other events {other}, exit {code}); "
+                         f"log errors: {errors[:3]}")
+    if other or errors or code != 0:
+        print(f"  note ({binary}): other events {other}, {len(errors)} error lines, exit {code}")
+    return (done - t0) / 1e9, (copied - t0) / 1e9
+
+
+def one_fmt(binary, work, source, name):
+    tree = os.path.join(work, name)
+    subprocess.run(["sync"], check=True)
+    # Freshly copied, not yet written back: as the watcher finds the copied files (and as after a checkout).
+    subprocess.run(["cp", "-r", source, tree], check=True)
+    t0 = time.monotonic_ns()
+    r = subprocess.run([binary, "fmt", tree], cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    took = (time.monotonic_ns() - t0) / 1e9
+    if r.returncode not in (0, 1):
+        raise SystemExit(f"fmt exited {r.returncode}: {r.stderr.decode()[-1000:]}")
+    return took
+
+
+def bench_burst(binary, work, count, dirs, runs, baseline=None):
+    source = make_burst_source(work, count, dirs)
+    print(f"\n== burst: {count} messy specs in {dirs} folders copied (cp -r) into a watched tree; "
+          f"median of {runs}, alternating with fmt ==")
+    # Every tree goes to a fresh directory and all are removed at the end: on ext4 without a journal,
+    # inodes freed in the last minutes slow down every allocation near them, so removing one run's
+    # tree would slow down whatever is measured next.
+    scratch = os.path.join(work, "burst-runs")
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.makedirs(scratch)
+    bursts, copies, fmts, plain, baselines = [], [], [], [], []
+    for run in range(runs):
+        subprocess.run(["sync"], check=True)
+        burst, copy = one_burst(binary, scratch, source, count, f"watch-{run}")
+        bursts.append(burst)
+        copies.append(copy)
+        if baseline:
+            subprocess.run(["sync"], check=True)
+            baselines.append(one_burst(baseline, scratch, source, count, f"baseline-{run}")[0])
+        fmts.append(one_fmt(binary, scratch, source, f"fmt-{run}"))
+        subprocess.run(["sync"], check=True)
+        t0, t1 = copy_tree(source, os.path.join(scratch, f"copy-{run}"))
+        plain.append((t1 - t0) / 1e9)
+    shutil.rmtree(scratch, ignore_errors=True)
+    med = statistics.median
+    print(f"watch: copy start → all {count} reported normalized   median {med(bursts):6.2f} s  "
+          f"(min {min(bursts):.2f}, max {max(bursts):.2f})   {count / med(bursts):6.0f} files/s")
+    print(f"  of which cp -r into the watched tree                  median {med(copies):6.2f} s")
+    print(f"specsync fmt on the same files (spawn → exit)          median {med(fmts):6.2f} s  "
+          f"(min {min(fmts):.2f}, max {max(fmts):.2f})   {count / med(fmts):6.0f} files/s")
+    print(f"cp -r alone, unwatched                                 median {med(plain):6.2f} s")
+    print(f"watch burst / fmt: {med(bursts) / med(fmts):.2f}x (medians; per run: "
+          + ", ".join(f"{b / f:.2f}" for b, f in zip(bursts, fmts)) + ")")
+    if baselines:
+        print(f"baseline {baseline}: copy start → all normalized   median {med(baselines):6.2f} s  "
+              f"(min {min(baselines):.2f}, max {max(baselines):.2f}); / fmt: {med(baselines) / med(fmts):.2f}x")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -323,14 +490,20 @@ def main():
     ap.add_argument("--files", type=int, default=100000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--idle", type=int, default=5)
+    ap.add_argument("--burst", type=int, default=8000)
+    ap.add_argument("--burst-dirs", type=int, default=40)
+    ap.add_argument("--baseline")
     ap.add_argument("--only")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
-    if a.only in (None, "latency"):
-        bench_latency(a.bin, a.work, a.saves)
-    if a.only in (None, "startup"):
+    only = set(a.only.split(",")) if a.only else None
+    if only is None or "latency" in only:
+        bench_latency(a.bin, a.work, a.saves, a.baseline)
+    if only is None or "burst" in only:
+        bench_burst(a.bin, a.work, a.burst, a.burst_dirs, a.runs, a.baseline)
+    if only is None or "startup" in only:
         bench_startup(a.bin, a.work, a.dirs, a.files, a.runs)
-    if a.only in (None, "idle"):
+    if only is None or "idle" in only:
         bench_idle(a.bin, a.work, a.dirs, a.files, a.idle)
 
 

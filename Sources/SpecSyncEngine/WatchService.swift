@@ -38,6 +38,11 @@ public final class WatchService: @unchecked Sendable {
     private let instance: InstanceLock
     /// Files found by the start-up scan, handled once the watcher is ready.
     private var backlog: [String] = []
+    /// Saves settled in the current round of deliveries, committed together when the round is done.
+    private var settled: [(path: String, lastEvent: ContinuousClock.Instant)] = []
+    /// From this many files settled in one round on, they are committed through the batched path (one
+    /// durability barrier per chunk); fewer take the single-file path, whose latency is lower.
+    static let batchThreshold = 16
     /// The watcher has returned; only the final clean-up runs.
     private var shuttingDown = false
     /// Set by `stop()` from any thread; long start-up work checks it between chunks.
@@ -78,11 +83,12 @@ public final class WatchService: @unchecked Sendable {
     /// Runs until `stop()` or until the root goes away; returns the process exit code.
     public func run() -> Int32 {
         do {
-            try watcher.run { [self] event in handle(event) }
+            try watcher.run({ [self] event in handle(event) }, roundDone: { [self] in commitSettled() })
         } catch {
             logger.error("\(error)")
             exitCode = 2
         }
+        commitSettled()
         // Shutdown: anything a late writer put into an inode we displaced is restored first; rewrites
         // from here on keep no displaced file (no timer would remove it).
         shuttingDown = true
@@ -98,14 +104,20 @@ public final class WatchService: @unchecked Sendable {
     // MARK: Events
 
     private func handle(_ event: WatchEvent) {
+        if case .changed(let path, _, let lastEvent) = event {
+            settled.append((path, lastEvent))
+            return
+        }
+        // Everything else is handled in order after the saves that settled before it.
+        commitSettled()
         switch event {
         case .existing(let path):
             if engine.configuration.startup != .off { backlog.append(path) }
         case .ready(let directories, let files):
             logger.info("ready: watching \(watcher.root) (\(directories) director\(directories == 1 ? "y" : "ies"), \(files) spec file\(files == 1 ? "" : "s"))\(folderOrigin)")
             processBacklog()
-        case .changed(let path, _, let lastEvent):
-            process(path, since: lastEvent, mayWrite: true)
+        case .changed:
+            break  // collected above
         case .removed(let path):
             invalid.remove(path)
             displaced.removeValue(forKey: path)?.discard()
@@ -121,43 +133,149 @@ public final class WatchService: @unchecked Sendable {
         }
     }
 
-    /// The start-up policy over the files that were there before: reading and validating on all
-    /// cores, writing one by one on this thread (the watcher must learn of every own write).
+    /// The start-up policy over the files that were there before, through the batched path.
     private func processBacklog() {
         let paths = backlog
         backlog = []
         guard !paths.isEmpty else { return }
         let started = ContinuousClock.now
-        var normalized = 0, invalidCount = 0, done = 0
-        // In chunks, so that a stop request is honoured within one chunk's work.
-        for chunkStart in stride(from: 0, to: paths.count, by: 512) {
-            if stopping.load(ordering: .relaxed) { break }
-            let chunk = Array(paths[chunkStart..<min(paths.count, chunkStart + 512)])
-            let evaluated = chunk.concurrentMap { evaluate($0) }
-            for (i, path) in chunk.enumerated() {
-                let final: FileResult
-                switch evaluated[i] {
-                case .gone: continue
-                case .failed(let result): final = result
-                case .read(let snapshot, let result):
-                    // Start-up rewrites keep no displaced version: no save just happened, so no writer is
-                // caught mid-save, and thousands of kept versions would exhaust descriptors.
-                guard let committed = commit(path, snapshot: snapshot, result: result,
-                                             mayWrite: engine.configuration.startup == .fix, keepDisplaced: false) else { continue }
-                    final = committed
-                }
-                if final.action == .normalized { normalized += 1 }
-                if final.action == .invalid { invalidCount += 1 }
-                report(final, since: nil)
-            }
-            done += chunk.count
-        }
+        let counts = commitBatch(paths.map { ($0, nil) }, mayWrite: engine.configuration.startup == .fix,
+                                 keepDisplaced: false)
         let elapsed = ContinuousClock.now - started
         let policy = engine.configuration.startup.rawValue
-        if done == paths.count {
-            logger.info("start-up \(policy): \(paths.count) files in \(Self.readable(elapsed)), \(normalized) normalized, \(invalidCount) invalid")
+        if counts.done == paths.count {
+            logger.info("start-up \(policy): \(paths.count) files in \(Self.readable(elapsed)), \(counts.normalized) normalized, \(counts.invalid) invalid")
         } else {
-            logger.info("start-up \(policy): stopped after \(done) of \(paths.count) files (\(Self.readable(elapsed))), \(normalized) normalized, \(invalidCount) invalid")
+            logger.info("start-up \(policy): stopped after \(counts.done) of \(paths.count) files (\(Self.readable(elapsed))), \(counts.normalized) normalized, \(counts.invalid) invalid")
+        }
+    }
+
+    /// The saves of one round: one by one (lowest latency) or, from `batchThreshold` on, batched.
+    private func commitSettled() {
+        guard !settled.isEmpty else { return }
+        let saves = settled
+        settled = []
+        if saves.count < Self.batchThreshold {
+            for save in saves { process(save.path, since: save.lastEvent, mayWrite: true) }
+            return
+        }
+        logger.debug("\(saves.count) files settled together; committing them in batches")
+        // A newer save is here for each; a previous version we displaced may hold an even newer late write.
+        for save in saves where displaced[save.path] != nil { settleDisplaced(save.path) }
+        _ = commitBatch(saves.map { ($0.path, $0.lastEvent) }, mayWrite: true, keepDisplaced: !shuttingDown)
+    }
+
+    /// Many files at once, with the single-file path's guarantees: read and validated on all cores, then
+    /// the valid, non-canonical ones written through `updateMany` (one durability barrier per chunk),
+    /// each only if it still holds exactly the bytes validated — a newer save is never overwritten and
+    /// is processed on its own event. Own writes are noted for the watcher; invalid files are not
+    /// touched. In steps of up to four store chunks, written by two `updateMany` calls in parallel (one
+    /// per core, as `fmt` does), while the next step is read and validated: a stop finishes the step
+    /// under way and leaves the rest to the next start.
+    /// The last `maxDisplaced` rewrites keep their previous version for the grace period (the
+    /// single-file path keeps no more than that either).
+    private func commitBatch(_ files: [(path: String, since: ContinuousClock.Instant?)], mayWrite: Bool,
+                             keepDisplaced: Bool) -> (done: Int, normalized: Int, invalid: Int) {
+        var done = 0, normalized = 0, invalid = 0
+        // A step is written by two updateMany calls at once, of two store chunks each. The calls share
+        // the descriptor limit: when it bounds the chunks, each call gets half a chunk.
+        let chunk = SpecStore.currentUpdateManyChunkSize
+        let perCall = chunk >= SpecStore.updateManyChunkSize ? 2 * chunk : max(1, chunk / 2)
+        let steps = stride(from: 0, to: files.count, by: 2 * perCall).map {
+            Array(files[$0..<min(files.count, $0 + 2 * perCall)])
+        }
+        let (engine, root) = (engine, watcher.root)
+        func prefetch(_ step: [(path: String, since: ContinuousClock.Instant?)]) -> Prefetch {
+            Prefetch(step.map(\.path)) { paths in
+                paths.concurrentMap { path in
+                    let evaluation = Self.evaluate(path, engine: engine)
+                    guard case .read(_, let result) = evaluation, result.action == .notCanonical else { return (evaluation, true) }
+                    return (evaluation, Self.isInside(root, path))
+                }
+            }
+        }
+        // Reading and validating the next step (on all cores) overlaps writing this one (mostly waiting
+        // for the disk).
+        var next: Prefetch? = steps.first.map(prefetch)
+        defer { _ = next?.wait() }  // after a stop: it only reads, but must not outlive the batch
+        for (number, step) in steps.enumerated() {
+            // Checked before every step but the first: the step under way when a stop comes is finished.
+            if number > 0, stopping.load(ordering: .relaxed) { break }
+            guard let evaluation = next?.wait() else { break }
+            next = number + 1 < steps.count ? prefetch(steps[number + 1]) : nil
+            let evaluated = evaluation.map(\.0)
+            let isLastStep = number == steps.count - 1
+            var writes: [Int] = []
+            for (i, file) in step.enumerated() {
+                switch evaluated[i] {
+                case .gone:
+                    continue
+                case .failed(let result):
+                    report(result, since: file.since)
+                case .read(_, let result):
+                    if needsWrite(file.path, result, mayWrite: mayWrite, insideRoot: evaluation[i].1) {
+                        writes.append(i)
+                        continue
+                    }
+                    if result.action == .invalid { invalid += 1 }
+                    report(result, since: file.since)
+                }
+            }
+            var expected: [String: (bytes: [UInt8], canonical: [UInt8])] = [:]
+            for i in writes {
+                if case .read(let snapshot, let result) = evaluated[i], let canonical = result.canonical {
+                    expected[step[i].path] = (snapshot.bytes, canonical)
+                }
+            }
+            // Only the last step's last rewrites: keeping more would only settle them early (see `keep`).
+            let keepFrom = writes.count - (keepDisplaced && isLastStep ? maxDisplaced : 0)
+            let paths = writes.map { step[$0].path }
+            let halves = paths.count < 2 * Self.batchThreshold ? [0..<paths.count]
+                : [0..<paths.count / 2, paths.count / 2..<paths.count]
+            let outcomes = halves.concurrentMap { range in
+                engine.store.updateMany(Array(paths[range]),
+                                        keepingDisplaced: { range.lowerBound + $0 >= keepFrom }) { path, current in
+                    // Only what was validated: anything else is a newer save, processed on its own event.
+                    guard let entry = expected[path], current == entry.bytes else { return nil }
+                    return entry.canonical
+                }
+            }.flatMap { $0 }
+            for (position, i) in writes.enumerated() {
+                guard case .read(_, var result) = evaluated[i] else { continue }
+                let path = step[i].path
+                switch outcomes[position].result {
+                case .success(.replaced(let identity)):
+                    watcher.noteOwnWrite(path: path, identity: identity)
+                    result.action = .normalized
+                    normalized += 1
+                    if let old = outcomes[position].displaced { keep(old, for: path) }
+                case .success(.unchanged), .failure(StoreError.changedDuringUpdate):
+                    logger.debug("\(path) changed while being normalized; the newer content will be processed")
+                    continue
+                case .failure(let error):
+                    result.action = .error
+                    result.error = "\(error)"
+                }
+                report(result, since: step[i].since)
+            }
+            done += step.count
+        }
+        return (done, normalized, invalid)
+    }
+
+    /// A batch step's reading and validating, running on other threads until `wait()`.
+    private final class Prefetch: @unchecked Sendable {
+        private let group = DispatchGroup()
+        private var result: [(Evaluation, Bool)] = []
+
+        init(_ paths: [String], _ work: @escaping @Sendable ([String]) -> [(Evaluation, Bool)]) {
+            DispatchQueue.global().async(group: group) { self.result = work(paths) }
+        }
+
+        /// The evaluations and whether each path (when it needs writing) resolves inside the tree.
+        func wait() -> [(Evaluation, Bool)] {
+            group.wait()
+            return result
         }
     }
 
@@ -188,6 +306,10 @@ public final class WatchService: @unchecked Sendable {
     }
 
     private func evaluate(_ path: String) -> Evaluation {
+        Self.evaluate(path, engine: engine)
+    }
+
+    private static func evaluate(_ path: String, engine: Engine) -> Evaluation {
         do {
             let snapshot = try engine.store.read(path)
             return .read(snapshot, engine.evaluate(path: path, bytes: snapshot.bytes))
@@ -202,11 +324,7 @@ public final class WatchService: @unchecked Sendable {
     private func commit(_ path: String, snapshot: FileSnapshot, result evaluated: FileResult, mayWrite: Bool,
                         keepDisplaced: Bool) -> FileResult? {
         var result = evaluated
-        guard result.action == .notCanonical, mayWrite, let canonical = result.canonical else { return result }
-        guard isInsideRoot(path) else {
-            logger.warning("\(path) is a symlink to a file outside \(watcher.root); checked, never rewritten")
-            return result
-        }
+        guard needsWrite(path, result, mayWrite: mayWrite), let canonical = result.canonical else { return result }
         do {
             switch try engine.store.replaceIfUnchanged(path, expected: snapshot, with: canonical, keepDisplaced: keepDisplaced) {
             case .replaced(let identity, let old):
@@ -223,6 +341,16 @@ public final class WatchService: @unchecked Sendable {
             result.error = "\(error)"
         }
         return result
+    }
+
+    /// Valid, not canonical, writable, and inside the tree (a symlink out of it is checked, never written).
+    private func needsWrite(_ path: String, _ result: FileResult, mayWrite: Bool, insideRoot: Bool? = nil) -> Bool {
+        guard result.action == .notCanonical, mayWrite, result.canonical != nil else { return false }
+        guard insideRoot ?? isInsideRoot(path) else {
+            logger.warning("\(path) is a symlink to a file outside \(watcher.root); checked, never rewritten")
+            return false
+        }
+        return true
     }
 
     private func keep(_ old: DisplacedFile, for path: String) {
@@ -266,8 +394,12 @@ public final class WatchService: @unchecked Sendable {
     }
 
     private func isInsideRoot(_ path: String) -> Bool {
+        Self.isInside(watcher.root, path)
+    }
+
+    private static func isInside(_ root: String, _ path: String) -> Bool {
         guard let resolved = try? Sys.realpath(path) else { return false }
-        return resolved.hasPrefix(watcher.root + "/")
+        return resolved.hasPrefix(root + "/")
     }
 
     // MARK: Output
@@ -329,9 +461,18 @@ public final class EventLog: @unchecked Sendable {
         handle.write(Data((line + "\n").utf8))
     }
 
+    /// Making a formatter costs more than the rest of an event line: one, used under its own lock.
+    private static let formatter = Mutex(FormatterBox())
+
+    private final class FormatterBox: @unchecked Sendable {
+        let formatter: ISO8601DateFormatter = {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return formatter
+        }()
+    }
+
     static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        formatter.withLock { $0.formatter.string(from: Date()) }
     }
 }

@@ -20,7 +20,9 @@ extension SpecStore {
     /// 4. one barrier: `syncfs(2)` on the file system when all of the chunk's directories are on one
     ///    (per-file fsync instead when they are on several, or when syncfs is unavailable: ENOSYS). A
     ///    failed barrier fails every file written in the chunk, never retried (as a failed fsync);
-    /// 5. each temporary renamed over its target, then each distinct directory fsynced once;
+    /// 5. each file committed through the store's one commit step (`commit`): exchanged with its target and
+    ///    checked against the version read, or put back if another program saved, removed or created the
+    ///    file meanwhile (`changedDuringUpdate`); then each distinct directory fsynced once;
     /// 6. locks released.
     ///
     /// A file that fails at any step before its rename is left byte-identical and its temporary file is
@@ -36,7 +38,23 @@ extension SpecStore {
     /// - Returns: one result per input path, in input order.
     public func updateMany(_ paths: [String], _ transform: (String, [UInt8]?) throws -> [UInt8]?)
         -> [Result<UpdateResult, Error>] {
+        updateMany(paths, keepingDisplaced: { _ in false }, transform).map(\.result)
+    }
+
+    /// One `updateMany` result, with the previous version kept when asked for.
+    public struct UpdateManyOutcome {
+        public var result: Result<UpdateResult, Error>
+        /// The version the new content displaced, kept linked as `replaceIfUnchanged(…, keepDisplaced:
+        /// true)` keeps it (for detecting late in-place writes), when `keepingDisplaced` said so.
+        public var displaced: DisplacedFile?
+    }
+
+    /// `updateMany`, keeping the displaced previous version of the files whose input position
+    /// `keepingDisplaced` accepts. Each kept version holds two descriptors until it is discarded: keep few.
+    public func updateMany(_ paths: [String], keepingDisplaced: (Int) -> Bool,
+                           _ transform: (String, [UInt8]?) throws -> [UInt8]?) -> [UpdateManyOutcome] {
         var results = [Result<UpdateResult, Error>?](repeating: nil, count: paths.count)
+        var displaced = [DisplacedFile?](repeating: nil, count: paths.count)
         var pending = ArraySlice(paths.indices)
         let releaser = DisplacedVersionReleaser()
         let chunkSize = Self.currentUpdateManyChunkSize
@@ -44,12 +62,15 @@ extension SpecStore {
             let chunk = Array(pending.prefix(chunkSize))
             pending = pending.dropFirst(chunk.count)
             // The first entry of a chunk is never deferred, so this always makes progress.
-            let deferred = updateChunk(chunk, paths: paths, transform: transform, releaser: releaser,
-                                       results: &results)
+            let deferred = updateChunk(chunk, paths: paths, transform: transform, keepingDisplaced: keepingDisplaced,
+                                       releaser: releaser, results: &results, displaced: &displaced)
             if !deferred.isEmpty { pending = ArraySlice(deferred + pending) }
         }
         releaser.drain()
-        return results.map { $0 ?? .failure(StoreError.invalidPath(path: "", reason: "internal: no result")) }
+        return zip(results, displaced).map { result, displaced in
+            UpdateManyOutcome(result: result ?? .failure(StoreError.invalidPath(path: "", reason: "internal: no result")),
+                              displaced: displaced)
+        }
     }
 
     /// The chunk size `updateMany` would use now: `updateManyChunkSize`, or less under a low
@@ -71,7 +92,8 @@ extension SpecStore {
     /// Updates the files of one chunk; returns the indices to retry in a later chunk (a second entry for
     /// a file already updated in this one).
     private func updateChunk(_ chunk: [Int], paths: [String], transform: (String, [UInt8]?) throws -> [UInt8]?,
-                             releaser: DisplacedVersionReleaser, results: inout [Result<UpdateResult, Error>?]) -> [Int] {
+                             keepingDisplaced: (Int) -> Bool, releaser: DisplacedVersionReleaser,
+                             results: inout [Result<UpdateResult, Error>?], displaced: inout [DisplacedFile?]) -> [Int] {
         var batch = Batch(store: self)
         defer { batch.finish() }
 
@@ -102,7 +124,7 @@ extension SpecStore {
                     // Kept open until the rename displaces this version (see DisplacedVersionReleaser).
                     batch.items[position].heldVersion = descriptor
                     current = try Self.readSnapshot(from: descriptor, filePath: target.path, givenPath: path)
-                    batch.items[position].readIdentity = current?.identity
+                    batch.items[position].read = current
                 }
                 guard let newBytes = try transform(path, current?.bytes), newBytes != current?.bytes else {
                     results[batch.items[position].index] = .success(.unchanged(current?.identity))
@@ -112,6 +134,7 @@ extension SpecStore {
                 }
                 batch.items[position].target = target
                 batch.items[position].newBytes = newBytes
+                batch.items[position].keepDisplaced = keepingDisplaced(batch.items[position].index)
             } catch {
                 batch.fail(position, error, results: &results)
             }
@@ -121,6 +144,7 @@ extension SpecStore {
         batch.barrier(results: &results)
         releaser.drain()    // bounds open descriptors to one chunk's displaced versions
         batch.renameAndSyncDirectories(releaser: releaser, results: &results)
+        for item in batch.items { if let kept = item.displaced { displaced[item.index] = kept } }
         return deferred
     }
 }
@@ -176,11 +200,17 @@ private struct BatchItem {
     var newBytes: [UInt8] = []
     var directory = -1
     var temporary: SpecStore.TemporaryFile?
-    var renamed = false
-    /// The version read, open until the rename replaces it.
+    /// The version read, open until the commit step has displaced it (and checked that it did).
     var heldVersion: Descriptor?
-    /// Its identity when read (inode, size, mtime), to check that the exchange displaced exactly it.
-    var readIdentity: FileIdentity?
+    /// What was read through it.
+    var read: FileSnapshot?
+    /// Set once committed.
+    var newIdentity: FileIdentity?
+    var keepDisplaced = false
+    /// The previous version, kept (`keepDisplaced`); it took over `heldVersion`.
+    var displaced: DisplacedFile?
+    /// Committed: the displaced version, still linked at the temporary's name until the chunk's end.
+    var inGrace: (displaced: SpecStore.TemporaryFile, baseline: FileIdentity)?
 
     var isWriting: Bool { lock != nil && target != nil }
 }
@@ -190,9 +220,11 @@ private struct BatchDirectory {
     let descriptor: Descriptor
     let device: UInt64
     var renamedItems: [Int] = []
+    /// Names in it were exchanged and put back (a conflict): fsynced too, though nothing of ours is there.
+    var exchangedBack = false
 }
 
-/// The state of one chunk. Every exit path ends in `finish()`, which removes temporaries not renamed,
+/// The state of one chunk. Every exit path ends in `finish()`, which removes temporaries not committed,
 /// closes directories and releases locks.
 private struct Batch {
     let store: SpecStore
@@ -205,9 +237,7 @@ private struct Batch {
 
     mutating func fail(_ position: Int, _ error: Error, results: inout [Result<UpdateResult, Error>?]) {
         results[items[position].index] = .failure(error)
-        if let temporary = items[position].temporary, !items[position].renamed {
-            try? Sys.unlink(temporary.path)
-        }
+        if let temporary = items[position].temporary { try? Sys.unlink(temporary.path) }
         items[position].temporary = nil
         items[position].target = nil
         closeHeldVersion(position)
@@ -318,52 +348,41 @@ private struct Batch {
         }
     }
 
-    /// Whether the file now at `path` (what the exchange displaced) is the version read under the lock,
-    /// unmodified: same inode as the descriptor held since the read, same size and mtime as then.
-    func displacedIsReadVersion(_ position: Int, at path: String) -> Bool {
-        guard let read = items[position].readIdentity else {
-            return (try? Sys.lstat(path)) == nil  // there was no file: nothing may have appeared
-        }
-        guard let now = try? Sys.lstat(path), now.identity.sameInode(as: read) else { return false }
-        return now.identity.size == read.size && now.identity.modificationTimeNanoseconds == read.modificationTimeNanoseconds
-    }
-
+    /// Commits each file through the store's one commit step (exchange and check against the version
+    /// read under the lock, or no-replace when there was none), fsyncs each directory once, and then ends
+    /// the chunk's grace for the displaced versions: each stayed linked while the chunk was committed,
+    /// so a program that still had one open and wrote to it meanwhile gets its write put back at the
+    /// path (`changedDuringUpdate`) instead of losing it with the unlinked inode.
     mutating func renameAndSyncDirectories(releaser: DisplacedVersionReleaser,
                                            results: inout [Result<UpdateResult, Error>?]) {
         for position in items.indices where items[position].isWriting {
             guard let target = items[position].target, let temporary = items[position].temporary else { continue }
+            let expectation: CommitExpectation
+            if let held = items[position].heldVersion, let read = items[position].read {
+                expectation = .version(read, held: held)
+            } else {
+                expectation = .absent
+            }
+            // From here the commit step owns the temporary: it is in place, removed, or (reported) holds
+            // another program's save. Nothing below may unlink it.
+            items[position].temporary = nil
             do {
-                // An exchange, not a rename: what it displaces can be checked, and put back if it is not
-                // the version read under the lock (a program that ignores the lock saved meanwhile).
-                let exchanged: Bool
-                do throws(SysError) {
-                    try Sys.renameat2(temporary.path, target.path, .exchange)
-                    exchanged = true
-                } catch where error.errno == .invalidArgument || error.errno == .noFunction || error.errno == .noSuchFileOrDirectory {
-                    try Sys.rename(temporary.path, target.path)
-                    exchanged = false
-                }
-                if exchanged {
-                    if !displacedIsReadVersion(position, at: temporary.path) {
-                        try Sys.renameat2(temporary.path, target.path, .exchange)
-                        try? Sys.unlink(temporary.path)  // our version, now back at the temporary name
-                        items[position].temporary = nil
-                        results[items[position].index] = .failure(StoreError.changedDuringUpdate(path: items[position].path))
-                        continue
-                    }
-                    try? Sys.unlink(temporary.path)  // the old version; its held descriptor defers the freeing
-                }
-                items[position].renamed = true
-                directories[items[position].directory].renamedItems.append(position)
-                if let displaced = items[position].heldVersion {
-                    items[position].heldVersion = nil
-                    releaser.release(displaced)
+                switch try store.commit(temporary, to: target, givenPath: items[position].path,
+                                        expecting: expectation, keepDisplaced: true) {
+                case .committed(let identity, let baseline):
+                    items[position].newIdentity = identity
+                    directories[items[position].directory].renamedItems.append(position)
+                    if let baseline { items[position].inGrace = (temporary, baseline) }
+                case .changedMeanwhile:
+                    directories[items[position].directory].exchangedBack = true
+                    fail(position, StoreError.changedDuringUpdate(path: items[position].path), results: &results)
                 }
             } catch {
-                fail(position, StoreError.mapping(error, path: items[position].path), results: &results)
+                fail(position, error, results: &results)
             }
         }
-        for directory in directories where !directory.renamedItems.isEmpty {
+        var exchangedBackNow: Set<Int> = []
+        for (index, directory) in directories.enumerated() where !directory.renamedItems.isEmpty || directory.exchangedBack {
             var syncError: Errno?
             do {
                 try Sys.fsync(directory.descriptor)
@@ -371,24 +390,46 @@ private struct Batch {
                 syncError = error.errno
             }
             for position in directory.renamedItems {
-                let item = items[position]
-                guard let target = item.target, let temporary = item.temporary else { continue }
-                if let syncError {
-                    results[item.index] = .failure(StoreError.directorySyncFailed(
-                        path: item.path, directory: directory.descriptor.path, errno: syncError))
+                guard let identity = items[position].newIdentity, let target = items[position].target else { continue }
+                let path = items[position].path
+                results[items[position].index] = syncError.map {
+                    .failure(StoreError.directorySyncFailed(path: path, directory: directory.descriptor.path, errno: $0))
+                } ?? .success(.replaced(identity))
+                guard let (displaced, baseline) = items[position].inGrace,
+                      let held = items[position].heldVersion, let read = items[position].read else { continue }
+                items[position].inGrace = nil
+                items[position].heldVersion = nil
+                if syncError != nil {
+                    try? Sys.unlink(displaced.path)
+                    releaser.release(held)
+                } else if items[position].keepDisplaced {
+                    items[position].displaced = DisplacedFile(path: displaced.path, descriptor: held,
+                                                              baseline: baseline, bytes: read.bytes)
                 } else {
-                    results[item.index] = .success(.replaced(
-                        SpecStore.identityAfterRename(of: target.path, temporary: temporary)))
+                    do {
+                        if !(try store.endGrace(of: displaced, target: target, givenPath: path, baseline: baseline,
+                                                bytes: read.bytes, held: held)) {
+                            results[items[position].index] = .failure(StoreError.changedDuringUpdate(path: path))
+                            exchangedBackNow.insert(index)
+                        }
+                    } catch {
+                        results[items[position].index] = .failure(error)
+                        exchangedBackNow.insert(index)
+                    }
+                    releaser.release(held)
                 }
             }
         }
+        // The late writes put back are the other programs' saves; their durability is not ours to
+        // promise, but the names should not go back to our versions after a crash.
+        for index in exchangedBackNow { try? Sys.fsync(directories[index].descriptor) }
     }
 
-    /// Removes temporaries that were not renamed (none on the normal paths; this is the safety net),
+    /// Removes temporaries not handed to the commit step (none on the normal paths; this is the safety net),
     /// closes directories, releases locks.
     mutating func finish() {
         for item in items {
-            if let temporary = item.temporary, !item.renamed { try? Sys.unlink(temporary.path) }
+            if let temporary = item.temporary { try? Sys.unlink(temporary.path) }
             if let descriptor = item.heldVersion { Sys.closeIgnoringErrors(descriptor) }
         }
         for directory in directories { Sys.closeIgnoringErrors(directory.descriptor) }

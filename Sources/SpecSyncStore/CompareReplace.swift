@@ -6,138 +6,41 @@ extension SpecStore {
     /// For the watcher, which must not lose edits made by editors that ignore our lock: under the lock,
     /// replace `path` only if it is still exactly `expected` (same identity and bytes).
     ///
-    /// The new content is written to a temporary file and swapped in with renameat2(RENAME_EXCHANGE), so
-    /// the displaced file stays reachable. If it turns out not to be the expected version (another program
-    /// renamed a new file in, or wrote in place, after the check), the exchange is undone and the result is
-    /// `.conflict`. With `keepDisplaced` the old inode stays linked under a temporary name (a
-    /// `DisplacedFile`) so the caller can detect a late in-place write through a descriptor opened before
-    /// the exchange; otherwise it is unlinked. Where RENAME_EXCHANGE is unsupported (EINVAL), falls back to
-    /// check-then-rename under the lock, with no displaced file.
+    /// Commits through the store's one commit step (see `commit`): the new content is swapped in with
+    /// renameat2(RENAME_EXCHANGE), so the displaced file stays reachable. If it turns out not to be the
+    /// expected version (another program renamed a new file in, wrote in place, or removed the file after
+    /// the check), the exchange is undone and the result is `.conflict`. With `keepDisplaced` the old
+    /// inode stays linked under a temporary name (a `DisplacedFile`) so the caller can detect a late
+    /// in-place write through a descriptor opened before the exchange; otherwise it is unlinked. Where
+    /// RENAME_EXCHANGE is unsupported (EINVAL), the version is checked again and renamed over, with no
+    /// displaced file.
     public func replaceIfUnchanged(_ path: String, expected: FileSnapshot, with bytes: [UInt8],
                                    keepDisplaced: Bool) throws -> CompareReplaceResult {
         try withLock(path) {
             let target = try ResolvedTarget.resolve(path)
-            guard target.status != nil, let current = try Self.readSnapshot(target.path, givenPath: path) else {
+            guard target.status != nil, let held = try Self.openForReading(target.path, givenPath: path) else {
                 return .conflict(current: nil)
             }
+            // Held open until the commit step has checked the displaced version, and then kept by the
+            // DisplacedFile (which closes it) when there is one.
+            var handedOver = false
+            defer { if !handedOver { Sys.closeIgnoringErrors(held) } }
+            let current = try Self.readSnapshot(from: held, filePath: target.path, givenPath: path)
             guard current == expected else { return .conflict(current: current.identity) }
-            // A writer part-way through an in-place save (no lock, no temp file) still has it open for
-            // writing: its save is not over, so ours would be built on half of it. Asked before the
-            // exchange, so the half-built version is never visible; asked again after it (below) for a
-            // writer that opened the file in between.
-            if Self.isOpenForWriting(target.path) { return .conflict(current: current.identity) }
 
-            let directory = try openDirectory(target, givenPath: path)
-            defer { Sys.closeIgnoringErrors(directory) }
-            let temporary = try writeTemporary(bytes, beside: target, givenPath: path)
-            do throws(SysError) {
-                try Sys.renameat2(temporary.path, target.path, .exchange)
-            } catch where error.errno == .invalidArgument || error.errno == .noFunction {
-                // No RENAME_EXCHANGE here; the check above was made under the lock.
-                do throws(SysError) {
-                    try Sys.rename(temporary.path, target.path)
-                } catch {
-                    try? Sys.unlink(temporary.path)
-                    throw StoreError.mapping(error, path: path)
-                }
-                try syncDirectory(directory, givenPath: path)
-                return .replaced(newIdentity: Self.identityAfterRename(of: target.path, temporary: temporary),
-                                 displaced: nil)
-            } catch {
-                try? Sys.unlink(temporary.path)
-                throw StoreError.mapping(error, path: path)
-            }
-
-            // The temporary name now holds whatever was at the target a moment ago.
-            let displacedPath = temporary.path
-            // Matching bytes are not enough: a writer that writes in place (no lock, no temp) may be
-            // part-way through a save, paused with the file open. Its save is not over: give it back.
-            let opened = try? Self.openDisplaced(displacedPath)
-            guard let displaced = opened, displaced.matches(expected),
-                  Sys.isOpenForWriting(displaced.descriptor) != true else {
-                if let opened { Sys.closeIgnoringErrors(opened.descriptor) }
-                return try undoExchange(path, target: target, temporary: temporary, directory: directory)
-            }
-            do {
-                try syncDirectory(directory, givenPath: path)
-            } catch {
-                Sys.closeIgnoringErrors(displaced.descriptor)
-                try? Sys.unlink(displacedPath)
-                throw error
-            }
-            let newIdentity = Self.identityAfterRename(of: target.path, temporary: temporary)
-            if keepDisplaced {
+            let (outcome, displacedPath) = try commitFile(bytes, to: target, givenPath: path,
+                                                          expecting: .version(current, held: held),
+                                                          keepDisplaced: keepDisplaced)
+            switch outcome {
+            case .committed(let newIdentity, let baseline):
+                guard let baseline, let displacedPath else { return .replaced(newIdentity: newIdentity, displaced: nil) }
+                handedOver = true
                 return .replaced(newIdentity: newIdentity,
-                                 displaced: DisplacedFile(path: displacedPath, descriptor: displaced.descriptor,
-                                                          baseline: displaced.status.identity, bytes: displaced.bytes))
+                                 displaced: DisplacedFile(path: displacedPath, descriptor: held, baseline: baseline,
+                                                          bytes: current.bytes))
+            case .changedMeanwhile:
+                return .conflict(current: (try? Sys.stat(target.path))?.identity)
             }
-            Sys.closeIgnoringErrors(displaced.descriptor)
-            try? Sys.unlink(displacedPath)
-            return .replaced(newIdentity: newIdentity, displaced: nil)
-        }
-    }
-
-    /// Puts the other program's version back where it was, then checks that what came back to the
-    /// temporary name is our own file before deleting it; anything else is left in place and reported.
-    private func undoExchange(_ path: String, target: ResolvedTarget, temporary: TemporaryFile,
-                              directory: Descriptor) throws -> CompareReplaceResult {
-        do {
-            try Sys.renameat2(temporary.path, target.path, .exchange)
-        } catch {
-            throw StoreError.unresolvedExchange(path: path, strandedPath: temporary.path)
-        }
-        guard let back = try? Sys.lstat(temporary.path), back.identity.sameInode(as: temporary.identity) else {
-            throw StoreError.unresolvedExchange(path: path, strandedPath: temporary.path)
-        }
-        // While our version was in place, a writer that opened the path may have saved into it. That save
-        // came after our exchange; the version we just put back may have been written before it. Unless the
-        // one put back is strictly newer (timestamps are coarse: ties go to the save into our version), the
-        // save into our version is the latest edit: swap it in again.
-        let writtenInto = back.identity.size != temporary.identity.size
-            || back.identity.modificationTimeNanoseconds != temporary.identity.modificationTimeNanoseconds
-        if writtenInto, let restored = try? Sys.lstat(target.path),
-           back.identity.modificationTimeNanoseconds >= restored.identity.modificationTimeNanoseconds {
-            do {
-                try Sys.renameat2(temporary.path, target.path, .exchange)
-            } catch {
-                throw StoreError.unresolvedExchange(path: path, strandedPath: temporary.path)
-            }
-        }
-        try? Sys.unlink(temporary.path)
-        try syncDirectory(directory, givenPath: path)
-        return .conflict(current: (try? Sys.stat(target.path))?.identity)
-    }
-
-    struct OpenedDisplaced {
-        let descriptor: Descriptor
-        let status: FileStatus
-        let bytes: [UInt8]
-
-        /// Same inode, size and mtime as expected, and the same bytes (which also catches a same-size
-        /// in-place write within one timestamp tick). ctime is not compared: the exchange itself changes it.
-        func matches(_ expected: FileSnapshot) -> Bool {
-            status.identity.sameInode(as: expected.identity)
-                && status.identity.size == expected.identity.size
-                && status.identity.modificationTimeNanoseconds == expected.identity.modificationTimeNanoseconds
-                && bytes == expected.bytes
-        }
-    }
-
-    private static func isOpenForWriting(_ path: String) -> Bool {
-        guard let descriptor = try? Sys.open(path, .readOnly, [.noFollow, .nonBlocking]) else { return false }
-        defer { Sys.closeIgnoringErrors(descriptor) }
-        return Sys.isOpenForWriting(descriptor) == true
-    }
-
-    private static func openDisplaced(_ path: String) throws -> OpenedDisplaced {
-        let descriptor = try Sys.open(path, .readOnly, [.noFollow, .nonBlocking])
-        do {
-            let status = try Sys.fstat(descriptor)
-            let bytes = try Sys.preadAll(descriptor)
-            return OpenedDisplaced(descriptor: descriptor, status: status, bytes: bytes)
-        } catch {
-            Sys.closeIgnoringErrors(descriptor)
-            throw error
         }
     }
 }

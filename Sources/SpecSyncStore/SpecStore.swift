@@ -116,7 +116,12 @@ public struct SpecStore: Sendable {
     @discardableResult
     public func replace(_ path: String, with bytes: [UInt8]) throws -> FileIdentity {
         try withLock(path) {
-            try replaceResolved(try ResolvedTarget.resolve(path), givenPath: path, with: bytes)
+            let target = try ResolvedTarget.resolve(path)
+            guard case .committed(let identity, _) = try commitFile(bytes, to: target, givenPath: path,
+                                                                    expecting: .anything).outcome else {
+                throw StoreError.changedDuringUpdate(path: path)   // a plain rename never finds a conflict
+            }
+            return identity
         }
     }
 
@@ -131,15 +136,24 @@ public struct SpecStore: Sendable {
     /// Locked read-modify-write: `transform` gets the current bytes (nil if the file does not exist);
     /// returning nil or the unchanged bytes writes nothing. The lock is held across read, transform and
     /// replace, so concurrent updates never lose each other's changes. Errors thrown by `transform`
-    /// propagate unchanged (and nothing is written).
+    /// propagate unchanged (and nothing is written). A program that ignores the lock and saves (or
+    /// deletes, or creates the file) after the read is not overwritten: `StoreError.changedDuringUpdate`.
     public func update(_ path: String, _ transform: ([UInt8]?) throws -> [UInt8]?) throws -> UpdateResult {
         try withLock(path) {
             let target = try ResolvedTarget.resolve(path)
-            let current = target.status == nil ? nil : try Self.readSnapshot(target.path, givenPath: path)
+            // Held open until the commit step has checked that it displaced exactly this version.
+            let held = target.status == nil ? nil : try Self.openForReading(target.path, givenPath: path)
+            defer { if let held { Sys.closeIgnoringErrors(held) } }
+            let current = try held.map { try Self.readSnapshot(from: $0, filePath: target.path, givenPath: path) }
             guard let newBytes = try transform(current?.bytes), newBytes != current?.bytes else {
                 return .unchanged(current?.identity)
             }
-            return .replaced(try replaceResolved(target, givenPath: path, with: newBytes))
+            let expectation: CommitExpectation
+            if let held, let current { expectation = .version(current, held: held) } else { expectation = .absent }
+            switch try commitFile(newBytes, to: target, givenPath: path, expecting: expectation).outcome {
+            case .committed(let identity, _): return .replaced(identity)
+            case .changedMeanwhile: throw StoreError.changedDuringUpdate(path: path)
+            }
         }
     }
 
@@ -159,21 +173,6 @@ public struct SpecStore: Sendable {
         }
         lock.release()
         return result
-    }
-
-    /// The durable replace itself; the caller holds the lock.
-    func replaceResolved(_ target: ResolvedTarget, givenPath: String, with bytes: [UInt8]) throws -> FileIdentity {
-        let directory = try openDirectory(target, givenPath: givenPath)
-        defer { Sys.closeIgnoringErrors(directory) }
-        let temporary = try writeTemporary(bytes, beside: target, givenPath: givenPath)
-        do {
-            try Sys.rename(temporary.path, target.path)
-        } catch {
-            try? Sys.unlink(temporary.path)
-            throw StoreError.mapping(error, path: givenPath)
-        }
-        try syncDirectory(directory, givenPath: givenPath)
-        return Self.identityAfterRename(of: target.path, temporary: temporary)
     }
 
     // MARK: Steps

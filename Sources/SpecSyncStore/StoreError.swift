@@ -23,9 +23,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     /// elsewhere), so it is refused.
     case lockPathIsSymlink(lockPath: String)
     case lockPathNotRegularFile(lockPath: String)
-    /// A compare-and-replace met a concurrent change in the middle of its exchange and could not
-    /// put things back: the file at `path` holds the new content and someone else's version was
-    /// left at `strandedPath`. Nothing was deleted.
+    /// The commit step met a concurrent change in the middle of its exchange and could not put things
+    /// back in order (an exchange failed, or brought back something unexpected): `path` holds one version
+    /// (usually the new content) and someone else's version was left at `strandedPath`. Nothing was deleted.
     case unresolvedExchange(path: String, strandedPath: String)
     /// Another program (ignoring the lock) replaced or rewrote the file after it was read under the lock;
     /// its version was kept and the new content not written. Read the file again and retry.
@@ -87,9 +87,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
         case .changedDuringUpdate(let path):
             return "\(path): changed by another program while being updated (it does not take \(path).lock); its version was kept — read it again and retry"
         case .unresolvedExchange(let path, let strandedPath):
-            return "\(path): another program replaced the file while it was being exchanged and it could not "
-                + "be put back; \(path) holds specsync's new content and the other version was kept at "
-                + "\(strandedPath). Compare the two and keep the right one."
+            return "\(path): another program replaced the file while it was being exchanged, and the versions "
+                + "could not be put back in order safely; \(path) holds one of them (possibly specsync's new "
+                + "content) and another program's version was kept at \(strandedPath). Nothing was deleted. "
+                + "Compare the two and keep the right one."
         }
     }
 

@@ -42,6 +42,7 @@ public final class Watcher: @unchecked Sendable {
     private var stopRequested = false
     private var started = false
     private var ownWrites: [String: OwnWrite] = [:]
+    private var ownWritesPurgeAt = 64
     private var timers = MinHeap<ScheduledAction>()
     private var timerSequence: UInt64 = 0
     private var counters = Counters()
@@ -124,7 +125,11 @@ public final class Watcher: @unchecked Sendable {
     /// `stop()` is called or the root goes away (`.rootGone` is the last event). Blocks the calling
     /// thread, which is also the thread every handler call and scheduled action runs on. Can be
     /// called once per watcher.
-    public func run(_ handler: (WatchEvent) -> Void) throws(WatcherError) {
+    ///
+    /// `roundDone` runs after each round of deliveries (every file that settled by then has been handed
+    /// to `handler`), before scheduled actions and before the consumer waits again: a handler that
+    /// collects `.changed` events can commit them together there. A single save is its own round.
+    public func run(_ handler: (WatchEvent) -> Void, roundDone: () -> Void = {}) throws(WatcherError) {
         let firstRun = state.withLock { () -> Bool in
             defer { started = true }
             return !started
@@ -145,7 +150,7 @@ public final class Watcher: @unchecked Sendable {
             requestStop()
             reader.join()
         }
-        if let failure = consume(handler) { throw failure }
+        if let failure = consume(handler, roundDone: roundDone) { throw failure }
     }
 
     /// Makes `run` return soon: events not yet settled are dropped. Callable from any thread,
@@ -163,9 +168,11 @@ public final class Watcher: @unchecked Sendable {
         let lifetime = configuration.ownWriteLifetime
         state.withLock {
             ownWrites[path] = OwnWrite(identity: identity, notedAt: now)
-            // Notes whose events never came (a failed write, an excluded path) are purged here.
-            if ownWrites.count > 64 {
+            // Notes whose events never came (a failed write, an excluded path) are purged here, when the
+            // table has doubled since the last purge: a burst of thousands of writes stays linear.
+            if ownWrites.count > ownWritesPurgeAt {
                 ownWrites = ownWrites.filter { $0.value.notedAt + lifetime >= now }
+                ownWritesPurgeAt = max(64, 2 * ownWrites.count)
             }
         }
     }
@@ -263,7 +270,7 @@ public final class Watcher: @unchecked Sendable {
     // MARK: Consumer
 
     /// The consumer loop; returns the reader's failure, if any.
-    private func consume(_ handler: (WatchEvent) -> Void) -> WatcherError? {
+    private func consume(_ handler: (WatchEvent) -> Void, roundDone: () -> Void) -> WatcherError? {
         var pending = PendingSet(settleWindow: configuration.settleWindow)
         var taken: [InboxItem] = []
         while true {
@@ -271,6 +278,7 @@ public final class Watcher: @unchecked Sendable {
             if stopRequested {
                 state.unlock()
                 finishOnStop(&pending, handler)
+                roundDone()
                 return nil
             }
             swap(&taken, &inbox)
@@ -282,13 +290,18 @@ public final class Watcher: @unchecked Sendable {
                     pending.record(change, path: path, at: instant)
                 case let .event(event):
                     handler(event)
-                    if case .rootGone = event { return nil }
+                    if case .rootGone = event {
+                        roundDone()
+                        return nil
+                    }
                     // The handler may have called stop(): do not deliver the rest of a long scan.
                     if state.withLock({ stopRequested }) {
                         finishOnStop(&pending, handler)
+                        roundDone()
                         return nil
                     }
                 case let .readerStopped(failure):
+                    roundDone()
                     return failure
                 }
             }
@@ -298,6 +311,7 @@ public final class Watcher: @unchecked Sendable {
             for settled in pending.takeDue(at: clock.now) {
                 deliver(settled, pending: &pending, handler)
             }
+            roundDone()
             for action in takeDueActions() { action() }
 
             state.lock()

@@ -14,12 +14,23 @@
 //   batch-loop DIR VERSIONS COUNT              prints "ready", then flips DIR/TAND-N.yaml (N < COUNT) between
 //                                              VERSIONS/TAND-N.a and VERSIONS/TAND-N.b with updateMany, forever
 //   increment-many ROUNDS PATH…                ROUNDS updateMany calls, each incrementing every PATH's counter
+//   update-many [--pause-before CALL] PATH…    one updateMany replacing each existing PATH with "batch NAME"; with
+//                                              --pause-before, prints "before CALL N ARGUMENT" ahead of every CALL
+//                                              and waits for a line on stdin (a barrier the test steps through).
+//                                              Prints one "PATH: replaced|unchanged|changed|unresolved STRANDED|
+//                                              error DESCRIPTION" line per file
+//   foreign-saves MUTEX COUNT PATH…            COUNT saves by rename-into-place, no spec lock (an editor);
+//                                              processes sharing MUTEX (flock) take turns and number their saves
+//                                              with one counter kept in MUTEX; save N goes to PATH[N % count]
+//   stamp-loop PATH…                           prints "ready", then updateMany over PATHs (appending "stamped\n"
+//                                              where missing) until stdin ends; prints "changed N", "rounds N"
 // Exit status: 0 done, 2 store error (description on stderr), 3 usage.
 #if canImport(Glibc)
 import Glibc
 #endif
 import SpecSyncStore
 import SpecSyncSys
+import Synchronization
 
 func say(_ line: String) {
     let text = line + "\n"
@@ -32,7 +43,7 @@ func complain(_ line: String) {
 }
 
 func usage() -> Never {
-    complain("usage: specsync-testchild replace|rewrite-loop|increment|increment-many|hold-lock|hold-open|write-in-place|rename-in|batch-loop|bench-write|bench-batch …")
+    complain("usage: specsync-testchild replace|rewrite-loop|increment|increment-many|update-many|foreign-saves|stamp-loop|hold-lock|hold-open|write-in-place|rename-in|batch-loop|bench-write|bench-batch …")
     exit(3)
 }
 
@@ -170,6 +181,49 @@ func benchmarkBatch(directory: String, files: Int, size: Int, runs: Int) throws 
     say("  updateMany is \(Int((ratio * 10).rounded()) / 10).\(Int((ratio * 10).rounded()) % 10)x faster")
 }
 
+/// Before every wrapped `call`, says where it is and waits for a line on stdin: the parent test does
+/// its foreign write at exactly that moment (debug builds only; SysFaults is compiled out otherwise).
+func pauseBefore(_ call: SysCall) {
+    let count = Mutex(0)
+    SysFaults.setBeforeCall { made, argument in
+        guard made == call else { return }
+        let number = count.withLock { value -> Int in
+            value += 1
+            return value
+        }
+        say("before \(call) \(number) \(argument ?? "")")
+        _ = readLine()
+    }
+}
+
+func describe(_ result: Result<UpdateResult, Error>) -> String {
+    switch result {
+    case .success(.replaced): return "replaced"
+    case .success(.unchanged): return "unchanged"
+    case .failure(StoreError.changedDuringUpdate): return "changed"
+    case .failure(StoreError.unresolvedExchange(_, let stranded)): return "unresolved \(stranded)"
+    case .failure(let error): return "error \(error)"
+    }
+}
+
+/// Plain flock(2) on the writers' shared counter file; returns the next sequence number.
+func nextSequenceNumber(_ mutex: Int32) -> Int? {
+    var buffer = [UInt8](repeating: 0, count: 32)
+    let count = pread(mutex, &buffer, buffer.count, 0)
+    guard count >= 0 else { return nil }
+    let next = (Int(String(decoding: buffer[0..<count], as: UTF8.self)) ?? 0) + 1
+    let text = Array(String(next).utf8)
+    guard ftruncate(mutex, 0) == 0, text.withUnsafeBytes({ pwrite(mutex, $0.baseAddress, $0.count, 0) }) == text.count else {
+        return nil
+    }
+    return next
+}
+
+/// What foreign save number `sequence` writes (sizes vary, so a mix-up cannot pass unnoticed).
+func foreignSave(_ sequence: Int) -> [UInt8] {
+    Array("seq: \(sequence)\nbody: \(String(repeating: "x", count: sequence % 97))\n".utf8)
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let mode = arguments.first else { usage() }
 
@@ -275,6 +329,64 @@ do {
                 throw error
             }
         }
+
+    case "update-many":
+        var paths = Array(arguments.dropFirst())
+        if paths.first == "--pause-before" {
+            guard paths.count >= 2, let call = SysCall(rawValue: paths[1]) else { usage() }
+            pauseBefore(call)
+            paths.removeFirst(2)
+        }
+        let results = SpecStore().updateMany(paths) { path, current in
+            current.map { _ in Array("batch \(path.split(separator: "/").last ?? "")\n".utf8) }
+        }
+        SysFaults.setBeforeCall(nil)
+        for (path, result) in zip(paths, results) { say("\(path): \(describe(result))") }
+
+    case "foreign-saves":
+        guard arguments.count >= 4, let count = Int(arguments[2]) else { usage() }
+        let paths = Array(arguments.dropFirst(3))
+        let mutex = open(arguments[1], O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard mutex >= 0 else { complain("open \(arguments[1]) failed: errno \(errno)"); exit(2) }
+        for _ in 0..<count {
+            guard flock(mutex, LOCK_EX) == 0, let sequence = nextSequenceNumber(mutex) else {
+                complain("counter failed: errno \(errno)")
+                exit(2)
+            }
+            let path = paths[sequence % paths.count]
+            let copy = path + ".editor-copy.\(getpid())"
+            guard foreignWrite(copy, foreignSave(sequence), flags: O_WRONLY | O_CREAT | O_TRUNC), rename(copy, path) == 0 else {
+                complain("save \(sequence) to \(path) failed: errno \(errno)")
+                exit(2)
+            }
+            _ = flock(mutex, LOCK_UN)
+        }
+
+    case "stamp-loop":
+        let paths = Array(arguments.dropFirst())
+        let stamp = Array("stamped\n".utf8)
+        let store = SpecStore()
+        let input = fcntl(0, F_GETFL)
+        _ = fcntl(0, F_SETFL, input | O_NONBLOCK)
+        say("ready")
+        var changed = 0, rounds = 0
+        var byte: UInt8 = 0
+        // Until the parent closes stdin (read returns 0; EAGAIN while it is open).
+        while read(0, &byte, 1) != 0 {
+            for (path, result) in zip(paths, store.updateMany(paths, { _, current in
+                guard let current, !current.isEmpty, !current.suffix(stamp.count).elementsEqual(stamp) else { return nil }
+                return current + stamp
+            })) {
+                switch result {
+                case .success: break
+                case .failure(StoreError.changedDuringUpdate): changed += 1
+                case .failure(let error): complain("\(path): \(error)"); exit(2)
+                }
+            }
+            rounds += 1
+        }
+        say("changed \(changed)")
+        say("rounds \(rounds)")
 
     default:
         usage()

@@ -1,0 +1,212 @@
+import SpecSyncSys
+import SystemPackage
+
+/// What the commit step may find at the target when it puts the new version in place.
+enum CommitExpectation {
+    /// Whatever is there, or nothing (`replace`): a plain rename, nothing to check.
+    case anything
+    /// No file: none existed when the target was read under the lock. One that appears meanwhile is kept.
+    case absent
+    /// Exactly this version, read under the lock through `held`, which is still open: the displaced inode
+    /// must be that one, with the same size, mtime and bytes.
+    case version(FileSnapshot, held: Descriptor)
+}
+
+enum CommitOutcome {
+    /// The new version is in place. `displaced` (only with `keepDisplaced`, and only after an exchange)
+    /// is the identity of the previous version, verified and still linked at the temporary's name.
+    case committed(newIdentity: FileIdentity, displaced: FileIdentity?)
+    /// Another program replaced, rewrote or removed the file after it was read under the lock (or
+    /// created it after it was found missing). Its version is at the path; nothing of ours is.
+    case changedMeanwhile
+}
+
+extension SpecStore {
+    /// The one step that puts a written, durable temporary file in place; `replace`, `update`,
+    /// `replaceIfUnchanged` and `updateMany` all commit through it. The caller holds the lock and fsyncs
+    /// the directory afterwards (`updateMany` once per directory).
+    ///
+    /// - `.anything`: rename(2).
+    /// - `.absent`: renameat2(RENAME_NOREPLACE): a file created meanwhile stays.
+    /// - `.version`: renameat2(RENAME_EXCHANGE), so the displaced file stays reachable at the temporary's
+    ///   name and is checked. If it is not the version read (a program that ignores the lock saved
+    ///   meanwhile), the exchange is undone (`undoExchange`), checking what every exchange brought back.
+    ///   ENOENT means the file was removed after the read: changed meanwhile, never recreated.
+    ///   Without RENAME_EXCHANGE (EINVAL), the version is checked once more and then renamed over.
+    ///
+    /// The step owns the temporary file from here on: it is in place, or removed, or — only when the
+    /// versions could not be sorted out — holds another program's version, and the error
+    /// (`unresolvedExchange`) names it. An external save is never unlinked unless a newer save is at the
+    /// path, exactly as if that save had replaced it.
+    func commit(_ temporary: TemporaryFile, to target: ResolvedTarget, givenPath: String,
+                expecting expectation: CommitExpectation, keepDisplaced: Bool) throws -> CommitOutcome {
+        switch expectation {
+        case .anything:
+            try rename(temporary, over: target, givenPath: givenPath)
+            return .committed(newIdentity: Self.identityAfterRename(of: target.path, temporary: temporary), displaced: nil)
+
+        case .absent:
+            do throws(SysError) {
+                try Sys.renameat2(temporary.path, target.path, .noReplace)
+            } catch where error.errno == .fileExists {
+                try? Sys.unlink(temporary.path)
+                return .changedMeanwhile
+            } catch where error.errno == .invalidArgument || error.errno == .noFunction {
+                // No RENAME_NOREPLACE on this file system: check again just before renaming.
+                if (try? Sys.lstat(target.path)) != nil {
+                    try? Sys.unlink(temporary.path)
+                    return .changedMeanwhile
+                }
+                try rename(temporary, over: target, givenPath: givenPath)
+            } catch {
+                try? Sys.unlink(temporary.path)
+                throw StoreError.mapping(error, path: givenPath)
+            }
+            return .committed(newIdentity: Self.identityAfterRename(of: target.path, temporary: temporary), displaced: nil)
+
+        case .version(let expected, let held):
+            // A writer part-way through an in-place save (no lock, no temp file: Coldwine's `task`
+            // commands) still has the file open for writing, and the version read may be half of its
+            // save. Asked before the exchange, so a version built on it is never visible; `isVersion`
+            // asks again after the exchange, for a writer that opened the file in between.
+            if Sys.isOpenForWriting(held) == true {
+                try? Sys.unlink(temporary.path)
+                return .changedMeanwhile
+            }
+            do throws(SysError) {
+                try Sys.renameat2(temporary.path, target.path, .exchange)
+            } catch where error.errno == .noSuchFileOrDirectory {
+                try? Sys.unlink(temporary.path)
+                return .changedMeanwhile
+            } catch where error.errno == .invalidArgument || error.errno == .noFunction {
+                // No RENAME_EXCHANGE on this file system: check again just before renaming.
+                guard let now = try? Sys.lstat(target.path), Self.isVersion(expected, status: now, held: held) != nil else {
+                    try? Sys.unlink(temporary.path)
+                    return .changedMeanwhile
+                }
+                try rename(temporary, over: target, givenPath: givenPath)
+                return .committed(newIdentity: Self.identityAfterRename(of: target.path, temporary: temporary), displaced: nil)
+            } catch {
+                try? Sys.unlink(temporary.path)
+                throw StoreError.mapping(error, path: givenPath)
+            }
+            // The temporary's name now holds whatever was at the path a moment ago.
+            let displaced = try? Sys.lstat(temporary.path)
+            if let displaced, let verified = Self.isVersion(expected, status: displaced, held: held) {
+                if !keepDisplaced { try? Sys.unlink(temporary.path) }
+                return .committed(newIdentity: Self.identityAfterRename(of: target.path, temporary: temporary),
+                                  displaced: keepDisplaced ? verified : nil)
+            }
+            try undoExchange(temporary, target: target, givenPath: givenPath, displaced: displaced?.identity)
+            return .changedMeanwhile
+        }
+    }
+
+    private func rename(_ temporary: TemporaryFile, over target: ResolvedTarget, givenPath: String) throws {
+        do {
+            try Sys.rename(temporary.path, target.path)
+        } catch {
+            try? Sys.unlink(temporary.path)
+            throw StoreError.mapping(error, path: givenPath)
+        }
+    }
+
+    /// The identity (through `held`) when the file with `status` is `expected`, unmodified and not being
+    /// written: same inode, size and mtime, the same bytes (which also catches a same-size in-place write
+    /// within one timestamp tick), and no process holding it open for writing (where the kernel can tell).
+    /// ctime is not compared: an exchange changes it.
+    private static func isVersion(_ expected: FileSnapshot, status: FileStatus, held: Descriptor) -> FileIdentity? {
+        guard Sys.isOpenForWriting(held) != true, status.identity.sameInode(as: expected.identity),
+              let now = try? Sys.fstat(held), now.identity.sameInode(as: expected.identity),
+              now.identity.size == expected.identity.size,
+              now.identity.modificationTimeNanoseconds == expected.identity.modificationTimeNanoseconds,
+              let bytes = try? Sys.preadAll(held), bytes == expected.bytes else { return nil }
+        return now.identity
+    }
+
+    /// Puts the other program's version back at the path, checking after every exchange what came back
+    /// to the temporary's name before removing anything:
+    /// - our own file: removed — unless a save was made into it while it was in place and that save is
+    ///   not older than the version put back; then it is the newest edit and goes back to the path;
+    /// - anything else: a third save replaced ours at the path between the two exchanges. It is newer
+    ///   than the version displaced first, so it goes back to the path, and that older version is removed
+    ///   if it is still exactly as displaced.
+    /// Whenever an exchange fails or brings back something unexpected, nothing is removed and the error
+    /// names where the other version was left.
+    func undoExchange(_ temporary: TemporaryFile, target: ResolvedTarget, givenPath: String,
+                              displaced: FileIdentity?) throws {
+        let unresolved = StoreError.unresolvedExchange(path: givenPath, strandedPath: temporary.path)
+        func exchange() throws {
+            do { try Sys.renameat2(temporary.path, target.path, .exchange) } catch { throw unresolved }
+        }
+        try exchange()
+        guard let back = try? Sys.lstat(temporary.path) else { throw unresolved }
+        let older: FileIdentity
+        if back.identity.sameInode(as: temporary.identity) {
+            let savedInto = back.identity.size != temporary.identity.size
+                || back.identity.modificationTimeNanoseconds != temporary.identity.modificationTimeNanoseconds
+            guard savedInto else {
+                try? Sys.unlink(temporary.path)     // our own version, untouched
+                return
+            }
+            guard let restored = try? Sys.lstat(target.path) else { throw unresolved }
+            // Timestamps are coarse: a tie goes to the save into our version, which came after our exchange.
+            guard back.identity.modificationTimeNanoseconds >= restored.identity.modificationTimeNanoseconds else {
+                try? Sys.unlink(temporary.path)     // an older save than the one put back
+                return
+            }
+            older = restored.identity
+        } else {
+            guard let displaced else { throw unresolved }
+            older = displaced
+        }
+        try exchange()
+        guard let again = try? Sys.lstat(temporary.path), again.identity.sameInode(as: older),
+              again.identity.size == older.size,
+              again.identity.modificationTimeNanoseconds == older.modificationTimeNanoseconds else { throw unresolved }
+        try? Sys.unlink(temporary.path)     // superseded by the newer save now at the path
+    }
+
+    /// Ends the grace of a version displaced by `commit(…, keepDisplaced: true)`: it is still linked at
+    /// `temporary.path` and open as `held`, and was `bytes` with `baseline` when displaced. Unmodified,
+    /// its name is removed: true. If a program that still had it open wrote to it after the exchange,
+    /// that write is the newest edit: it goes back to the path and our version is removed, checked as any
+    /// undo (`undoExchange`): false.
+    func endGrace(of temporary: TemporaryFile, target: ResolvedTarget, givenPath: String, baseline: FileIdentity,
+                  bytes: [UInt8], held: Descriptor) throws -> Bool {
+        guard let now = try? Sys.fstat(held), now.identity.size == baseline.size,
+              now.identity.modificationTimeNanoseconds == baseline.modificationTimeNanoseconds,
+              (try? Sys.preadAll(held)) == bytes else {
+            try undoExchange(temporary, target: target, givenPath: givenPath,
+                             displaced: (try? Sys.lstat(temporary.path))?.identity)
+            return false
+        }
+        try? Sys.unlink(temporary.path)
+        return true
+    }
+
+    /// Writes `bytes` beside `target`, commits them and fsyncs the directory: the single-file path. The
+    /// caller holds the lock. A displaced version kept (`keepDisplaced`) is removed again if the
+    /// directory fsync fails.
+    func commitFile(_ bytes: [UInt8], to target: ResolvedTarget, givenPath: String,
+                    expecting expectation: CommitExpectation, keepDisplaced: Bool = false)
+        throws -> (outcome: CommitOutcome, displacedPath: String?) {
+        let directory = try openDirectory(target, givenPath: givenPath)
+        defer { Sys.closeIgnoringErrors(directory) }
+        let temporary = try writeTemporary(bytes, beside: target, givenPath: givenPath)
+        let outcome = try commit(temporary, to: target, givenPath: givenPath, expecting: expectation,
+                                 keepDisplaced: keepDisplaced)
+        guard case .committed(_, let displaced) = outcome else {
+            // The names were exchanged and put back; the other program's version is in place either way.
+            try? Sys.fsync(directory)
+            return (outcome, nil)
+        }
+        do {
+            try syncDirectory(directory, givenPath: givenPath)
+        } catch {
+            if displaced != nil { try? Sys.unlink(temporary.path) }
+            throw error
+        }
+        return (outcome, displaced == nil ? nil : temporary.path)
+    }
+}
