@@ -116,13 +116,17 @@ public struct SpecStore: Sendable {
     @discardableResult
     public func replace(_ path: String, with bytes: [UInt8]) throws -> FileIdentity {
         try withLock(path) {
-            let target = try ResolvedTarget.resolve(path)
-            guard case .committed(let identity, _) = try commitFile(bytes, to: target, givenPath: path,
-                                                                    expecting: .anything).outcome else {
-                throw StoreError.changedDuringUpdate(path: path)   // a plain rename never finds a conflict
-            }
-            return identity
+            try replaceResolved(try ResolvedTarget.resolve(path), givenPath: path, with: bytes)
         }
+    }
+
+    /// The durable replace itself: a plain rename over whatever is there.
+    private func replaceResolved(_ target: ResolvedTarget, givenPath: String, with bytes: [UInt8]) throws -> FileIdentity {
+        guard case .committed(let identity, _) = try commitFile(bytes, to: target, givenPath: givenPath,
+                                                                expecting: .anything).outcome else {
+            throw StoreError.changedDuringUpdate(path: givenPath)   // a plain rename never finds a conflict
+        }
+        return identity
     }
 
     /// Durable replace without a `<path>.lock` sidecar, for files no other writer locks (specsync's own
