@@ -2,7 +2,7 @@ import SpecSyncSys
 import SystemPackage
 
 // The watcher reads metadata and directory entries only — never file content, never writes in the
-// watched tree. The calls themselves live in SpecSyncSys; these adapters give the watcher plain Errno results.
+// watched tree (it may open a file read-only to ask whether a writer still has it open). The calls themselves live in SpecSyncSys; these adapters give the watcher plain Errno results.
 
 enum FileSystem {
     /// lstat: what the directory entry itself is (a symlink is reported as a symlink).
@@ -18,6 +18,14 @@ enum FileSystem {
         } catch {
             return .failure(error.errno)
         }
+    }
+
+    /// Whether some process holds the file open for writing (nil: the kernel cannot tell us, e.g. a
+    /// file we do not own). Opens it read-only without reading: see `Sys.isOpenForWriting`.
+    static func isOpenForWriting(_ path: String) -> Bool? {
+        guard let descriptor = try? Sys.open(path, .readOnly, [.noFollow, .nonBlocking]) else { return nil }
+        defer { Sys.closeIgnoringErrors(descriptor) }
+        return Sys.isOpenForWriting(descriptor)
     }
 
     /// The absolute path with symlinks, "." and ".." resolved.

@@ -387,7 +387,7 @@ public final class Watcher: @unchecked Sendable {
             case .failure:
                 handler(.removed(path: path))
             case .success(let status) where status.identity.isRegularFile:
-                pending.park(settled)
+                deliverUnlessStillOpen(settled, pending: &pending, handler)
             case .success:
                 return
             }
@@ -404,10 +404,22 @@ public final class Watcher: @unchecked Sendable {
             case .success(let status) where status.identity.isRegularFile && status.linkCount > 1:
                 handler(.changed(path: path, firstEvent: settled.firstEvent, lastEvent: settled.lastEvent))
             case .success(let status) where status.identity.isRegularFile:
-                pending.park(settled)  // still being written: wait for IN_CLOSE_WRITE
+                deliverUnlessStillOpen(settled, pending: &pending, handler)
             case .success:
                 return  // a FIFO, socket or device node: not a file to report
             }
+        }
+    }
+
+    /// A file with no IN_CLOSE_WRITE yet: parked while its writer still has it open, waiting for that
+    /// event. When nobody has it open for writing, the close already happened and its event was lost
+    /// (a queue overflow, then a rescan): it is final now. Where the kernel cannot tell, it waits.
+    private func deliverUnlessStillOpen(_ settled: PendingSet.Settled, pending: inout PendingSet,
+                                        _ handler: (WatchEvent) -> Void) {
+        if FileSystem.isOpenForWriting(settled.path) == false {
+            handler(.changed(path: settled.path, firstEvent: settled.firstEvent, lastEvent: settled.lastEvent))
+        } else {
+            pending.park(settled)
         }
     }
 
