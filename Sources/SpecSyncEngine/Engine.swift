@@ -64,7 +64,9 @@ public final class Engine: Sendable {
         let schemaPath = schemaOverride ?? configuration.schemaPath
         let validator = try SchemaLoader.load(path: schemaPath)
         self.processor = SpecProcessor(validator: validator, limits: configuration.limits)
-        self.store = SpecStore(configuration: StoreConfiguration(lockTimeout: configuration.lockTimeout))
+        // Reads stop at the size limit: a 2 GB file costs an fstat, not 2 GB.
+        self.store = SpecStore(configuration: StoreConfiguration(lockTimeout: configuration.lockTimeout,
+                                                                 maxReadBytes: configuration.limits.maxBytes))
         self.filter = SpecFilter(include: configuration.include, exclude: configuration.exclude)
     }
 
@@ -178,7 +180,7 @@ public final class Engine: Sendable {
             do {
                 snapshot = try store.read(path)
             } catch {
-                return FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false, error: "\(error)")
+                return readFailure(path: path, error)
             }
             var result = evaluate(path: path, bytes: snapshot.bytes)
             guard mode == .fix, result.action == .notCanonical, let canonical = result.canonical else { return result }
@@ -199,6 +201,38 @@ public final class Engine: Sendable {
                 result.error = "\(error)"
                 return result
             }
+        }
+    }
+
+    /// The result for a file that could not be read: over the size limit is a finding about the file
+    /// (invalid, the same diagnostic as for any input over `max_file_bytes`), anything else an error.
+    public func readFailure(path: String, _ error: Error) -> FileResult {
+        if case StoreError.fileTooLarge(_, let size, let limit) = error {
+            return FileResult(path: path, action: .invalid, diagnostics: [.tooLarge(size: size, limit: limit)],
+                              wasCanonical: false, error: nil)
+        }
+        return FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false, error: "\(error)")
+    }
+
+    public enum StandardInput {
+        case bytes([UInt8])
+        /// Over the size limit (reading stopped there) or unreadable; the result says which.
+        case rejected(FileResult)
+    }
+
+    /// stdin for `fmt -` and `write`: never more than `max_file_bytes` + 1 bytes are read, and a
+    /// redirected regular file over the limit is refused by its size, unread.
+    public func readStandardInput(name: String) -> StandardInput {
+        let limit = configuration.limits.maxBytes
+        do {
+            switch try BoundedRead.standardInput(limit: limit) {
+            case .bytes(let bytes): return .bytes(bytes)
+            case .tooLarge(let size):
+                return .rejected(readFailure(path: name, StoreError.fileTooLarge(path: name, size: size, limit: limit)))
+            }
+        } catch {
+            return .rejected(FileResult(path: name, action: .error, diagnostics: [], wasCanonical: false,
+                                        error: "cannot read standard input: \(error)"))
         }
     }
 

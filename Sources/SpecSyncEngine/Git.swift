@@ -1,5 +1,7 @@
 import Foundation
 import SpecSyncCore
+import SpecSyncStore
+import SpecSyncSys
 
 /// The few git questions specsync asks, answered by running git.
 public struct Git: Sendable {
@@ -47,23 +49,43 @@ public struct Git: Sendable {
             .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// The staged (index) content of each path, in one `git cat-file --batch` round trip.
-    public func stagedContents(_ paths: [String]) throws(EngineError) -> [[UInt8]] {
+    /// The staged (index) content of each path: sizes first (`cat-file --batch-check`), then the blobs
+    /// within `limit` in one `cat-file --batch` round trip, so an oversized blob is never read.
+    public func stagedContents(_ paths: [String], limit: Int) throws(EngineError) -> [BoundedInput] {
         guard !paths.isEmpty else { return [] }
-        let request = paths.map { ":" + $0 + "\n" }.joined()
-        let out = try run(["cat-file", "--batch"], input: Array(request.utf8))
-        var contents: [[UInt8]] = []
+        let sizes = try objectSizes(paths)
+        let small = paths.indices.filter { sizes[$0] <= Int64(limit) }
+        let request = small.map { ":" + paths[$0] + "\n" }.joined()
+        let out = small.isEmpty ? [] : try run(["cat-file", "--batch"], input: Array(request.utf8))
+        var contents = sizes.map { BoundedInput.tooLarge(size: $0) }
         var i = 0
-        for path in paths {
+        for index in small {
+            let path = paths[index]
             guard let newline = out[i...].firstIndex(of: 0x0A) else { throw .git("short answer from cat-file for \(path)") }
             let header = String(decoding: out[i..<newline], as: UTF8.self).split(separator: " ")
-            guard header.count == 3, let size = Int(header[2]), newline + 1 + size <= out.count else {
+            guard header.count == 3, let size = Int(header[2]), size <= limit, newline + 1 + size <= out.count else {
                 throw .git("cannot read the staged content of \(path)")
             }
-            contents.append(Array(out[(newline + 1)..<(newline + 1 + size)]))
+            contents[index] = .bytes(Array(out[(newline + 1)..<(newline + 1 + size)]))
             i = newline + 1 + size + 1
         }
         return contents
+    }
+
+    /// Sizes of the staged blobs, in the order of `paths`.
+    private func objectSizes(_ paths: [String]) throws(EngineError) -> [Int64] {
+        let request = paths.map { ":" + $0 + "\n" }.joined()
+        let lines = try run(["cat-file", "--batch-check"], input: Array(request.utf8)).split(separator: 0x0A)
+        guard lines.count == paths.count else { throw .git("short answer from cat-file --batch-check") }
+        var sizes: [Int64] = []
+        for (path, line) in zip(paths, lines) {
+            let fields = String(decoding: line, as: UTF8.self).split(separator: " ")
+            guard fields.count == 3, let size = Int64(fields[2]) else {
+                throw .git("cannot find the staged content of \(path)")
+            }
+            sizes.append(size)
+        }
+        return sizes
     }
 
     /// Where git looks for hooks (honours core.hooksPath), absolute.
@@ -93,9 +115,15 @@ public struct StagedFiles {
             }
             return false
         }
-        let contents = try git.stagedContents(candidates)
-        return zip(candidates, contents).map { relative, bytes in
-            engine.evaluate(path: (top as NSString).appendingPathComponent(relative), bytes: bytes)
+        let limit = engine.configuration.limits.maxBytes
+        let contents = try git.stagedContents(candidates, limit: limit)
+        return zip(candidates, contents).map { relative, content in
+            let path = (top as NSString).appendingPathComponent(relative)
+            switch content {
+            case .bytes(let bytes): return engine.evaluate(path: path, bytes: bytes)
+            case .tooLarge(let size):
+                return engine.readFailure(path: path, StoreError.fileTooLarge(path: path, size: size, limit: limit))
+            }
         }
     }
 }

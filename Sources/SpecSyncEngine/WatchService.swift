@@ -186,7 +186,7 @@ public final class WatchService: @unchecked Sendable {
             return .read(snapshot, engine.evaluate(path: path, bytes: snapshot.bytes))
         } catch {
             if case StoreError.fileNotFound = error { return .gone }
-            return .failed(FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false, error: "\(error)"))
+            return .failed(engine.readFailure(path: path, error))
         }
     }
 

@@ -17,7 +17,7 @@ extension SpecStore {
                                    keepDisplaced: Bool) throws -> CompareReplaceResult {
         try withLock(path) {
             let target = try ResolvedTarget.resolve(path)
-            guard target.status != nil, let current = try Self.readSnapshot(target.path, givenPath: path) else {
+            guard target.status != nil, let current = try Self.readSnapshot(target.path, givenPath: path, limit: configuration.maxReadBytes) else {
                 return .conflict(current: nil)
             }
             guard current == expected else { return .conflict(current: current.identity) }

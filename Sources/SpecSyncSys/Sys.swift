@@ -50,31 +50,37 @@ public enum Sys {
         }
     }
 
-    /// Reads from the current offset to end of file.
-    public static func readAll(_ fd: Descriptor) throws(SysError) -> [UInt8] {
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
-        defer { chunk.deallocate() }
-        var result: [UInt8] = []
-        while true {
-            let count = try read(fd, into: chunk)
-            if count == 0 { return result }
-            result.append(contentsOf: chunk[0..<count])
+    /// Reads from the current offset to end of file, or until `limit` bytes are in: callers pass their
+    /// maximum + 1, so input that is too large (a pipe, a file that grows or lies about its size) costs
+    /// at most that much memory and is recognized by its length.
+    public static func readAll(_ fd: Descriptor, limit: Int = Int.max) throws(SysError) -> [UInt8] {
+        try readChunks(limit: limit) { (chunk: UnsafeMutableRawBufferPointer, _: Int) throws(SysError) -> Int in
+            try read(fd, into: chunk)
         }
     }
 
-    /// Reads the whole file from offset 0 with pread(2), leaving the descriptor's offset alone.
-    public static func preadAll(_ fd: Descriptor) throws(SysError) -> [UInt8] {
+    /// Reads the file from offset 0 with pread(2), leaving the descriptor's offset alone; stops at end
+    /// of file or after `limit` bytes (see `readAll`).
+    public static func preadAll(_ fd: Descriptor, limit: Int = Int.max) throws(SysError) -> [UInt8] {
+        try readChunks(limit: limit) { (chunk: UnsafeMutableRawBufferPointer, offset: Int) throws(SysError) -> Int in
+            try perform(.pread, fd.path) { injected in
+                Glibc.pread(fd.rawValue, chunk.baseAddress, min(chunk.count, injected ?? Int.max), off_t(offset))
+            }
+        }
+    }
+
+    private static func readChunks(limit: Int,
+                                   _ readChunk: (UnsafeMutableRawBufferPointer, Int) throws(SysError) -> Int) throws(SysError) -> [UInt8] {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
         defer { chunk.deallocate() }
         var result: [UInt8] = []
-        while true {
-            let offset = off_t(result.count)
-            let count = try perform(.pread, fd.path) { limit in
-                Glibc.pread(fd.rawValue, chunk.baseAddress, min(chunk.count, limit ?? Int.max), offset)
-            }
-            if count == 0 { return result }
+        while result.count < limit {
+            let wanted = min(chunk.count, limit - result.count)
+            let count = try readChunk(UnsafeMutableRawBufferPointer(rebasing: chunk[0..<wanted]), result.count)
+            if count == 0 { break }
             result.append(contentsOf: chunk[0..<count])
         }
+        return result
     }
 
     /// Writes all bytes: loops over short writes, retries EINTR.

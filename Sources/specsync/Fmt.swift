@@ -23,7 +23,15 @@ struct Fmt: ParsableCommand {
     func run() throws {
         let engine = try common.makeEngine()
         if paths == ["-"] {
-            let input = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            let input: [UInt8]
+            switch engine.readStandardInput(name: stdinFilename) {
+            case .bytes(let bytes): input = bytes
+            case .rejected(let result):
+                // Nothing on stdout: the input was not read whole, so it cannot be echoed back.
+                for diagnostic in result.diagnostics { Terminal.error(diagnostic.rendered(path: stdinFilename)) }
+                if let error = result.error { Terminal.error("specsync: \(error)") }
+                throw ExitCode(result.action == .error ? 2 : 1)
+            }
             let result = engine.evaluate(path: stdinFilename, bytes: input)
             for diagnostic in result.diagnostics { Terminal.error(diagnostic.rendered(path: stdinFilename)) }
             if result.action == .invalid {

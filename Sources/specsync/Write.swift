@@ -14,8 +14,11 @@ struct Write: ParsableCommand {
 
     func run() throws {
         let engine = try common.makeEngine()
-        let input = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
-        let result = engine.write(file, content: input)
+        let result: FileResult
+        switch engine.readStandardInput(name: "<stdin>") {
+        case .bytes(let input): result = engine.write(file, content: input)
+        case .rejected(let rejected): result = rejected
+        }
         for diagnostic in result.diagnostics { Terminal.error(diagnostic.rendered(path: "<stdin>")) }
         switch result.action {
         case .invalid:

@@ -35,8 +35,7 @@ public enum YAMLParseResult: Sendable {
 public enum YAMLParser {
     public static func parse(_ bytes: [UInt8], limits: ParseLimits = ParseLimits()) -> YAMLParseResult {
         if bytes.count > limits.maxBytes {
-            return .failure([Diagnostic(kind: .limit, line: 1, column: 1, pointer: "",
-                                        message: "file is \(bytes.count) bytes, more than the limit of \(limits.maxBytes) bytes (raise limits.max_file_bytes in .specsync.yaml if this is intended)")])
+            return .failure([.tooLarge(size: Int64(bytes.count), limit: limits.maxBytes)])
         }
         let source = SourceText(bytes)
         if let bad = source.firstInvalidUTF8() {
