@@ -43,9 +43,18 @@ public struct CanonicalEmitter {
         guard entries.count > 1 else { return entries }
         let order = keyOrder(path)
         guard !order.isEmpty else { return entries }
-        // Linear lookups: both lists are short, and no dictionary is built per mapping.
+        // Spec mappings and schema key lists are short: scan. A long mapping (a hostile 100k keys) gets
+        // a table, so ranking stays linear in the number of keys.
+        let rank: (String) -> Int
+        if entries.count * order.count > 1024 {
+            var table: [String: Int] = [:]
+            for (i, key) in order.enumerated() where table[key] == nil { table[key] = i }
+            rank = { table[$0] ?? Int.max }
+        } else {
+            rank = { order.firstIndex(of: $0) ?? Int.max }
+        }
         let indexed = entries.enumerated().map { item in
-            (offset: item.offset, entry: item.element, rank: order.firstIndex(of: item.element.keyText) ?? Int.max)
+            (offset: item.offset, entry: item.element, rank: rank(item.element.keyText))
         }
         if zip(indexed, indexed.dropFirst()).allSatisfy({ $0.rank <= $1.rank }) { return entries }
         return indexed.sorted { ($0.rank, $0.offset) < ($1.rank, $1.offset) }.map(\.entry)

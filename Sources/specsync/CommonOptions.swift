@@ -30,6 +30,7 @@ enum Terminal {
     }
 
     static func out(_ text: String) {
+        guard !text.isEmpty else { return }
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 

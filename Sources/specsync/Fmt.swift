@@ -33,7 +33,9 @@ struct Fmt: ParsableCommand {
                 throw ExitCode(result.action == .error ? 2 : 1)
             }
             let result = engine.evaluate(path: stdinFilename, bytes: input)
-            for diagnostic in result.diagnostics { Terminal.error(diagnostic.rendered(path: stdinFilename)) }
+            if !result.diagnostics.isEmpty {
+                Terminal.error(result.diagnostics.map { $0.rendered(path: stdinFilename) }.joined(separator: "\n"))
+            }
             if result.action == .invalid {
                 FileHandle.standardOutput.write(Data(input))
                 throw ExitCode(1)
