@@ -30,6 +30,8 @@ public struct FileResult: Sendable {
     public var original: [UInt8]?
     public var canonical: [UInt8]?
     public var error: String?
+    /// Why a valid, non-canonical file was left as it is (a symlink to a file outside the tree).
+    public var notWritten: String?
 
     public var isValid: Bool { diagnostics.isEmpty && action != .error }
 }
@@ -75,20 +77,35 @@ public final class Engine: Sendable {
     /// Expands files and directories into spec files, sorted. Directories are searched for files the
     /// include/exclude globs accept (relative to the directory given); files named explicitly are taken as is.
     public func specFiles(in paths: [String]) throws(EngineError) -> [String] {
+        try specFilesWithTrees(in: paths).map(\.file)
+    }
+
+    /// `specFiles(in:)` with the tree each file belongs to, for the symlink rule (`TreeBoundary`): the
+    /// directory it was found in, or for a file named directly, `tree(forFile:)`.
+    public func specFilesWithTrees(in paths: [String]) throws(EngineError) -> [(file: String, tree: String)] {
         let roots = paths.isEmpty ? [configuration.specsDirectory] : paths
-        var out: [String] = []
+        var out: [(file: String, tree: String)] = []
         for root in roots {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
                 throw .noSuchPath(root)
             }
             if !isDirectory.boolValue {
-                out.append(root)
+                out.append((root, tree(forFile: root)))
                 continue
             }
-            out += walk(root)
+            out += walk(root).map { ($0, root) }
         }
         return out
+    }
+
+    /// The tree a file named on its own belongs to: the specs directory when it is in there, else the
+    /// directory holding it (as named: a symlink is judged by where the link is, not where it leads).
+    public func tree(forFile path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let specs = configuration.specsDirectory
+        if absolute.hasPrefix(specs + "/") { return specs }
+        return (absolute as NSString).deletingLastPathComponent
     }
 
     private func walk(_ root: String) -> [String] {
@@ -123,14 +140,21 @@ public final class Engine: Sendable {
     }
 
     /// Reads, validates and (in `.fix` mode) normalizes every file, using all cores.
-    public func reconcile(_ paths: [String], mode: Mode) -> [FileResult] {
+    /// `trees[i]`, when given, is the tree `paths[i]` must resolve inside to be rewritten
+    /// (`TreeBoundary`); nil entries (or no `trees`) write wherever the path leads.
+    public func reconcile(_ paths: [String], mode: Mode, trees: [String?]? = nil) -> [FileResult] {
         // Reading and validating is CPU work: all cores.
         var results = paths.concurrentMap { reconcile($0, mode: .check) }
         guard mode == .fix else { return results }
         // Writing: one batched, locked read-modify-write (one durability barrier per chunk, not two
         // fsyncs per file). Under each lock the file is read again; if it changed since it was validated,
         // it is validated again from what is there now.
-        let pending = results.indices.filter { results[$0].action == .notCanonical }
+        let pending = results.indices.filter { index in
+            guard results[index].action == .notCanonical else { return false }
+            guard let tree = trees?[index], let resolved = TreeBoundary.outside(paths[index], tree: tree) else { return true }
+            results[index].notWritten = TreeBoundary.refusal(paths[index], resolved: resolved, tree: tree, flagHint: true)
+            return false
+        }
         guard !pending.isEmpty else { return results }
         var indexOf: [String: Int] = [:]
         for index in pending { indexOf[paths[index]] = index }
@@ -246,7 +270,8 @@ public final class Engine: Sendable {
     }
 
     /// `specsync write`: validate new content and replace the file with its canonical form, under the lock.
-    public func write(_ path: String, content: [UInt8]) -> FileResult {
+    /// With a `tree`, a path that resolves outside it is not written (`TreeBoundary`): an error result.
+    public func write(_ path: String, content: [UInt8], tree: String? = nil) -> FileResult {
         var result = evaluate(path: path, bytes: content)
         if content.isEmpty {
             result.action = .invalid
@@ -254,6 +279,11 @@ public final class Engine: Sendable {
                                              message: "empty input; refusing to replace the file with nothing")]
         }
         guard result.action != .invalid, let canonical = result.canonical else { return result }
+        if let tree, let resolved = TreeBoundary.outside(path, tree: tree) {
+            result.action = .error
+            result.error = TreeBoundary.refusal(path, resolved: resolved, tree: tree, outcome: "not written", flagHint: true)
+            return result
+        }
         do {
             _ = try store.replace(path, with: canonical)
             result.action = .normalized

@@ -10,6 +10,7 @@ public enum JSONLine {
         fields.append(("canonical", result.wasCanonical ? "true" : "false"))
         fields.append(("diagnostics", "[" + result.diagnostics.map(diagnostic).joined(separator: ",") + "]"))
         if let error = result.error { fields.append(("error", quote(error))) }
+        if let reason = result.notWritten { fields.append(("not_written", quote(reason))) }
         return "{" + fields.map { "\(quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 

@@ -196,8 +196,9 @@ public final class WatchService: @unchecked Sendable {
                         keepDisplaced: Bool) -> FileResult? {
         var result = evaluated
         guard result.action == .notCanonical, mayWrite, let canonical = result.canonical else { return result }
-        guard isInsideRoot(path) else {
-            logger.warning("\(path) is a symlink to a file outside \(watcher.root); checked, never rewritten")
+        if let resolved = TreeBoundary.outside(path, tree: watcher.root) {
+            result.notWritten = TreeBoundary.refusal(path, resolved: resolved, tree: watcher.root, flagHint: false)
+            logger.warning("\(result.notWritten ?? "")")
             return result
         }
         do {
@@ -256,11 +257,6 @@ public final class WatchService: @unchecked Sendable {
         } catch {
             logger.error("\(path): cannot check the displaced previous version: \(error)")
         }
-    }
-
-    private func isInsideRoot(_ path: String) -> Bool {
-        guard let resolved = try? Sys.realpath(path) else { return false }
-        return resolved.hasPrefix(watcher.root + "/")
     }
 
     // MARK: Output

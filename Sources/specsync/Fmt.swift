@@ -13,6 +13,7 @@ struct Fmt: ParsableCommand {
             """)
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var symlinks: SymlinkOptions
 
     @Option(name: .customLong("stdin-filename"), help: "Name used for stdin in diagnostics.")
     var stdinFilename = "<stdin>"
@@ -44,15 +45,16 @@ struct Fmt: ParsableCommand {
             return
         }
         if paths.contains("-") { throw ValidationError("`-` (stdin) cannot be combined with paths") }
-        let files: [String]
-        do { files = try engine.specFiles(in: paths) } catch {
+        let found: (files: [String], trees: [String?])
+        do { found = try symlinks.files(engine, paths) } catch {
             Terminal.error("specsync: \(error)")
             throw ExitCode(2)
         }
-        let results = engine.reconcile(files, mode: .fix)
+        let results = engine.reconcile(found.files, mode: .fix, trees: found.trees)
         let reporter = Reporter(format: .text, showDiff: false)
         for result in results { reporter.report(result, fixing: true) }
         if results.contains(where: { $0.action == .error }) { throw ExitCode(2) }
-        throw ExitCode(results.contains { $0.action == .invalid } ? 1 : 0)
+        // A file left non-canonical (a symlink out of the tree) is a finding like an invalid one.
+        throw ExitCode(results.contains { $0.action == .invalid || $0.action == .notCanonical } ? 1 : 0)
     }
 }

@@ -16,7 +16,9 @@ struct Reporter {
             switch result.action {
             case .error: Terminal.error("\(path): error: \(result.error ?? "unknown error")")
             case .normalized: Terminal.out("Fixing \(path)\n")
-            case .notCanonical: Terminal.out("\(path): not in canonical form (run `specsync fmt \(path)`)\n")
+            case .notCanonical:
+                if let reason = result.notWritten { Terminal.error("specsync: \(reason)") }
+                Terminal.out("\(path): not in canonical form (run `specsync fmt \(path)`)\n")
             default: break
             }
         case .github:
@@ -25,7 +27,8 @@ struct Reporter {
             }.joined())
             switch result.action {
             case .error: Terminal.out("::error file=\(escape(path))::\(escapeData(result.error ?? "error"))\n")
-            case .notCanonical: Terminal.out("::warning file=\(escape(path))::not in canonical form (run specsync fmt)\n")
+            case .notCanonical:
+                Terminal.out("::warning file=\(escape(path))::\(escapeData(result.notWritten ?? "not in canonical form (run specsync fmt)"))\n")
             case .normalized: Terminal.out("Fixing \(path)\n")
             default: break
             }

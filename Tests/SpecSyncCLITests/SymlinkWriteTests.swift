@@ -1,0 +1,91 @@
+import Foundation
+import XCTest
+
+/// fmt, check --fix and write follow the watcher's rule: a spec that resolves outside the tree being
+/// processed is checked but never written (a cloned repository cannot make a pre-commit `fmt` rewrite a
+/// file elsewhere); `--follow-symlinks-outside` allows it.
+final class SymlinkWriteTests: XCTestCase {
+    private struct Layout {
+        let p: Project
+        let outsideFile: String
+        let link: String
+        let inTreeTarget: String
+    }
+
+    /// specs/o.yaml -> ../../outside/v.yaml (messy), specs/alias.yaml -> real/in.yaml (messy, in the tree).
+    private func layout() throws -> Layout {
+        let p = try Project()
+        try p.write("outside/v.yaml", messySpec("OUT-1", "outside"))
+        try p.write(".tandemonium/specs/real/in.yaml", messySpec("IN-1", "inside"))
+        XCTAssertEqual(symlink("../../outside/v.yaml", p.specs + "/o.yaml"), 0)
+        XCTAssertEqual(symlink("real/in.yaml", p.specs + "/alias.yaml"), 0)
+        return Layout(p: p, outsideFile: p.root + "/outside/v.yaml", link: p.specs + "/o.yaml",
+                      inTreeTarget: p.specs + "/real/in.yaml")
+    }
+
+    private func assertOutsideUntouched(_ l: Layout, _ before: Inode, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(fileText(l.outsideFile), messySpec("OUT-1", "outside"), file: file, line: line)
+        XCTAssertEqual(try Inode(l.outsideFile), before, "the file outside the tree was replaced", file: file, line: line)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: l.outsideFile + ".lock"), "lock created outside", file: file, line: line)
+        var st = stat()
+        XCTAssertEqual(lstat(l.link, &st), 0, file: file, line: line)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFLNK, "the link was replaced", file: file, line: line)
+    }
+
+    func testFmtOfTheTreeLeavesTheOutsideFileAndSaysSo() throws {
+        let l = try layout()
+        let before = try Inode(l.outsideFile)
+        let r = try CLI.run(["fmt", ".tandemonium/specs"], cwd: l.p.root)
+        XCTAssertEqual(r.status, 1, "a file left non-canonical is a finding: " + r.stderr)
+        try assertOutsideUntouched(l, before)
+        XCTAssertTrue(r.stderr.contains("o.yaml is a symlink to a file outside"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("checked, not rewritten (pass --follow-symlinks-outside"), r.stderr)
+        XCTAssertEqual(fileText(l.inTreeTarget), canonicalForm("IN-1", "inside"), "in-tree links are followed")
+    }
+
+    func testCheckFixOfANamedLinkAndTheDefaultTreeLeaveTheOutsideFile() throws {
+        let l = try layout()
+        let before = try Inode(l.outsideFile)
+        let named = try CLI.run(["check", "--fix", ".tandemonium/specs/o.yaml"], cwd: l.p.root)
+        XCTAssertEqual(named.status, 1, named.stderr)
+        XCTAssertTrue(named.stdout.contains("o.yaml: not in canonical form"), named.stdout)
+        XCTAssertTrue(named.stderr.contains("is a symlink to a file outside"), named.stderr)
+        let all = try CLI.run(["check", "--fix", "--format", "json"], cwd: l.p.root)
+        XCTAssertEqual(all.status, 1, all.stderr)
+        XCTAssertTrue(all.stdout.contains("\"action\":\"not-canonical\""), all.stdout)
+        XCTAssertTrue(all.stdout.contains("\"not_written\":"), all.stdout)
+        try assertOutsideUntouched(l, before)
+        XCTAssertEqual(fileText(l.inTreeTarget), canonicalForm("IN-1", "inside"))
+    }
+
+    func testWriteThroughALinkOutsideIsRefusedUnlessAllowed() throws {
+        let l = try layout()
+        let before = try Inode(l.outsideFile)
+        let refused = try CLI.run(["write", ".tandemonium/specs/o.yaml"], stdin: messySpec("OUT-1", "new"), cwd: l.p.root)
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("is a symlink to a file outside"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("not written"), refused.stderr)
+        try assertOutsideUntouched(l, before)
+
+        // A dangling link could create a file anywhere: refused as well.
+        XCTAssertEqual(symlink("../../outside/new.yaml", l.p.specs + "/dangling.yaml"), 0)
+        let dangling = try CLI.run(["write", ".tandemonium/specs/dangling.yaml"], stdin: messySpec("N-1", "n"), cwd: l.p.root)
+        XCTAssertEqual(dangling.status, 2, dangling.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: l.p.root + "/outside/new.yaml"))
+
+        let allowed = try CLI.run(["write", "--follow-symlinks-outside", ".tandemonium/specs/o.yaml"],
+                                  stdin: messySpec("OUT-1", "new"), cwd: l.p.root)
+        XCTAssertEqual(allowed.status, 0, allowed.stderr)
+        XCTAssertEqual(fileText(l.outsideFile), canonicalForm("OUT-1", "new"))
+        var st = stat()
+        XCTAssertEqual(lstat(l.link, &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFLNK, "writing through a link keeps the link")
+    }
+
+    func testFmtWithTheFlagRewritesThroughTheLink() throws {
+        let l = try layout()
+        let r = try CLI.run(["fmt", "--follow-symlinks-outside"], cwd: l.p.root)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(fileText(l.outsideFile), canonicalForm("OUT-1", "outside"))
+    }
+}
