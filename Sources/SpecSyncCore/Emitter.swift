@@ -70,7 +70,7 @@ public struct CanonicalEmitter {
                 emitTrivia(entry.key.comments.leading, indent: indent, allowBlank: depth == 0, atTop: false)
                 writeIndent(indent)
             }
-            if writeKey(entry.keyText) {
+            if writeKey(entry.key, text: entry.keyText) {
                 // libyaml reads implicit keys of up to 1024 characters; longer ones need `? key` / `: value`.
                 out.append(UInt8(ascii: "\n"))
                 writeIndent(indent)
@@ -204,12 +204,24 @@ public struct CanonicalEmitter {
     // MARK: Scalars
 
     /// Writes a key; returns true when it was written as an explicit `? key` (too long for an implicit one).
-    private mutating func writeKey(_ key: String) -> Bool {
+    private mutating func writeKey(_ node: Node, text key: String) -> Bool {
         let explicit = key.utf8.count > 1000
         if explicit { out.append(contentsOf: "? ".utf8) }
-        if ScalarResolver.isPlainSafe(key) { out.append(contentsOf: key.utf8) }
-        else { writeDoubleQuoted(key) }
+        if case .scalar(let scalar) = node.kind, Self.isNonString(scalar.value) {
+            writeScalar(scalar)  // `1:`, `true:`, `~:` keep their type; quoting would make them strings
+        } else if ScalarResolver.isPlainSafe(key) {
+            out.append(contentsOf: key.utf8)
+        } else {
+            writeDoubleQuoted(key)
+        }
         return explicit
+    }
+
+    private static func isNonString(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null, .bool, .integer, .number: return true
+        case .string, .array, .object: return false
+        }
     }
 
     private mutating func writeScalar(_ scalar: Scalar) {

@@ -1,0 +1,40 @@
+// Numbers and keys keep their meaning through `fmt`: an out-of-range float is refused instead of
+// becoming .inf or 0, and integer, boolean, null and float keys keep their type.
+import XCTest
+@testable import SpecSyncCore
+
+final class ScalarMeaningTests: XCTestCase {
+    private func analyze(_ text: String) -> SpecAnalysis {
+        SpecProcessor(validator: nil).analyze(Array(text.utf8))
+    }
+
+    func testOutOfRangeFloatsAreRefusedWithTheirPosition() {
+        let analysis = analyze("a: 1e400\nb: -1E+999\nc: 1.0e-400\nd: 0x1FFFFFFFFFFFFFFFFFFFF\n")
+        XCTAssertEqual(analysis.diagnostics.map { "\($0.line):\($0.column) \($0.pointer)" },
+                       ["1:4 /a", "2:4 /b", "3:4 /c", "4:4 /d"])
+        XCTAssertTrue(analysis.diagnostics[0].message.contains("number 1e400 is too large for a 64-bit float (it would be read as .inf)"),
+                      analysis.diagnostics[0].message)
+        XCTAssertTrue(analysis.diagnostics[1].message.contains("read as -.inf"), analysis.diagnostics[1].message)
+        XCTAssertTrue(analysis.diagnostics[2].message.contains("too small for a 64-bit float (it would be read as 0)"),
+                      analysis.diagnostics[2].message)
+        XCTAssertFalse(analysis.isValid, "an invalid file is never rewritten")
+    }
+
+    func testNumbersInRangeAndLiteralsStayValid() {
+        let text = "a: 1e300\nb: 0.0\nc: -0e5\nd: .inf\ne: -.Inf\nf: .nan\ng: 123456789012345678901234567890\nh: 4.9e-324\nk: \"1e400\"\n"
+        let analysis = analyze(text)
+        XCTAssertEqual(analysis.diagnostics, [])
+        let canonical = String(decoding: analysis.canonical ?? [], as: UTF8.self)
+        XCTAssertTrue(canonical.contains("g: 123456789012345678901234567890\n"), canonical)
+        XCTAssertTrue(canonical.contains("k: \"1e400\"\n"), canonical)
+    }
+
+    func testNonStringKeysKeepTheirType() throws {
+        let analysis = analyze("1: a\ntrue: b\n~: c\n0x1F: d\n\"2\": e\n1.5: f\n'yes': g\n")
+        XCTAssertEqual(analysis.diagnostics, [])
+        let canonical = String(decoding: try XCTUnwrap(analysis.canonical), as: UTF8.self)
+        XCTAssertEqual(canonical, "1: a\ntrue: b\nnull: c\n31: d\n\"2\": e\n1.5: f\n\"yes\": g\n")
+        // Idempotent: the canonical form reads back with the same key types.
+        XCTAssertEqual(analyze(canonical).canonical.map { String(decoding: $0, as: UTF8.self) }, canonical)
+    }
+}
