@@ -36,6 +36,8 @@ public final class WatchService: @unchecked Sendable {
     private var exitCode: Int32 = 0
     /// One watcher per tree; released when the service is gone.
     private let instance: InstanceLock
+    /// Directories holding the files the start-up scan found, swept for stale temporaries when ready.
+    private var specDirectories: Set<String> = []
     /// Files found by the start-up scan, handled once the watcher is ready.
     private var backlog: [String] = []
     /// The watcher has returned; only the final clean-up runs.
@@ -94,7 +96,12 @@ public final class WatchService: @unchecked Sendable {
         switch event {
         case .existing(let path):
             if engine.configuration.startup != .off { backlog.append(path) }
+            specDirectories.insert((path as NSString).deletingLastPathComponent)
         case .ready(let directories, let files):
+            // Temporaries of a writer killed mid-write (whole old versions, visible to git) go now, not
+            // at the next write in their directory.
+            for directory in specDirectories.union([watcher.root]) { engine.store.removeStaleTemporaries(in: directory) }
+            specDirectories = []
             logger.info("ready: watching \(watcher.root) (\(directories) director\(directories == 1 ? "y" : "ies"), \(files) spec file\(files == 1 ? "" : "s"))")
             processBacklog()
         case .changed(let path, _, let lastEvent):

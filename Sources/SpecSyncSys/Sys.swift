@@ -232,6 +232,19 @@ public enum Sys {
 
     public static var processID: Int32 { getpid() }
 
+    /// Whether a process with this id exists in our pid namespace (kill(pid, 0): EPERM still means it
+    /// exists). Throws for any other failure.
+    public static func processExists(_ pid: Int32) throws(SysError) -> Bool {
+        do {
+            _ = try perform(.kill, nil) { _ in Glibc.kill(pid, 0) }
+            return true
+        } catch where error.errno == .noSuchProcess {
+            return false
+        } catch where error.errno == .notPermitted {
+            return true
+        }
+    }
+
     /// The soft limit on open descriptors (RLIMIT_NOFILE); nil when unlimited.
     public static func openFileLimit() throws(SysError) -> Int? {
         var limit = rlimit()
