@@ -208,7 +208,13 @@ public struct CanonicalEmitter {
         let explicit = key.utf8.count > 1000
         if explicit { out.append(contentsOf: "? ".utf8) }
         if case .scalar(let scalar) = node.kind, Self.isNonString(scalar.value) {
-            writeScalar(scalar)  // `1:`, `true:`, `~:` keep their type; quoting would make them strings
+            // `1:`, `true:`, `~:`, `0x1F:` keep their type and their text (the text is the key in the
+            // JSON data the schema checks); quoting would make them strings.
+            if !key.isEmpty, scalar.style == .plain, Self.isNonString(ScalarResolver.resolvePlain(key)) {
+                out.append(contentsOf: key.utf8)
+            } else {
+                writeScalar(scalar)
+            }
         } else if ScalarResolver.isPlainSafe(key) {
             out.append(contentsOf: key.utf8)
         } else {

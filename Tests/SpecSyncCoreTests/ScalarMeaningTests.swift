@@ -29,11 +29,21 @@ final class ScalarMeaningTests: XCTestCase {
         XCTAssertTrue(canonical.contains("k: \"1e400\"\n"), canonical)
     }
 
+    /// Found by the fuzzer: `? # comment` is an empty (null) key; written back as `null:` its text (the
+    /// key in the data) changed, and as `""` its type would. It is refused.
+    func testEmptyKeyIsRefused() {
+        let analysis = analyze("? id\n: T-1\n? # note\n: x\n")
+        XCTAssertEqual(analysis.diagnostics.map { "\($0.line):\($0.column)" }, ["3:2"])
+        XCTAssertTrue(analysis.diagnostics.first?.message.contains("empty mapping key") == true)
+        XCTAssertFalse(analysis.isValid)
+    }
+
     func testNonStringKeysKeepTheirType() throws {
         let analysis = analyze("1: a\ntrue: b\n~: c\n0x1F: d\n\"2\": e\n1.5: f\n'yes': g\n")
         XCTAssertEqual(analysis.diagnostics, [])
         let canonical = String(decoding: try XCTUnwrap(analysis.canonical), as: UTF8.self)
-        XCTAssertEqual(canonical, "1: a\ntrue: b\nnull: c\n31: d\n\"2\": e\n1.5: f\n\"yes\": g\n")
+        XCTAssertEqual(canonical, "1: a\ntrue: b\n~: c\n0x1F: d\n\"2\": e\n1.5: f\n\"yes\": g\n")
+        XCTAssertEqual(analyze(canonical).document?.root.json, analysis.document?.root.json, "same data")
         // Idempotent: the canonical form reads back with the same key types.
         XCTAssertEqual(analyze(canonical).canonical.map { String(decoding: $0, as: UTF8.self) }, canonical)
     }

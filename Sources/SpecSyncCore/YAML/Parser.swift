@@ -323,6 +323,12 @@ final class TreeBuilder {
                     return .failure(diagnostics + [Diagnostic(kind: .unsupported, at: node.start, pointer: top.path.jsonPointer,
                         message: "a mapping key must be a plain string, not a collection or alias")])
                 }
+                if keyScalar.text.isEmpty, keyScalar.style == .plain, keyScalar.tag == nil {
+                    // `? ` or `: value` with nothing before it: a null key, almost surely a slip, and
+                    // one that cannot be written back as it reads (`""` would make it a string).
+                    diagnostics.append(Diagnostic(kind: .unsupported, at: node.start, pointer: top.path.jsonPointer,
+                        message: "empty mapping key (it reads as null); give the key a name, or write \"\" for an empty string"))
+                }
                 if let first = top.seenKeys[keyScalar.text] {
                     var path = top.path
                     path.append(.key(keyScalar.text))
