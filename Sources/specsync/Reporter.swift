@@ -13,11 +13,11 @@ struct Reporter {
         case .text:
             // One write for all of a file's diagnostics: a hostile file can have 200k of them.
             Terminal.out(result.diagnostics.map { d in d.rendered(path: path) + "\n" }.joined())
+            if let reason = result.notWritten { Terminal.error("specsync: \(reason)") }
             switch result.action {
             case .error: Terminal.error("\(path): error: \(result.error ?? "unknown error")")
             case .normalized: Terminal.out("Fixing \(path)\n")
             case .notCanonical:
-                if let reason = result.notWritten { Terminal.error("specsync: \(reason)") }
                 Terminal.out("\(path): not in canonical form (run `specsync fmt \(path)`)\n")
             default: break
             }

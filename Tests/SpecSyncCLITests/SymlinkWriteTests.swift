@@ -88,4 +88,32 @@ final class SymlinkWriteTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(fileText(l.outsideFile), canonicalForm("OUT-1", "outside"))
     }
+
+    /// `check --staged`: a staged symlink's blob is only the target's name. An in-tree target is
+    /// checked by its staged content; one outside the git work tree (not part of the commit) as it is
+    /// on disk, with a message — and nothing is written either way.
+    func testStagedSymlinksAreCheckedThroughTheirTargets() throws {
+        let l = try layout()
+        let git = { (args: String) in try CLI.shell("git -c user.name=t -c user.email=t@example.com " + args, cwd: l.p.root) }
+        XCTAssertEqual(try git("init -q .").status, 0)
+        XCTAssertEqual(try git("add .tandemonium/specs/real .tandemonium/specs/alias.yaml").status, 0)
+        let staged = try CLI.run(["check", "--staged"], cwd: l.p.root)
+        XCTAssertEqual(staged.status, 1, staged.stdout + staged.stderr)
+        // alias.yaml -> real/in.yaml: the staged messy content of the target, reported for the link.
+        XCTAssertTrue(staged.stdout.contains("alias.yaml: not in canonical form"), staged.stdout)
+        XCTAssertFalse(staged.stdout.contains("alias.yaml:1:1: error"), "the link text was parsed as a spec: \(staged.stdout)")
+
+        // Point the link outside the work tree: checked on disk, said so, still never written.
+        let outsideRepo = l.p.root + "/../" + (l.p.root as NSString).lastPathComponent + "-outside.yaml"
+        try messySpec("OUT-2", "far").write(toFile: outsideRepo, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: outsideRepo) }
+        XCTAssertEqual(unlink(l.p.specs + "/alias.yaml"), 0)
+        XCTAssertEqual(symlink(outsideRepo, l.p.specs + "/alias.yaml"), 0)
+        XCTAssertEqual(try git("add .tandemonium/specs/alias.yaml").status, 0)
+        let far = try CLI.run(["check", "--staged"], cwd: l.p.root)
+        XCTAssertEqual(far.status, 1, far.stdout + far.stderr)
+        XCTAssertTrue(far.stderr.contains("alias.yaml is a symlink to a file outside"), far.stderr)
+        XCTAssertTrue(far.stderr.contains("the commit stores only the link"), far.stderr)
+        XCTAssertEqual(fileText(outsideRepo), messySpec("OUT-2", "far"))
+    }
 }
