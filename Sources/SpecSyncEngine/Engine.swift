@@ -47,7 +47,7 @@ public enum EngineError: Error, CustomStringConvertible {
         switch self {
         case .configuration(let e): return e.description
         case .schema(let path, let message): return "\(path): invalid schema: \(message)"
-        case .noSuchPath(let path): return "\(path): no such file or directory"
+        case .noSuchPath(let path): return "\(FileName.displayed(path)): no such file or directory"
         case .git(let message): return "git: \(message)"
         case .io(let message): return message
         }
@@ -86,11 +86,10 @@ public final class Engine: Sendable {
         let roots = paths.isEmpty ? [configuration.specsDirectory] : paths
         var out: [(file: String, tree: String)] = []
         for root in roots {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
-                throw .noSuchPath(root)
-            }
-            if !isDirectory.boolValue {
+            // Sys, not FileManager: a name that is not UTF-8 arrives escaped (FileName) and only Sys
+            // turns it back into its bytes.
+            guard let status = try? Sys.stat(root) else { throw .noSuchPath(root) }
+            if !status.identity.isDirectory {
                 out.append((root, tree(forFile: root)))
                 continue
             }

@@ -1,10 +1,11 @@
 import SpecSyncCore
+import SpecSyncSys
 
 /// One JSON object per line, keys in a fixed order (for `check --format json` and `watch --events`).
 public enum JSONLine {
     public static func object(_ result: FileResult, path: String, extra: [(String, String)] = []) -> String {
         var fields: [(String, String)] = extra
-        fields.append(("path", quote(path)))
+        fields.append(("path", quote(FileName.displayed(path))))
         fields.append(("action", quote(result.action.rawValue)))
         fields.append(("valid", result.isValid ? "true" : "false"))
         fields.append(("canonical", result.wasCanonical ? "true" : "false"))

@@ -269,7 +269,7 @@ public final class WatchService: @unchecked Sendable {
     // MARK: Output
 
     private func report(_ result: FileResult, since: ContinuousClock.Instant?) {
-        let display = result.path
+        let display = FileName.displayed(result.path)
         switch result.action {
         case .invalid:
             invalid.insert(result.path)

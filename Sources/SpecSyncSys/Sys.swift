@@ -20,7 +20,7 @@ public enum Sys {
         case .readWrite: accessFlags = O_RDWR
         }
         let flags = accessFlags | options.rawValue | O_CLOEXEC
-        let fd = try perform(.open, path) { _ in Glibc.open(path, flags, mode_t(permissions)) }
+        let fd = try perform(.open, path) { _ in FileName.withCString(path) { Glibc.open($0, flags, mode_t(permissions)) } }
         return Descriptor(rawValue: fd, path: path)
     }
 
@@ -134,19 +134,19 @@ public enum Sys {
     /// stat(2): follows symlinks.
     public static func stat(_ path: String) throws(SysError) -> FileStatus {
         var st = Glibc.stat()
-        _ = try perform(.stat, path) { _ in statCall(path, &st) }
+        _ = try perform(.stat, path) { _ in FileName.withCString(path) { statCall($0, &st) } }
         return FileStatus(st)
     }
 
     /// lstat(2): describes a symlink itself.
     public static func lstat(_ path: String) throws(SysError) -> FileStatus {
         var st = Glibc.stat()
-        _ = try perform(.lstat, path) { _ in lstatCall(path, &st) }
+        _ = try perform(.lstat, path) { _ in FileName.withCString(path) { lstatCall($0, &st) } }
         return FileStatus(st)
     }
 
     public static func rename(_ source: String, _ destination: String) throws(SysError) {
-        _ = try perform(.rename, "\(source) -> \(destination)") { _ in Glibc.rename(source, destination) }
+        _ = try perform(.rename, "\(source) -> \(destination)") { _ in FileName.withCString(source) { s in FileName.withCString(destination) { Glibc.rename(s, $0) } } }
     }
 
     /// renameat2(2) with RENAME_EXCHANGE / RENAME_NOREPLACE. Glibc's Swift module does not export the
@@ -154,35 +154,35 @@ public enum Sys {
     /// the call fails with ENOSYS.
     public static func renameat2(_ source: String, _ destination: String, _ flags: RenameFlags) throws(SysError) {
         _ = try perform(.renameat2, "\(source) -> \(destination)") { _ in
-            Renameat2.call(source, destination, flags.rawValue)
+            FileName.withCString(source) { s in FileName.withCString(destination) { Renameat2.call(s, $0, flags.rawValue) } }
         }
     }
 
     public static func unlink(_ path: String) throws(SysError) {
-        _ = try perform(.unlink, path) { _ in Glibc.unlink(path) }
+        _ = try perform(.unlink, path) { _ in FileName.withCString(path) { Glibc.unlink($0) } }
     }
 
     public static func readlink(_ path: String) throws(SysError) -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = try perform(.readlink, path) { _ in Glibc.readlink(path, &buffer, buffer.count - 1) }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let count = try perform(.readlink, path) { _ in FileName.withCString(path) { Glibc.readlink($0, &buffer, buffer.count - 1) } }
+        return FileName.decode(buffer[0..<count].map { UInt8(bitPattern: $0) })
     }
 
     public static func realpath(_ path: String) throws(SysError) -> String {
         var resolved: UnsafeMutablePointer<CChar>?
         _ = try perform(.realpath, path) { _ -> Int32 in
-            resolved = Glibc.realpath(path, nil)
+            resolved = FileName.withCString(path) { Glibc.realpath($0, nil) }
             return resolved == nil ? -1 : 0
         }
         defer { free(resolved) }
-        return String(cString: resolved!)
+        return FileName.decode(cString: resolved!)
     }
 
     /// Names in a directory (opendir/readdir), without "." and "..".
     public static func directoryEntries(_ path: String) throws(SysError) -> [String] {
         var dir: OpaquePointer?
         _ = try perform(.opendir, path) { _ -> Int32 in
-            dir = Glibc.opendir(path)
+            dir = FileName.withCString(path) { Glibc.opendir($0) }
             return dir == nil ? -1 : 0
         }
         guard let dir else { throw SysError(call: .opendir, path: path, errno: .ioError) }
@@ -198,7 +198,7 @@ public enum Sys {
             }
             guard let entry else { return names }
             let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { FileName.decode(cString: $0) }
             }
             if name != "." && name != ".." { names.append(name) }
         }
@@ -333,7 +333,7 @@ private enum Renameat2 {
         #endif
     }
 
-    static func call(_ source: String, _ destination: String, _ flags: UInt32) -> Int32 {
+    static func call(_ source: UnsafePointer<CChar>, _ destination: UnsafePointer<CChar>, _ flags: UInt32) -> Int32 {
         if let wrapper { return wrapper(AT_FDCWD, source, AT_FDCWD, destination, flags) }
         if let rawSyscall, let number = syscallNumber {
             return Int32(truncatingIfNeeded: rawSyscall(number, AT_FDCWD, source, AT_FDCWD, destination, flags))

@@ -50,7 +50,7 @@ enum Terminal {
     /// Paths shown relative to the working directory when inside it.
     static func display(_ path: String) -> String {
         let cwd = FileManager.default.currentDirectoryPath
-        if path.hasPrefix(cwd + "/") { return String(path.dropFirst(cwd.count + 1)) }
-        return path
+        if path.hasPrefix(cwd + "/") { return PathNames.displayed(String(path.dropFirst(cwd.count + 1))) }
+        return PathNames.displayed(path)
     }
 }
