@@ -244,7 +244,13 @@ public final class WatchService: @unchecked Sendable {
         defer { old.discard() }
         do {
             guard try old.hasBeenModified() else { return }
-            let late = try old.bytes()
+            // Bounded like every read: a late write beyond the limit could not be processed anyway.
+            let limit = engine.configuration.limits.maxBytes
+            let late = try old.bytes(limit: limit + 1)
+            guard late.count <= limit else {
+                logger.warning("\(FileName.displayed(path)): a write reached the previous version after it was replaced, but it is over limits.max_file_bytes (\(limit) bytes); not restored")
+                return
+            }
             let lateWrite = try old.currentIdentity().modificationTimeNanoseconds
             let current = try engine.store.read(path)
             // Latest edit wins. File timestamps are coarse (one kernel tick): when the late write and the

@@ -98,4 +98,23 @@ final class BoundedInputTests: XCTestCase {
         try daemon.waitForContent(other, canonicalForm("O-1", "Other"))
         XCTAssertEqual(try daemon.stop(), 0, daemon.log)
     }
+
+    /// A late write into the version the watcher displaced is read back bounded too: over the limit
+    /// it is reported, not restored (and not read whole).
+    func testOversizedLateWriteIntoTheDisplacedVersionIsNotRestored() throws {
+        let p = try Project()
+        try p.write(".specsync.yaml", "limits:\n  max_file_bytes: 300\n")
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"])
+        let path = daemon.root + "/late.yaml"
+        try Save.inPlace(path, messySpec("LATE-1", "v1"))
+        let w1 = open(path, O_WRONLY | O_CLOEXEC)
+        try Save.check(Int(w1), "open")
+        try daemon.waitForEvent(path, action: "normalized")
+        XCTAssertEqual(ftruncate(w1, 0), 0)
+        try Save.writeAll(w1, "title: \"" + String(repeating: "x", count: 10_000) + "\"\nid: LATE-1\n")
+        close(w1)
+        try daemon.waitForLog("late.yaml: a write reached the previous version after it was replaced, but it is over limits.max_file_bytes (300 bytes); not restored")
+        XCTAssertEqual(fileText(path), canonicalForm("LATE-1", "v1"))
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
 }
