@@ -124,7 +124,8 @@ public struct Scalar: Sendable {
     public var style: ScalarStyle
     /// Explicit tag, e.g. `tag:yaml.org,2002:str`, or nil.
     public var tag: String?
-    /// The value under the YAML 1.2 core schema (the reading specsync validates).
+    /// The value under the YAML 1.2 core schema, except for ambiguous plain scalars the schema reads as
+    /// strings (`DocumentValidator.resolveAmbiguousScalars`).
     public var value: JSONValue
 
     public init(text: String, style: ScalarStyle, tag: String?, value: JSONValue) {

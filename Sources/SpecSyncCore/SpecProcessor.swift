@@ -5,6 +5,13 @@ public protocol DocumentValidator: Sendable {
     func validate(_ root: Node) -> [Diagnostic]
     /// Canonical key order of the mapping at an instance location.
     func propertyOrder(at path: [PathComponent]) -> [String]
+    /// Settles plain scalars the readers of specs disagree on, before validation and emitting
+    /// (`Schema.resolveAmbiguousScalars`).
+    func resolveAmbiguousScalars(_ root: inout Node)
+}
+
+extension DocumentValidator {
+    public func resolveAmbiguousScalars(_ root: inout Node) {}
 }
 
 /// The outcome of reading one spec: its problems and, when it could be read, its canonical bytes.
@@ -38,7 +45,8 @@ public struct SpecProcessor: Sendable {
         switch YAMLParser.parse(bytes, limits: limits) {
         case .failure(let diagnostics):
             return SpecAnalysis(diagnostics: diagnostics.sorted(), canonical: nil, document: nil)
-        case .document(let document):
+        case .document(var document):
+            validator?.resolveAmbiguousScalars(&document.root)
             var diagnostics = document.diagnostics
             let readable = !diagnostics.contains { $0.kind == .duplicateKey }
             if let validator { diagnostics += validator.validate(document.root) }

@@ -22,7 +22,7 @@ enum BuiltinSchema {
     "status": {
       "description": "where the task is in its life cycle",
       "type": "string",
-      "enum": ["draft", "refining", "ready", "assigned", "working", "blocked", "paused", "review", "done", "rejected", "failed"]
+      "enum": ["draft", "refining", "ready", "todo", "pending", "assigned", "working", "in_progress", "blocked", "paused", "review", "done", "completed", "rejected", "failed"]
     },
     "created_at": {
       "description": "RFC 3339 date-time in quotes, e.g. \"2025-03-02T09:15:00Z\"",

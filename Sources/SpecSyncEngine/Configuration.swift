@@ -10,6 +10,8 @@ public struct Configuration: Sendable {
     /// Directory that relative paths in the configuration are resolved against.
     public var projectRoot: String
     public var specsDirectory: String
+    /// Why `specsDirectory` is the one: configured, or found the way Coldwine looks for it.
+    public var specsDirectoryOrigin: SpecsDirectoryOrigin
     public var include: [String]
     public var exclude: [String]
     /// Absolute path of the schema file, or nil for the built-in task-spec schema.
@@ -20,6 +22,23 @@ public struct Configuration: Sendable {
     public var limits: ParseLimits
     /// The file the settings came from (nil: built-in defaults only).
     public var source: String?
+}
+
+/// How the specs folder was chosen (shown in the watcher's ready line, `init` and `--help`).
+public enum SpecsDirectoryOrigin: Sendable, Equatable, CustomStringConvertible {
+    /// `specs_dir` in this configuration file.
+    case configured(file: String)
+    /// `specs_dir: null` (the default): the first of `Configuration.specsDirectoryCandidates` that exists,
+    /// or the last one when none does.
+    case discovered(exists: Bool)
+
+    public var description: String {
+        switch self {
+        case .configured(let file): return "specs_dir in \(file)"
+        case .discovered(true): return "found: " + Configuration.discoveryRule
+        case .discovered(false): return "not created yet; " + Configuration.discoveryRule
+        }
+    }
 }
 
 public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
@@ -39,12 +58,46 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
 extension Configuration {
     public static let fileName = ".specsync.yaml"
 
+    /// Where Tandemonium's Go tools (Coldwine) keep specs, in the order they look: `.coldwine/tasks`
+    /// when it exists, else `.tandemonium/specs`.
+    public static let specsDirectoryCandidates = [".coldwine/tasks", ".tandemonium/specs"]
+    static let discoveryRule = ".coldwine/tasks if it exists, else .tandemonium/specs"
+
+    /// The specs folder under `root` the way Coldwine finds it.
+    static func discoverSpecsDirectory(under root: String) -> (path: String, exists: Bool) {
+        for candidate in specsDirectoryCandidates {
+            let path = absolute(candidate, relativeTo: root)
+            if isDirectory(path) { return (path, true) }
+        }
+        return (absolute(specsDirectoryCandidates[specsDirectoryCandidates.count - 1], relativeTo: root), false)
+    }
+
+    /// Without a configuration file: the nearest directory from `directory` upwards (stopping at the top
+    /// of a git work tree) that holds one of the specs folders, as Coldwine finds its project root;
+    /// `directory` itself when none does.
+    static func projectRootWithoutConfigFile(from directory: String) -> String {
+        var dir = (directory as NSString).standardizingPath
+        while true {
+            if specsDirectoryCandidates.contains(where: { isDirectory(absolute($0, relativeTo: dir)) }) { return dir }
+            if FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent(".git")) { break }
+            let parent = (dir as NSString).deletingLastPathComponent
+            if parent == dir || parent.isEmpty { break }
+            dir = parent
+        }
+        return (directory as NSString).standardizingPath
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var directory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
+    }
+
     /// Finds `.specsync.yaml` in `directory` or the nearest parent (stopping at a git work tree's top),
     /// or uses `explicitPath`. Without a file, the defaults apply with `directory` as the project root.
     public static func load(explicitPath: String? = nil, from directory: String) throws(ConfigurationError) -> Configuration {
         let path = explicitPath.map { absolute($0, relativeTo: directory) } ?? findConfigFile(from: directory)
         // Relative settings (specs_dir, schema) are relative to the directory holding the configuration file.
-        let root = path.map { ($0 as NSString).deletingLastPathComponent } ?? directory
+        let root = path.map { ($0 as NSString).deletingLastPathComponent } ?? projectRootWithoutConfigFile(from: directory)
         let defaults = try parse(Array(DefaultConfiguration.yaml.utf8), path: "<built-in defaults>", projectRoot: root, onto: nil)
         guard let path else { return defaults }
         let data: [UInt8]
@@ -80,7 +133,8 @@ extension Configuration {
             if let d = doc.diagnostics.first { throw .invalid(path: path, line: d.line, column: d.column, message: d.message) }
             document = doc
         }
-        var config = base ?? Configuration(projectRoot: projectRoot, specsDirectory: projectRoot, include: [], exclude: [],
+        var config = base ?? Configuration(projectRoot: projectRoot, specsDirectory: projectRoot,
+                                           specsDirectoryOrigin: .discovered(exists: false), include: [], exclude: [],
                                            schemaPath: nil, lockTimeout: .seconds(10), settle: .milliseconds(50),
                                            startup: .fix, limits: ParseLimits(), source: nil)
         if case .scalar(let s) = document.root.kind, s.value == .null { return config }  // empty file: all defaults
@@ -118,7 +172,15 @@ extension Configuration {
             let value = entry.value
             seen.insert(key)
             switch key {
-            case "specs_dir": config.specsDirectory = absolute(try string(value, key), relativeTo: projectRoot)
+            case "specs_dir":
+                if value.json == .null {
+                    let found = discoverSpecsDirectory(under: projectRoot)
+                    config.specsDirectory = found.path
+                    config.specsDirectoryOrigin = .discovered(exists: found.exists)
+                } else {
+                    config.specsDirectory = absolute(try string(value, key), relativeTo: projectRoot)
+                    config.specsDirectoryOrigin = .configured(file: path)
+                }
             case "include": config.include = try globs(value, key)
             case "exclude": config.exclude = try globs(value, key)
             case "schema":

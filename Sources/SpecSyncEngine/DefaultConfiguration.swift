@@ -6,7 +6,9 @@ enum DefaultConfiguration {
 # you need; keys you leave out keep these values. Unknown keys are errors.
 
 # Directory holding the specs, relative to the project root (where .specsync.yaml lives).
-specs_dir: .tandemonium/specs
+# null: found as Tandemonium's Go tools (Coldwine) find it — .coldwine/tasks if that folder exists,
+# else .tandemonium/specs.
+specs_dir: null
 
 # Which files under specs_dir are specs (globs relative to specs_dir; `**` spans directories).
 include:

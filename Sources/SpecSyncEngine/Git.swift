@@ -211,8 +211,9 @@ public struct HookInstaller {
         self.engine = engine
     }
 
-    public func install(executable: String) throws(EngineError) -> Outcome {
-        let git = Git(workingDirectory: FileManager.default.currentDirectoryPath)
+    public func install(executable: String,
+                        workingDirectory: String = FileManager.default.currentDirectoryPath) throws(EngineError) -> Outcome {
+        let git = Git(workingDirectory: workingDirectory)
         let hooks = try git.hooksDirectory()
         let hook = (hooks as NSString).appendingPathComponent("pre-commit")
         let chained = hook + ".before-specsync"

@@ -70,6 +70,13 @@ public final class WatchService: @unchecked Sendable {
     /// The resolved directory being watched.
     public var root: String { watcher.root }
 
+    /// How the folder was chosen, when it is the configured specs folder (not a directory given by hand).
+    private var folderOrigin: String {
+        let configured = engine.configuration.specsDirectory
+        guard configured == watcher.root || (try? Sys.realpath(configured)) == watcher.root else { return "" }
+        return "; specs folder: \(engine.configuration.specsDirectoryOrigin)"
+    }
+
     /// Runs until `stop()` or until the root goes away; returns the process exit code.
     public func run() -> Int32 {
         do {
@@ -102,7 +109,7 @@ public final class WatchService: @unchecked Sendable {
             // at the next write in their directory.
             for directory in specDirectories.union([watcher.root]) { engine.store.removeStaleTemporaries(in: directory) }
             specDirectories = []
-            logger.info("ready: watching \(watcher.root) (\(directories) director\(directories == 1 ? "y" : "ies"), \(files) spec file\(files == 1 ? "" : "s"))")
+            logger.info("ready: watching \(watcher.root) (\(directories) director\(directories == 1 ? "y" : "ies"), \(files) spec file\(files == 1 ? "" : "s"))\(folderOrigin)")
             processBacklog()
         case .changed(let path, _, let lastEvent):
             process(path, since: lastEvent, mayWrite: true)

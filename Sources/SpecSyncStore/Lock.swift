@@ -101,26 +101,20 @@ struct LockHandle: ~Copyable {
         }
     }
 
-    /// Polls LOCK_EX|LOCK_NB with a growing pause (1 ms to 20 ms) until the deadline. Polling keeps the
-    /// timeout exact without signals or extra threads; a waiting writer costs a few wakeups a second.
+    /// Waits in the kernel (a blocking flock bounded by a timer), so specsync queues behind the
+    /// current holder like any other flock waiter instead of losing every hand-over to them.
     private static func waitForLock(_ descriptor: Descriptor, lockPath: String, path: String,
                                     timeout: Duration, deadline: ContinuousClock.Instant,
                                     status: FileStatus) throws {
-        let clock = ContinuousClock()
-        var pause = Duration.milliseconds(1)
-        while true {
-            do {
-                if try Sys.flock(descriptor, .exclusive, nonBlocking: true) { return }
-            } catch {
-                throw StoreError.mapping(error, path: path)
-            }
-            let now = clock.now
-            if now >= deadline {
-                throw StoreError.lockTimeout(lockPath: lockPath, timeout: timeout,
-                                             holderPID: LockHolders.holder(of: status.identity))
-            }
-            Sys.sleep(for: min(pause, deadline - now))
-            pause = min(pause * 2, .milliseconds(20))
+        let acquired: Bool
+        do {
+            acquired = try Sys.flockExclusive(descriptor, until: deadline)
+        } catch {
+            throw StoreError.mapping(error, path: path)
+        }
+        if !acquired {
+            throw StoreError.lockTimeout(lockPath: lockPath, timeout: timeout,
+                                         holderPID: LockHolders.holder(of: status.identity))
         }
     }
 }

@@ -127,6 +127,14 @@ public struct SpecStore: Sendable {
         }
     }
 
+    /// Durable replace without a `<path>.lock` sidecar, for files no other writer locks (specsync's own
+    /// configuration, a .gitignore): the same temp, fsync, rename and directory fsync as `replace`.
+    @discardableResult
+    public func replaceUnlocked(_ path: String, with bytes: [UInt8]) throws -> FileIdentity {
+        try ResolvedTarget.validate(path)
+        return try replaceResolved(try ResolvedTarget.resolve(path), givenPath: path, with: bytes)
+    }
+
     /// Locked read-modify-write: `transform` gets the current bytes (nil if the file does not exist);
     /// returning nil or the unchanged bytes writes nothing. The lock is held across read, transform and
     /// replace, so concurrent updates never lose each other's changes. Errors thrown by `transform`

@@ -320,8 +320,8 @@ private enum Renameat2 {
     typealias Wrapper = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
     typealias RawSyscall = @convention(c) (Int, Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int
 
-    static let wrapper: Wrapper? = symbol("renameat2").map { unsafeBitCast($0, to: Wrapper.self) }
-    static let rawSyscall: RawSyscall? = symbol("syscall").map { unsafeBitCast($0, to: RawSyscall.self) }
+    static let wrapper: Wrapper? = dynamicSymbol("renameat2").map { unsafeBitCast($0, to: Wrapper.self) }
+    static let rawSyscall: RawSyscall? = dynamicSymbol("syscall").map { unsafeBitCast($0, to: RawSyscall.self) }
 
     static var syscallNumber: Int? {
         #if arch(x86_64)
@@ -342,10 +342,6 @@ private enum Renameat2 {
         return -1
     }
 
-    private static func symbol(_ name: String) -> UnsafeMutableRawPointer? {
-        guard let handle = dlopen(nil, RTLD_NOW) else { return nil }
-        return dlsym(handle, name)
-    }
 }
 
 /// syncfs is declared by glibc only under _GNU_SOURCE, which the Swift Glibc module leaves out: looked up
@@ -354,8 +350,8 @@ private enum Syncfs {
     typealias Wrapper = @convention(c) (Int32) -> Int32
     typealias RawSyscall = @convention(c) (Int, Int32) -> Int
 
-    static let wrapper: Wrapper? = symbol("syncfs").map { unsafeBitCast($0, to: Wrapper.self) }
-    static let rawSyscall: RawSyscall? = symbol("syscall").map { unsafeBitCast($0, to: RawSyscall.self) }
+    static let wrapper: Wrapper? = dynamicSymbol("syncfs").map { unsafeBitCast($0, to: Wrapper.self) }
+    static let rawSyscall: RawSyscall? = dynamicSymbol("syscall").map { unsafeBitCast($0, to: RawSyscall.self) }
 
     static var syscallNumber: Int? {
         #if arch(x86_64)
@@ -376,8 +372,11 @@ private enum Syncfs {
         return -1
     }
 
-    private static func symbol(_ name: String) -> UnsafeMutableRawPointer? {
-        guard let handle = dlopen(nil, RTLD_NOW) else { return nil }
-        return dlsym(handle, name)
-    }
+}
+
+/// A C library function the Swift Glibc module does not declare (it leaves out _GNU_SOURCE), looked up
+/// in the running process.
+func dynamicSymbol(_ name: String) -> UnsafeMutableRawPointer? {
+    guard let handle = dlopen(nil, RTLD_NOW) else { return nil }
+    return dlsym(handle, name)
 }

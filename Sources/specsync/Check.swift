@@ -25,7 +25,7 @@ struct Check: ParsableCommand {
     @Flag(help: "Check the staged (index) content of staged spec files instead of the working tree (for pre-commit).")
     var staged = false
 
-    @Argument(help: "Spec files or directories (default: the configured specs directory).")
+    @Argument(help: CommonOptions.specsFolderHelp("Spec files or directories"))
     var paths: [String] = []
 
     func validate() throws {

@@ -10,6 +10,14 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "JSON Schema (JSON or YAML) to validate against, overriding the configuration.")
     var schema: String?
 
+    /// Argument help naming the folder used when no path is given, as found from here.
+    static func specsFolderHelp(_ subject: String) -> ArgumentHelp {
+        let rule = "specs_dir in .specsync.yaml, else \(Configuration.specsDirectoryCandidates.joined(separator: " if it exists, else "))"
+        let here = (try? Configuration.load(from: FileManager.default.currentDirectoryPath))
+            .map { "; here: \(Terminal.display($0.specsDirectory))" } ?? ""
+        return ArgumentHelp("\(subject) (default: the specs folder — \(rule)\(here)).")
+    }
+
     /// Loads the configuration and builds the engine, or exits 2 with the reason.
     func makeEngine() throws -> Engine {
         let cwd = FileManager.default.currentDirectoryPath

@@ -18,7 +18,7 @@ struct Fmt: ParsableCommand {
     @Option(name: .customLong("stdin-filename"), help: "Name used for stdin in diagnostics.")
     var stdinFilename = "<stdin>"
 
-    @Argument(help: "Spec files or directories, or `-` for stdin (default: the configured specs directory).")
+    @Argument(help: CommonOptions.specsFolderHelp("Spec files or directories, or `-` for stdin"))
     var paths: [String] = []
 
     func run() throws {

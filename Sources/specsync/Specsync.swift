@@ -9,7 +9,7 @@ struct Specsync: ParsableCommand {
         commandName: "specsync",
         abstract: "Keep YAML task specs valid and canonical.",
         version: "0.1.0",
-        subcommands: [Check.self, Fmt.self, Write.self, Watch.self, InstallHook.self]
+        subcommands: [Check.self, Fmt.self, Write.self, Watch.self, Init.self, InstallHook.self]
     )
 
     static func main() {

@@ -23,7 +23,7 @@ struct Watch: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
-    @Argument(help: "Directory to watch (default: the configured specs directory).")
+    @Argument(help: CommonOptions.specsFolderHelp("Directory to watch"))
     var directory: String?
 
     func run() throws {

@@ -38,8 +38,20 @@ final class SchemaTaskSpecTests: XCTestCase {
 
     func testMisspelledStatus() throws {
         XCTAssertEqual(try diagnostics(tand013(replacing: "status: assigned", with: "status: asigned")), [
-            "5:9 /status status: \"asigned\" is not one of: draft, refining, ready, assigned, working, blocked, paused, review, done, rejected, failed; did you mean assigned?",
+            "5:9 /status status: \"asigned\" is not one of: draft, refining, ready, todo, pending, assigned, working, in_progress, blocked, paused, review, done, completed, rejected, failed; did you mean assigned?",
         ])
+    }
+
+    /// Coldwine's `task` commands write pending/in_progress/completed, its epics todo.
+    func testTheStatusesColdwineWritesAreValidAndTheirTyposAreCaught() throws {
+        for status in ["pending", "in_progress", "completed", "todo"] {
+            XCTAssertEqual(try diagnostics(tand013(replacing: "status: assigned", with: "status: \(status)")), [], status)
+        }
+        for (typo, meant) in [("in-progress", "in_progress"), ("complete", "completed"), ("pendng", "pending"), ("tod", "todo")] {
+            let found = try diagnostics(tand013(replacing: "status: assigned", with: "status: \(typo)"))
+            XCTAssertEqual(found.count, 1, typo)
+            XCTAssertTrue(found.first?.hasSuffix("did you mean \(meant)?") == true, "\(typo): \(found)")
+        }
     }
 
     func testAcceptanceCriterionWithoutID() throws {
@@ -129,7 +141,7 @@ final class SchemaTaskSpecTests: XCTestCase {
         XCTAssertEqual(try diagnostics(TaskSpecExamples.broken), [
             "1:5 /id id: \"TAND 12\" does not match the pattern ^[A-Za-z0-9_-]{1,64}$ (1-64 letters, digits, - or _, e.g. TAND-012)",
             "2:8 /title title: must not be empty",
-            "3:9 /status status: \"reviw\" is not one of: draft, refining, ready, assigned, working, blocked, paused, review, done, rejected, failed; did you mean review?",
+            "3:9 /status status: \"reviw\" is not one of: draft, refining, ready, todo, pending, assigned, working, in_progress, blocked, paused, review, done, completed, rejected, failed; did you mean review?",
             "4:13 /created_at created_at: \"2025-02-29T10:00:00Z\" is not a valid date-time: 2025 is not a leap year, so February has 28 days",
             "5:13 /quick_mode quick_mode: expected boolean, got string \"yes\" (YAML 1.2 reads this as a string; write true or false)",
             "7:15 /strategic_context/feature_id strategic_context.feature_id: \"PDF_render\" does not match the pattern ^[a-z0-9]+(-[a-z0-9]+)*$ (kebab-case, e.g. csv-export)",

@@ -19,6 +19,12 @@ final class ConfigurationTests: XCTestCase {
                        "run scripts/generate-embedded")
     }
 
+    func testCompiledInServiceUnitIsTheShippedFile() throws {
+        let shipped = try String(contentsOf: repo.appendingPathComponent("config/specsync.service"), encoding: .utf8)
+        XCTAssertEqual(ServiceUnit.text, shipped, "run scripts/generate-embedded")
+        XCTAssertTrue(ProjectInitializer.serviceUnit(executable: "/opt/x/specsync").contains("\nExecStart=/opt/x/specsync watch\n"))
+    }
+
     func testDefaultsWithoutAFile() throws {
         let dir = try scratch()
         let c = try Configuration.load(from: dir)
@@ -43,6 +49,49 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.limits.maxDepth, 8)
         XCTAssertEqual(c.limits.maxBytes, 1 << 20, "unset keys keep their defaults")
         XCTAssertEqual(c.source, dir + "/.specsync.yaml")
+    }
+
+    /// As Coldwine looks: .coldwine/tasks when that folder exists, else .tandemonium/specs.
+    func testSpecsFolderIsFoundTheWayColdwineFindsIt() throws {
+        let dir = try scratch()
+        var c = try Configuration.load(from: dir)
+        XCTAssertEqual(c.specsDirectory, dir + "/.tandemonium/specs")
+        XCTAssertEqual(c.specsDirectoryOrigin, .discovered(exists: false))
+
+        try FileManager.default.createDirectory(atPath: dir + "/.tandemonium/specs", withIntermediateDirectories: true)
+        c = try Configuration.load(from: dir)
+        XCTAssertEqual(c.specsDirectory, dir + "/.tandemonium/specs")
+        XCTAssertEqual(c.specsDirectoryOrigin, .discovered(exists: true))
+
+        try "not a folder".write(toFile: dir + "/.coldwine", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try Configuration.load(from: dir).specsDirectory, dir + "/.tandemonium/specs", "a file named .coldwine is no folder")
+        try FileManager.default.removeItem(atPath: dir + "/.coldwine")
+
+        try FileManager.default.createDirectory(atPath: dir + "/.coldwine/tasks", withIntermediateDirectories: true)
+        c = try Configuration.load(from: dir)
+        XCTAssertEqual(c.specsDirectory, dir + "/.coldwine/tasks", ".coldwine/tasks comes first")
+        XCTAssertEqual(c.specsDirectoryOrigin, .discovered(exists: true))
+
+        // From a subdirectory without a configuration file: the nearest project folder upwards.
+        try FileManager.default.createDirectory(atPath: dir + "/src/pkg", withIntermediateDirectories: true)
+        c = try Configuration.load(from: dir + "/src/pkg")
+        XCTAssertEqual(c.specsDirectory, dir + "/.coldwine/tasks")
+        XCTAssertEqual(c.projectRoot, dir)
+    }
+
+    func testConfiguredSpecsFolderWinsAndNullMeansDiscovery() throws {
+        let dir = try scratch()
+        try FileManager.default.createDirectory(atPath: dir + "/.coldwine/tasks", withIntermediateDirectories: true)
+        try "specs_dir: docs/specs\n".write(toFile: dir + "/.specsync.yaml", atomically: true, encoding: .utf8)
+        var c = try Configuration.load(from: dir)
+        XCTAssertEqual(c.specsDirectory, dir + "/docs/specs")
+        XCTAssertEqual(c.specsDirectoryOrigin, .configured(file: dir + "/.specsync.yaml"))
+        for text in ["specs_dir: null\n", "settle_ms: 20\n"] {
+            try text.write(toFile: dir + "/.specsync.yaml", atomically: true, encoding: .utf8)
+            c = try Configuration.load(from: dir)
+            XCTAssertEqual(c.specsDirectory, dir + "/.coldwine/tasks", text)
+            XCTAssertEqual(c.specsDirectoryOrigin, .discovered(exists: true), text)
+        }
     }
 
     func testBadSettingsAreErrorsWithPositions() throws {

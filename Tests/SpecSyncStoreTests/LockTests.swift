@@ -72,15 +72,13 @@ final class LockTests: XCTestCase {
         XCTAssertEqual(try text(path), "counter: \(threads * increments)\n")
     }
 
-    func testWriteWaitsForAForeignFlockHolderAndSucceedsAfterRelease() throws {
-        try skipUnlessFaultInjection()  // the hook counts lock attempts: waiting on a condition, not a clock
+    func testWriteWaitsInTheKernelForAForeignFlockHolderAndSucceedsAfterRelease() throws {
         let path = scratch.file("TAND-004.yaml")
         try writeFile(path, "original\n")
         let before = FileIdentity(try fileStatus(path))
-        let holder = try holdWithFlockUtility(SpecStore.lockPath(for: path))
+        let lockPath = SpecStore.lockPath(for: path)
+        let holder = try holdWithFlockUtility(lockPath)
 
-        let attempts = Counter()
-        SysFaults.setBeforeCall { call, _ in if call == .flock { attempts.increment() } }
         let outcome = Outcome()
         let writer = Thread {
             outcome.set(Result { try SpecStore(configuration: StoreConfiguration(lockTimeout: .seconds(30)))
@@ -88,7 +86,9 @@ final class LockTests: XCTestCase {
         }
         writer.start()
 
-        XCTAssertTrue(waitUntil { attempts.value >= 5 }, "the writer keeps trying the lock")
+        // Queued behind the holder like any blocking flock waiter (a "->" line in /proc/locks), not polling.
+        let inode = UInt64(try fileStatus(lockPath).st_ino)
+        XCTAssertTrue(waitUntil { blockedFlockWaiters(inode: inode) == 1 }, "the writer waits in the kernel")
         XCTAssertNil(outcome.value, "the writer is still waiting")
         XCTAssertEqual(FileIdentity(try fileStatus(path)), before, "the file is untouched while the lock is held")
         XCTAssertEqual(try text(path), "original\n")
@@ -99,6 +99,51 @@ final class LockTests: XCTestCase {
         XCTAssertTrue(waitUntil { outcome.value != nil }, "the writer finishes after release")
         XCTAssertNoThrow(try outcome.value?.get())
         XCTAssertEqual(try text(path), "written after release\n")
+    }
+
+    func testAnInterruptedWaitKeepsWaitingUntilTheLockIsReleased() throws {
+        try skipUnlessFaultInjection()
+        let path = scratch.file("TAND-004.yaml")
+        try writeFile(path, "original\n")
+        let lockPath = SpecStore.lockPath(for: path)
+        let holder = try holdWithFlockUtility(lockPath)
+        // The first flock is the non-blocking try; the next two blocking waits return EINTR (a stray
+        // signal) and must be resumed, not reported and not mistaken for the deadline.
+        SysFaults.inject(.flock, .interrupted, count: 2, skip: 1)
+        let outcome = Outcome()
+        Thread {
+            outcome.set(Result { try SpecStore(configuration: StoreConfiguration(lockTimeout: .seconds(30)))
+                .replace(path, with: Array("after two interruptions\n".utf8)) })
+        }.start()
+        let inode = UInt64(try fileStatus(lockPath).st_ino)
+        XCTAssertTrue(waitUntil { blockedFlockWaiters(inode: inode) == 1 }, "the writer waits in the kernel again")
+        holder.closeStdin()
+        XCTAssertEqual(holder.exitCode, 0)
+        XCTAssertTrue(waitUntil { outcome.value != nil })
+        XCTAssertNoThrow(try outcome.value?.get())
+        XCTAssertEqual(try text(path), "after two interruptions\n")
+    }
+
+    func testTheDeadlineHoldsOnAThreadThatBlocksEverySignal() throws {
+        let path = scratch.file("TAND-004.yaml")
+        try writeFile(path, "original\n")
+        let lockPath = SpecStore.lockPath(for: path)
+        let holder = try holdWithFlockUtility(lockPath)
+        let outcome = Outcome()
+        Thread {
+            var all = sigset_t()
+            sigfillset(&all)
+            pthread_sigmask(SIG_BLOCK, &all, nil)  // as thread pools do
+            outcome.set(Result { try SpecStore(configuration: StoreConfiguration(lockTimeout: .milliseconds(200)))
+                .replace(path, with: Array("never\n".utf8)) })
+        }.start()
+        XCTAssertTrue(waitUntil(timeout: .seconds(5)) { outcome.value != nil }, "the wait ends at its deadline")
+        guard case .failure(let error as StoreError)? = outcome.value, case .lockTimeout = error else {
+            return XCTFail("expected a lock timeout, got \(String(describing: outcome.value))")
+        }
+        XCTAssertEqual(try text(path), "original\n")
+        holder.closeStdin()
+        XCTAssertEqual(holder.exitCode, 0)
     }
 
     func testWriteTimesOutWithAClearErrorAndLeavesTheFileUntouched() throws {
@@ -163,4 +208,14 @@ final class Outcome: @unchecked Sendable {
     private var result: Result<FileIdentity, Error>?
     func set(_ result: Result<FileIdentity, Error>) { lock.lock(); self.result = result; lock.unlock() }
     var value: Result<FileIdentity, Error>? { lock.lock(); defer { lock.unlock() }; return result }
+}
+
+/// Processes blocked in flock(2) on the file with this inode, from /proc/locks ("-> FLOCK" lines).
+func blockedFlockWaiters(inode: UInt64) -> Int {
+    guard let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return 0 }
+    return table.split(separator: "\n").filter { line in
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count >= 7, fields[1] == "->", fields[2] == "FLOCK" else { return false }
+        return fields[6].split(separator: ":").last.flatMap { UInt64($0) } == inode
+    }.count
 }

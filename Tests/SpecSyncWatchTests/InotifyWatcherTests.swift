@@ -44,8 +44,10 @@ final class InotifyWatcherTests: XCTestCase {
         let tree = try TempTree()
         let harness = try WatchHarness(root: tree.path, configuration: yamlOnly())
         harness.startAndWaitUntilReady()
-        let path = try tree.write("new.yaml", "id: A\n")
+        // Read the clock before writing: the settle window starts at the close, which is after this, so
+        // the bound holds however the test thread is scheduled after the write.
         let written = ContinuousClock.now
+        let path = try tree.write("new.yaml", "id: A\n")
         XCTAssertTrue(harness.wait { $0.contains { $0.isChange(of: path) } }, "events: \(harness.events)")
         let reported = ContinuousClock.now
         guard case let .changed(_, first, last)? = harness.events.first(where: { $0.isChange(of: path) }) else {

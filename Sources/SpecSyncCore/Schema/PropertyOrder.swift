@@ -12,6 +12,12 @@ struct PropertyOrderTable: Sendable {
         var indexTransitions: [Int32] = []
         /// Indices beyond every `prefixItems` (they meet `items`).
         var otherIndex: Int32 = 0
+        /// The instance types some schema there admits one step down (the union of the targets'
+        /// `staticTypes`; `.all` where no schema applies), parallel to the transitions above.
+        var keyTypes: [String: JSONTypes] = [:]
+        var otherKeyTypes: JSONTypes = .all
+        var indexTypes: [JSONTypes] = []
+        var otherIndexTypes: JSONTypes = .all
     }
 
     static let maxStates = 10_000
@@ -19,6 +25,8 @@ struct PropertyOrderTable: Sendable {
 
     let states: [State]
     let root: Int32
+    /// The instance types the root schema admits.
+    let rootTypes: JSONTypes
 
     static func build(nodes: [SchemaNode], root: Int32) -> PropertyOrderTable? {
         var builder = Builder(nodes: nodes)
@@ -30,7 +38,7 @@ struct PropertyOrderTable: Sendable {
             builder.expand(id, members)
         }
         guard builder.states.count <= maxStates else { return nil }
-        return PropertyOrderTable(states: builder.states, root: rootState)
+        return PropertyOrderTable(states: builder.states, root: rootState, rootTypes: nodes[Int(root)].staticTypes)
     }
 
     func step(_ state: Int32, _ component: PathComponent) -> Int32 {
@@ -40,6 +48,17 @@ struct PropertyOrderTable: Sendable {
             return s.keyTransitions[k] ?? s.otherKey
         case .index(let i):
             return i >= 0 && i < s.indexTransitions.count ? s.indexTransitions[i] : s.otherIndex
+        }
+    }
+
+    /// The instance types admitted one `component` below `state`.
+    func types(_ state: Int32, _ component: PathComponent) -> JSONTypes {
+        let s = states[Int(state)]
+        switch component {
+        case .key(let k):
+            return s.keyTypes[k] ?? s.otherKeyTypes
+        case .index(let i):
+            return i >= 0 && i < s.indexTypes.count ? s.indexTypes[i] : s.otherIndexTypes
         }
     }
 
@@ -68,6 +87,14 @@ struct PropertyOrderTable: Sendable {
             return out
         }
 
+        /// What some schema among `targets` admits; `.all` when none applies.
+        func admitted(_ targets: [Int32]) -> JSONTypes {
+            if targets.isEmpty { return .all }
+            var types: JSONTypes = []
+            for t in targets { types.formUnion(nodes[Int(t)].staticTypes) }
+            return types
+        }
+
         mutating func intern(_ members: [Int32]) -> Int32 {
             if let id = ids[members] { return id }
             let id = Int32(states.count)
@@ -92,11 +119,14 @@ struct PropertyOrderTable: Sendable {
                     return n.additionalProperties == noSchema ? nil : n.additionalProperties
                 }
                 state.keyTransitions[name] = intern(closure(targets))
+                state.keyTypes[name] = admitted(targets)
             }
-            state.otherKey = intern(closure(members.compactMap {
-                let a = nodes[Int($0)].additionalProperties
+            let additional = members.compactMap { m -> Int32? in
+                let a = nodes[Int(m)].additionalProperties
                 return a == noSchema ? nil : a
-            }))
+            }
+            state.otherKey = intern(closure(additional))
+            state.otherKeyTypes = admitted(additional)
             let maxPrefix = members.map { nodes[Int($0)].prefixItems.count }.max() ?? 0
             for i in 0..<maxPrefix {
                 let targets = members.compactMap { m -> Int32? in
@@ -105,11 +135,14 @@ struct PropertyOrderTable: Sendable {
                     return n.items == noSchema ? nil : n.items
                 }
                 state.indexTransitions.append(intern(closure(targets)))
+                state.indexTypes.append(admitted(targets))
             }
-            state.otherIndex = intern(closure(members.compactMap {
-                let it = nodes[Int($0)].items
+            let items = members.compactMap { m -> Int32? in
+                let it = nodes[Int(m)].items
                 return it == noSchema ? nil : it
-            }))
+            }
+            state.otherIndex = intern(closure(items))
+            state.otherIndexTypes = admitted(items)
             states[Int(id)] = state
         }
     }

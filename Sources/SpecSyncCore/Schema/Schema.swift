@@ -52,6 +52,66 @@ public struct Schema: Sendable {
         return validator.validate(root, storage.root, collect: false)
     }
 
+    // MARK: Ambiguous plain scalars
+
+    /// Reads an ambiguous plain scalar — one the YAML 1.2 core schema, YAML 1.1 (PyYAML) and Go's
+    /// yaml.v3 do not all read alike, such as the story hash `5239e568` — as its text where the schema
+    /// admits a string there but not what YAML 1.2 reads. Everything else keeps its YAML 1.2 reading.
+    /// This is what a typed reader does (yaml.v3 decoding into a Go string field), and the canonical
+    /// form then quotes the string so every reader agrees. Rules: docs/canonical-form.md.
+    public func resolveAmbiguousScalars(_ root: inout Node) {
+        let order = storage.order
+        guard needsResolution(root, order.root, order.rootTypes) else { return }
+        resolve(&root, order.root, order.rootTypes)
+    }
+
+    /// Read-only first pass: most documents have nothing to change, and then nothing is copied.
+    private func needsResolution(_ node: Node, _ state: Int32, _ admitted: JSONTypes) -> Bool {
+        let order = storage.order
+        switch node.kind {
+        case .scalar(let scalar):
+            return readsAsString(scalar, admitted)
+        case .sequence(let items):
+            for (i, item) in items.enumerated()
+            where needsResolution(item, order.step(state, .index(i)), order.types(state, .index(i))) { return true }
+            return false
+        case .mapping(let entries):
+            for entry in entries {
+                let key = PathComponent.key(entry.keyText)
+                if needsResolution(entry.value, order.step(state, key), order.types(state, key)) { return true }
+            }
+            return false
+        }
+    }
+
+    private func resolve(_ node: inout Node, _ state: Int32, _ admitted: JSONTypes) {
+        let order = storage.order
+        switch node.kind {
+        case .scalar(var scalar):
+            if readsAsString(scalar, admitted) {
+                scalar.value = .string(scalar.text)
+                node.kind = .scalar(scalar)
+            }
+        case .sequence(var items):
+            node.kind = .sequence([])  // let `items` be the array's only owner while it changes
+            for i in items.indices { resolve(&items[i], order.step(state, .index(i)), order.types(state, .index(i))) }
+            node.kind = .sequence(items)
+        case .mapping(var entries):
+            node.kind = .mapping([])
+            for i in entries.indices {
+                let key = PathComponent.key(entries[i].keyText)
+                resolve(&entries[i].value, order.step(state, key), order.types(state, key))
+            }
+            node.kind = .mapping(entries)
+        }
+    }
+
+    private func readsAsString(_ scalar: Scalar, _ admitted: JSONTypes) -> Bool {
+        guard scalar.style == .plain, scalar.tag == nil, admitted.contains(.string) else { return false }
+        if case .string = scalar.value { return false }
+        return !admitted.contains(JSONTypes.of(scalar.value)) && ScalarReaders.isAmbiguous(scalar.text)
+    }
+
     // MARK: Key order
 
     /// A place in a document as the schema sees it, for walking down while emitting.

@@ -47,7 +47,7 @@ enum ScalarResolver {
     }
 
     /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
-    private static func isCoreFloat(_ u: [UInt8]) -> Bool {
+    static func isCoreFloat(_ u: [UInt8]) -> Bool {
         var i = 0
         if i < u.count, u[i] == UInt8(ascii: "-") || u[i] == UInt8(ascii: "+") { i += 1 }
         var mantissaDigits = 0

@@ -1,0 +1,116 @@
+import Foundation
+
+/// `specsync init`: what a project starting to use specsync needs, each step idempotent and never
+/// replacing content that is already there.
+public struct ProjectInitializer {
+    /// Lines the specs folder's `.gitignore` needs: the lock sidecars every writer creates and never
+    /// deletes (`TAND-004.yaml.lock`), and temporary files a crash can leave behind.
+    public static let ignoredPatterns = ["*.yaml.lock", "*.yml.lock", ".specsync-tmp-*"]
+    static let ignoreHeader = "# specsync and Tandemonium writers: lock sidecars and crash leftovers"
+
+    public enum Step: Sendable, Equatable {
+        case wroteConfiguration(path: String)
+        case keptConfiguration(path: String)
+        case createdSpecsFolder(path: String)
+        case addedIgnorePatterns(path: String, patterns: [String])
+        case ignoreComplete(path: String)
+        case hook(HookInstaller.Outcome)
+        case noGitWorkTree
+    }
+
+    public struct Report: Sendable {
+        public var projectRoot: String
+        public var specsDirectory: String
+        public var specsDirectoryOrigin: SpecsDirectoryOrigin
+        public var steps: [Step]
+    }
+
+    public let engine: Engine
+
+    public init(engine: Engine) {
+        self.engine = engine
+    }
+
+    /// Sets up the project the configuration belongs to (or, without a configuration file, the one found
+    /// from `directory`: the folder holding the specs folder, else the git work tree's top, else `directory`).
+    public func run(from directory: String, executable: String) throws(EngineError) -> Report {
+        let configuration = engine.configuration
+        let git = Git(workingDirectory: directory)
+        let topLevel = try? git.topLevel()
+        let root: String
+        if let source = configuration.source {
+            root = (source as NSString).deletingLastPathComponent
+        } else if case .discovered(exists: true) = configuration.specsDirectoryOrigin {
+            root = configuration.projectRoot
+        } else {
+            root = topLevel ?? directory
+        }
+        // Found again from the chosen root: without a specs folder the root may have moved up to git's top.
+        let specs = configuration.source == nil ? Configuration.discoverSpecsDirectory(under: root).path : configuration.specsDirectory
+        var steps: [Step] = []
+
+        let configPath = (root as NSString).appendingPathComponent(Configuration.fileName)
+        if FileManager.default.fileExists(atPath: configPath) {
+            steps.append(.keptConfiguration(path: configPath))
+        } else {
+            let found = relative(specs, to: root)
+            try write(configPath, Self.configurationText(specsFolder: found))
+            steps.append(.wroteConfiguration(path: configPath))
+        }
+
+        if !FileManager.default.fileExists(atPath: specs) {
+            do { try FileManager.default.createDirectory(atPath: specs, withIntermediateDirectories: true) } catch {
+                throw .io("cannot create the specs folder \(specs): \(error)")
+            }
+            steps.append(.createdSpecsFolder(path: specs))
+        }
+
+        let ignorePath = (specs as NSString).appendingPathComponent(".gitignore")
+        let existing = FileManager.default.contents(atPath: ignorePath).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let present = Set(existing.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        let missing = Self.ignoredPatterns.filter { !present.contains($0) }
+        if missing.isEmpty {
+            steps.append(.ignoreComplete(path: ignorePath))
+        } else {
+            var text = existing
+            if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
+            if !present.contains(Self.ignoreHeader) { text += Self.ignoreHeader + "\n" }
+            text += missing.map { $0 + "\n" }.joined()
+            try write(ignorePath, text)
+            steps.append(.addedIgnorePatterns(path: ignorePath, patterns: missing))
+        }
+
+        if topLevel != nil {
+            steps.append(.hook(try HookInstaller(engine: engine).install(executable: executable, workingDirectory: root)))
+        } else {
+            steps.append(.noGitWorkTree)
+        }
+        // The folder exists now (found, or created above).
+        var origin = configuration.specsDirectoryOrigin
+        if case .discovered = origin { origin = .discovered(exists: true) }
+        return Report(projectRoot: root, specsDirectory: specs, specsDirectoryOrigin: origin, steps: steps)
+    }
+
+    /// The shipped defaults with a note on the folder found now; `specs_dir: null` keeps finding it as
+    /// Coldwine does, should the project move from .tandemonium/specs to .coldwine/tasks.
+    static func configurationText(specsFolder: String) -> String {
+        DefaultConfiguration.yaml.replacingOccurrences(
+            of: "\nspecs_dir: null\n",
+            with: "\nspecs_dir: null  # today: \(specsFolder) (written by specsync init)\n")
+    }
+
+    /// The systemd user unit, run by `executable`.
+    public static func serviceUnit(executable: String) -> String {
+        ServiceUnit.text.replacingOccurrences(of: "ExecStart=/usr/local/bin/specsync watch", with: "ExecStart=\(executable) watch")
+    }
+
+    private func write(_ path: String, _ text: String) throws(EngineError) {
+        do { _ = try engine.store.replaceUnlocked(path, with: Array(text.utf8)) } catch {
+            throw .io("cannot write \(path): \(error)")
+        }
+    }
+
+    private func relative(_ path: String, to root: String) -> String {
+        path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
+    }
+}
