@@ -20,6 +20,18 @@ final class ScalarMeaningTests: XCTestCase {
         XCTAssertFalse(analysis.isValid, "an invalid file is never rewritten")
     }
 
+    /// The range check comes after the schema settles ambiguous scalars: where it wants a string (a story
+    /// hash like 9e999999, written unquoted by yaml.v3) the scalar is text; where it wants a number the
+    /// overflow is an error.
+    func testRangeIsJudgedAfterTheSchemaSettlesAmbiguousScalars() throws {
+        let processor = SpecProcessor(validator: try shippedSchema())
+        let hash = processor.analyze(Array("id: T-1\ntitle: T\nuser_story:\n  text: As a user I want x\n  hash: 9e999999\n".utf8))
+        XCTAssertEqual(hash.diagnostics, [])
+        let minutes = processor.analyze(Array("id: T-1\ntitle: T\nestimated_minutes: 1e400\n".utf8))
+        let range = minutes.diagnostics.first { $0.message.contains("number 1e400 is too large for a 64-bit float") }
+        XCTAssertEqual(range.map { "\($0.line):\($0.column) \($0.pointer)" }, "3:20 /estimated_minutes", "\(minutes.diagnostics)")
+    }
+
     func testNumbersInRangeAndLiteralsStayValid() {
         let text = "a: 1e300\nb: 0.0\nc: -0e5\nd: .inf\ne: -.Inf\nf: .nan\ng: 123456789012345678901234567890\nh: 4.9e-324\nk: \"1e400\"\n"
         let analysis = analyze(text)

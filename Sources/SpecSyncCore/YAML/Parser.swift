@@ -204,9 +204,6 @@ final class TreeBuilder {
                         diagnostics.append(Diagnostic(kind: .unsupported, at: start, pointer: currentPath().jsonPointer, message: message))
                         value = .string(text)
                     }
-                    if case .number(let d) = value, let problem = outOfRange(text, d) {
-                        diagnostics.append(Diagnostic(kind: .unsupported, at: start, pointer: currentPath().jsonPointer, message: problem))
-                    }
                     let node = BuildNode(kind: .scalar(Scalar(text: text, style: style, tag: tag, value: value)),
                                          start: start, end: end, isBlock: true)
                     recordScalarSpan(start: start, end: end, style: style, hasProperties: s.anchor != nil || s.tag != nil)
@@ -545,29 +542,6 @@ final class TreeBuilder {
             return copy
         }
     }
-}
-
-/// A number a 64-bit float cannot hold: `1e400` reads as infinity, `1.0e-400` as 0, `0x` with 20
-/// digits as infinity. Writing those back would change what the file says, so they are refused.
-/// (Decimal integers beyond 64 bits are fine: the emitter keeps their digits.)
-private func outOfRange(_ text: String, _ d: Double) -> String? {
-    let u = text.utf8
-    if d.isInfinite {
-        if text.lowercased().hasSuffix(".inf") { return nil }
-        var digits = Substring(text)
-        if digits.hasPrefix("-") || digits.hasPrefix("+") { digits = digits.dropFirst() }
-        if !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return nil }
-        return "number \(text) is too large for a 64-bit float (it would be read as \(d < 0 ? "-" : "").inf); "
-            + "quote it to keep it as text, or use a number of magnitude below 1.8e308"
-    }
-    if d == 0 {
-        let mantissa = u.prefix { $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") }
-        if mantissa.contains(where: { $0 >= 0x31 && $0 <= 0x39 }) {
-            return "number \(text) is too small for a 64-bit float (it would be read as 0); "
-                + "quote it to keep it as text, or write 0"
-        }
-    }
-    return nil
 }
 
 private func scalarStyle(_ style: yaml_scalar_style_t) -> ScalarStyle {
