@@ -43,9 +43,18 @@ public struct CanonicalEmitter {
         guard entries.count > 1 else { return entries }
         let order = keyOrder(path)
         guard !order.isEmpty else { return entries }
-        // Linear lookups: both lists are short, and no dictionary is built per mapping.
+        // Spec mappings and schema key lists are short: scan. A long mapping (a hostile 100k keys) gets
+        // a table, so ranking stays linear in the number of keys.
+        let rank: (String) -> Int
+        if entries.count * order.count > 1024 {
+            var table: [String: Int] = [:]
+            for (i, key) in order.enumerated() where table[key] == nil { table[key] = i }
+            rank = { table[$0] ?? Int.max }
+        } else {
+            rank = { order.firstIndex(of: $0) ?? Int.max }
+        }
         let indexed = entries.enumerated().map { item in
-            (offset: item.offset, entry: item.element, rank: order.firstIndex(of: item.element.keyText) ?? Int.max)
+            (offset: item.offset, entry: item.element, rank: rank(item.element.keyText))
         }
         if zip(indexed, indexed.dropFirst()).allSatisfy({ $0.rank <= $1.rank }) { return entries }
         return indexed.sorted { ($0.rank, $0.offset) < ($1.rank, $1.offset) }.map(\.entry)
@@ -61,7 +70,7 @@ public struct CanonicalEmitter {
                 emitTrivia(entry.key.comments.leading, indent: indent, allowBlank: depth == 0, atTop: false)
                 writeIndent(indent)
             }
-            if writeKey(entry.keyText) {
+            if writeKey(entry.key, text: entry.keyText) {
                 // libyaml reads implicit keys of up to 1024 characters; longer ones need `? key` / `: value`.
                 out.append(UInt8(ascii: "\n"))
                 writeIndent(indent)
@@ -195,12 +204,30 @@ public struct CanonicalEmitter {
     // MARK: Scalars
 
     /// Writes a key; returns true when it was written as an explicit `? key` (too long for an implicit one).
-    private mutating func writeKey(_ key: String) -> Bool {
+    private mutating func writeKey(_ node: Node, text key: String) -> Bool {
         let explicit = key.utf8.count > 1000
         if explicit { out.append(contentsOf: "? ".utf8) }
-        if ScalarResolver.isPlainSafe(key) { out.append(contentsOf: key.utf8) }
-        else { writeDoubleQuoted(key) }
+        if case .scalar(let scalar) = node.kind, Self.isNonString(scalar.value) {
+            // `1:`, `true:`, `~:`, `0x1F:` keep their type and their text (the text is the key in the
+            // JSON data the schema checks); quoting would make them strings.
+            if !key.isEmpty, scalar.style == .plain, Self.isNonString(ScalarResolver.resolvePlain(key)) {
+                out.append(contentsOf: key.utf8)
+            } else {
+                writeScalar(scalar)
+            }
+        } else if ScalarResolver.isPlainSafe(key) {
+            out.append(contentsOf: key.utf8)
+        } else {
+            writeDoubleQuoted(key)
+        }
         return explicit
+    }
+
+    private static func isNonString(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null, .bool, .integer, .number: return true
+        case .string, .array, .object: return false
+        }
     }
 
     private mutating func writeScalar(_ scalar: Scalar) {

@@ -219,6 +219,14 @@ public struct Diagnostic: Sendable, Hashable {
         self.init(kind: kind, line: position.line, column: position.column, pointer: pointer, message: message)
     }
 
+    /// Input over `limits.max_file_bytes`. `size` nil: the size is unknown (a pipe, or a file that grew
+    /// while read) and only "more than the limit" is known — readers stop at limit + 1 bytes.
+    public static func tooLarge(size: Int64?, limit: Int) -> Diagnostic {
+        let what = size.map { "file is \($0) bytes" } ?? "input is"
+        return Diagnostic(kind: .limit, line: 1, column: 1, pointer: "",
+                          message: "\(what)\(size == nil ? "" : ",") more than the limit of \(limit) bytes (raise limits.max_file_bytes in .specsync.yaml if this is intended)")
+    }
+
     /// `path:line:column: error: message (at /pointer)`
     public func rendered(path: String) -> String {
         "\(path):\(line):\(column): error: \(message) (at \(pointer.isEmpty ? "/" : pointer))"

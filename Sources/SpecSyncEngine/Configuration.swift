@@ -100,10 +100,12 @@ extension Configuration {
         let root = path.map { ($0 as NSString).deletingLastPathComponent } ?? projectRootWithoutConfigFile(from: directory)
         let defaults = try parse(Array(DefaultConfiguration.yaml.utf8), path: "<built-in defaults>", projectRoot: root, onto: nil)
         guard let path else { return defaults }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file")
+        let data: [UInt8]
+        switch SettingsFile.read(path, limit: SettingsFile.configurationLimit) {
+        case .success(let bytes): data = bytes
+        case .failure(let error): throw .unreadable(path: path, reason: error.reason)
         }
-        var config = try parse(Array(data), path: path, projectRoot: root, onto: defaults)
+        var config = try parse(data, path: path, projectRoot: root, onto: defaults)
         config.source = path
         return config
     }
@@ -123,7 +125,7 @@ extension Configuration {
     /// Applies the settings in `bytes` on top of `base` (nil: every key is required — the defaults file).
     static func parse(_ bytes: [UInt8], path: String, projectRoot: String, onto base: Configuration?) throws(ConfigurationError) -> Configuration {
         let document: YAMLDocument
-        switch YAMLParser.parse(bytes, limits: ParseLimits(maxBytes: 1 << 20, maxDepth: 16, maxAliasNodes: 0)) {
+        switch YAMLParser.parse(bytes, limits: ParseLimits(maxBytes: SettingsFile.configurationLimit, maxDepth: 16, maxAliasNodes: 0)) {
         case .failure(let diagnostics):
             let d = diagnostics[0]
             throw .invalid(path: path, line: d.line, column: d.column, message: d.message)

@@ -30,6 +30,8 @@ public struct FileResult: Sendable {
     public var original: [UInt8]?
     public var canonical: [UInt8]?
     public var error: String?
+    /// Why a valid, non-canonical file was left as it is (a symlink to a file outside the tree).
+    public var notWritten: String?
 
     public var isValid: Bool { diagnostics.isEmpty && action != .error }
 }
@@ -45,7 +47,7 @@ public enum EngineError: Error, CustomStringConvertible {
         switch self {
         case .configuration(let e): return e.description
         case .schema(let path, let message): return "\(path): invalid schema: \(message)"
-        case .noSuchPath(let path): return "\(path): no such file or directory"
+        case .noSuchPath(let path): return "\(FileName.displayed(path)): no such file or directory"
         case .git(let message): return "git: \(message)"
         case .io(let message): return message
         }
@@ -64,7 +66,9 @@ public final class Engine: Sendable {
         let schemaPath = schemaOverride ?? configuration.schemaPath
         let validator = try SchemaLoader.load(path: schemaPath)
         self.processor = SpecProcessor(validator: validator, limits: configuration.limits)
-        self.store = SpecStore(configuration: StoreConfiguration(lockTimeout: configuration.lockTimeout))
+        // Reads stop at the size limit: a 2 GB file costs an fstat, not 2 GB.
+        self.store = SpecStore(configuration: StoreConfiguration(lockTimeout: configuration.lockTimeout,
+                                                                 maxReadBytes: configuration.limits.maxBytes))
         self.filter = SpecFilter(include: configuration.include, exclude: configuration.exclude)
     }
 
@@ -73,20 +77,34 @@ public final class Engine: Sendable {
     /// Expands files and directories into spec files, sorted. Directories are searched for files the
     /// include/exclude globs accept (relative to the directory given); files named explicitly are taken as is.
     public func specFiles(in paths: [String]) throws(EngineError) -> [String] {
+        try specFilesWithTrees(in: paths).map(\.file)
+    }
+
+    /// `specFiles(in:)` with the tree each file belongs to, for the symlink rule (`TreeBoundary`): the
+    /// directory it was found in, or for a file named directly, `tree(forFile:)`.
+    public func specFilesWithTrees(in paths: [String]) throws(EngineError) -> [(file: String, tree: String)] {
         let roots = paths.isEmpty ? [configuration.specsDirectory] : paths
-        var out: [String] = []
+        var out: [(file: String, tree: String)] = []
         for root in roots {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
-                throw .noSuchPath(root)
-            }
-            if !isDirectory.boolValue {
-                out.append(root)
+            // Sys, not FileManager: a name that is not UTF-8 arrives escaped (FileName) and only Sys
+            // turns it back into its bytes.
+            guard let status = try? Sys.stat(root) else { throw .noSuchPath(root) }
+            if !status.identity.isDirectory {
+                out.append((root, tree(forFile: root)))
                 continue
             }
-            out += walk(root)
+            out += walk(root).map { ($0, root) }
         }
         return out
+    }
+
+    /// The tree a file named on its own belongs to: the specs directory when it is in there, else the
+    /// directory holding it (as named: a symlink is judged by where the link is, not where it leads).
+    public func tree(forFile path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let specs = configuration.specsDirectory
+        if absolute.hasPrefix(specs + "/") { return specs }
+        return (absolute as NSString).deletingLastPathComponent
     }
 
     private func walk(_ root: String) -> [String] {
@@ -121,14 +139,21 @@ public final class Engine: Sendable {
     }
 
     /// Reads, validates and (in `.fix` mode) normalizes every file, using all cores.
-    public func reconcile(_ paths: [String], mode: Mode) -> [FileResult] {
+    /// `trees[i]`, when given, is the tree `paths[i]` must resolve inside to be rewritten
+    /// (`TreeBoundary`); nil entries (or no `trees`) write wherever the path leads.
+    public func reconcile(_ paths: [String], mode: Mode, trees: [String?]? = nil) -> [FileResult] {
         // Reading and validating is CPU work: all cores.
         var results = paths.concurrentMap { reconcile($0, mode: .check) }
         guard mode == .fix else { return results }
         // Writing: one batched, locked read-modify-write (one durability barrier per chunk, not two
         // fsyncs per file). Under each lock the file is read again; if it changed since it was validated,
         // it is validated again from what is there now.
-        let pending = results.indices.filter { results[$0].action == .notCanonical }
+        let pending = results.indices.filter { index in
+            guard results[index].action == .notCanonical else { return false }
+            guard let tree = trees?[index], let resolved = TreeBoundary.outside(paths[index], tree: tree) else { return true }
+            results[index].notWritten = TreeBoundary.refusal(paths[index], resolved: resolved, tree: tree, flagHint: true)
+            return false
+        }
         guard !pending.isEmpty else { return results }
         var indexOf: [String: Int] = [:]
         for index in pending { indexOf[paths[index]] = index }
@@ -178,7 +203,7 @@ public final class Engine: Sendable {
             do {
                 snapshot = try store.read(path)
             } catch {
-                return FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false, error: "\(error)")
+                return readFailure(path: path, error)
             }
             var result = evaluate(path: path, bytes: snapshot.bytes)
             guard mode == .fix, result.action == .notCanonical, let canonical = result.canonical else { return result }
@@ -202,6 +227,38 @@ public final class Engine: Sendable {
         }
     }
 
+    /// The result for a file that could not be read: over the size limit is a finding about the file
+    /// (invalid, the same diagnostic as for any input over `max_file_bytes`), anything else an error.
+    public func readFailure(path: String, _ error: Error) -> FileResult {
+        if case StoreError.fileTooLarge(_, let size, let limit) = error {
+            return FileResult(path: path, action: .invalid, diagnostics: [.tooLarge(size: size, limit: limit)],
+                              wasCanonical: false, error: nil)
+        }
+        return FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false, error: "\(error)")
+    }
+
+    public enum StandardInput {
+        case bytes([UInt8])
+        /// Over the size limit (reading stopped there) or unreadable; the result says which.
+        case rejected(FileResult)
+    }
+
+    /// stdin for `fmt -` and `write`: never more than `max_file_bytes` + 1 bytes are read, and a
+    /// redirected regular file over the limit is refused by its size, unread.
+    public func readStandardInput(name: String) -> StandardInput {
+        let limit = configuration.limits.maxBytes
+        do {
+            switch try BoundedRead.standardInput(limit: limit) {
+            case .bytes(let bytes): return .bytes(bytes)
+            case .tooLarge(let size):
+                return .rejected(readFailure(path: name, StoreError.fileTooLarge(path: name, size: size, limit: limit)))
+            }
+        } catch {
+            return .rejected(FileResult(path: name, action: .error, diagnostics: [], wasCanonical: false,
+                                        error: "cannot read standard input: \(error)"))
+        }
+    }
+
     /// Validation and canonical form of some bytes, without touching disk.
     public func evaluate(path: String, bytes: [UInt8]) -> FileResult {
         let analysis = processor.analyze(bytes)
@@ -212,7 +269,8 @@ public final class Engine: Sendable {
     }
 
     /// `specsync write`: validate new content and replace the file with its canonical form, under the lock.
-    public func write(_ path: String, content: [UInt8]) -> FileResult {
+    /// With a `tree`, a path that resolves outside it is not written (`TreeBoundary`): an error result.
+    public func write(_ path: String, content: [UInt8], tree: String? = nil) -> FileResult {
         var result = evaluate(path: path, bytes: content)
         if content.isEmpty {
             result.action = .invalid
@@ -220,6 +278,11 @@ public final class Engine: Sendable {
                                              message: "empty input; refusing to replace the file with nothing")]
         }
         guard result.action != .invalid, let canonical = result.canonical else { return result }
+        if let tree, let resolved = TreeBoundary.outside(path, tree: tree) {
+            result.action = .error
+            result.error = TreeBoundary.refusal(path, resolved: resolved, tree: tree, outcome: "not written", flagHint: true)
+            return result
+        }
         do {
             _ = try store.replace(path, with: canonical)
             result.action = .normalized

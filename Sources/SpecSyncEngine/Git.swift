@@ -1,5 +1,7 @@
 import Foundation
 import SpecSyncCore
+import SpecSyncStore
+import SpecSyncSys
 
 /// The few git questions specsync asks, answered by running git.
 public struct Git: Sendable {
@@ -54,23 +56,60 @@ public struct Git: Sendable {
             .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// The staged (index) content of each path, in one `git cat-file --batch` round trip.
-    public func stagedContents(_ paths: [String]) throws(EngineError) -> [[UInt8]] {
+    /// The staged (index) content of each path: sizes first (`cat-file --batch-check`), then the blobs
+    /// within `limit` in one `cat-file --batch` round trip, so an oversized blob is never read.
+    public func stagedContents(_ paths: [String], limit: Int) throws(EngineError) -> [BoundedInput] {
         guard !paths.isEmpty else { return [] }
-        let request = paths.map { ":" + $0 + "\n" }.joined()
-        let out = try run(["cat-file", "--batch"], input: Array(request.utf8))
-        var contents: [[UInt8]] = []
+        let sizes = try objectSizes(paths)
+        let small = paths.indices.filter { sizes[$0] <= Int64(limit) }
+        let request = small.map { ":" + paths[$0] + "\n" }.joined()
+        let out = small.isEmpty ? [] : try run(["cat-file", "--batch"], input: Array(request.utf8))
+        var contents = sizes.map { BoundedInput.tooLarge(size: $0) }
         var i = 0
-        for path in paths {
+        for index in small {
+            let path = paths[index]
             guard let newline = out[i...].firstIndex(of: 0x0A) else { throw .git("short answer from cat-file for \(path)") }
             let header = String(decoding: out[i..<newline], as: UTF8.self).split(separator: " ")
-            guard header.count == 3, let size = Int(header[2]), newline + 1 + size <= out.count else {
+            guard header.count == 3, let size = Int(header[2]), size <= limit, newline + 1 + size <= out.count else {
                 throw .git("cannot read the staged content of \(path)")
             }
-            contents.append(Array(out[(newline + 1)..<(newline + 1 + size)]))
+            contents[index] = .bytes(Array(out[(newline + 1)..<(newline + 1 + size)]))
             i = newline + 1 + size + 1
         }
         return contents
+    }
+
+    /// Staged paths (relative to the top level) that are symlinks (mode 120000): their blob is the link text.
+    public func stagedSymlinks() throws(EngineError) -> Set<String> {
+        let fields = try run(["diff", "--cached", "--raw", "-z", "--diff-filter=ACMR"])
+            .split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        var links: Set<String> = []
+        var i = 0
+        while i < fields.count {
+            let header = fields[i].split(separator: " ")
+            guard fields[i].hasPrefix(":"), header.count >= 5 else { i += 1; continue }
+            // Renames and copies name the source, then the destination.
+            let pathCount = header[4].hasPrefix("R") || header[4].hasPrefix("C") ? 2 : 1
+            if header[1] == "120000", i + pathCount < fields.count { links.insert(fields[i + pathCount]) }
+            i += 1 + pathCount
+        }
+        return links
+    }
+
+    /// Sizes of the staged blobs, in the order of `paths`.
+    private func objectSizes(_ paths: [String]) throws(EngineError) -> [Int64] {
+        let request = paths.map { ":" + $0 + "\n" }.joined()
+        let lines = try run(["cat-file", "--batch-check"], input: Array(request.utf8)).split(separator: 0x0A)
+        guard lines.count == paths.count else { throw .git("short answer from cat-file --batch-check") }
+        var sizes: [Int64] = []
+        for (path, line) in zip(paths, lines) {
+            let fields = String(decoding: line, as: UTF8.self).split(separator: " ")
+            guard fields.count == 3, let size = Int64(fields[2]) else {
+                throw .git("cannot find the staged content of \(path)")
+            }
+            sizes.append(size)
+        }
+        return sizes
     }
 
     /// Where git looks for hooks (honours core.hooksPath), absolute.
@@ -100,10 +139,65 @@ public struct StagedFiles {
             }
             return false
         }
-        let contents = try git.stagedContents(candidates)
-        return zip(candidates, contents).map { relative, bytes in
-            engine.evaluate(path: (top as NSString).appendingPathComponent(relative), bytes: bytes)
+        let limit = engine.configuration.limits.maxBytes
+        let contents = try git.stagedContents(candidates, limit: limit)
+        let links = try git.stagedSymlinks()
+        return zip(candidates, contents).map { relative, content in
+            let path = (top as NSString).appendingPathComponent(relative)
+            switch content {
+            case .bytes(let bytes) where links.contains(relative):
+                return checkLink(path, relative: relative, text: String(decoding: bytes, as: UTF8.self), top: top, git: git)
+            case .bytes(let bytes): return engine.evaluate(path: path, bytes: bytes)
+            case .tooLarge(let size):
+                return engine.readFailure(path: path, StoreError.fileTooLarge(path: path, size: size, limit: limit))
+            }
         }
+    }
+
+    /// A staged symlink's blob is its target's name, not a spec. A target in the work tree is checked
+    /// by its staged content; one outside (which the commit does not contain) as it is on disk, and
+    /// said so — the watcher's rule, with the git work tree as the tree.
+    private func checkLink(_ path: String, relative: String, text: String, top: String, git: Git) -> FileResult {
+        let limit = engine.configuration.limits.maxBytes
+        let absolute = text.hasPrefix("/") ? (text as NSString).standardizingPath : nil
+        let inTree = absolute.map { $0.hasPrefix(top + "/") ? String($0.dropFirst(top.count + 1)) : nil }
+            ?? Self.inside(link: relative, target: text)
+        if let target = inTree {
+            let targetPath = (top as NSString).appendingPathComponent(target)
+            do {
+                switch try git.stagedContents([target], limit: limit).first {
+                case .bytes(let bytes)?: return engine.evaluate(path: path, bytes: bytes)
+                case .tooLarge(let size)?:
+                    return engine.readFailure(path: path, StoreError.fileTooLarge(path: path, size: size, limit: limit))
+                case nil: break
+                }
+            } catch {}
+            return FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false,
+                              error: "\(path) is a symlink to \(targetPath), which is not in the index; stage it too")
+        }
+        let resolved = text.hasPrefix("/") ? text : ((((top as NSString).appendingPathComponent(relative)) as NSString)
+            .deletingLastPathComponent as NSString).appendingPathComponent(text)
+        var result = engine.reconcile(path, mode: .check)
+        result.notWritten = TreeBoundary.refusal(path, resolved: (resolved as NSString).standardizingPath, tree: top,
+                                                 outcome: "the commit stores only the link; checked as it is on disk", flagHint: false)
+        return result
+    }
+
+    /// The link's target relative to the top level, or nil when it leads outside the work tree
+    /// (absolute, or more `..` than directories).
+    static func inside(link relative: String, target: String) -> String? {
+        guard !target.hasPrefix("/") else { return nil }
+        var parts = relative.split(separator: "/").dropLast().map(String.init)
+        for component in target.split(separator: "/") {
+            switch component {
+            case ".": continue
+            case "..":
+                guard !parts.isEmpty else { return nil }
+                parts.removeLast()
+            default: parts.append(String(component))
+            }
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "/")
     }
 }
 

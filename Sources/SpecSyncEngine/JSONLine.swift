@@ -1,15 +1,17 @@
 import SpecSyncCore
+import SpecSyncSys
 
 /// One JSON object per line, keys in a fixed order (for `check --format json` and `watch --events`).
 public enum JSONLine {
     public static func object(_ result: FileResult, path: String, extra: [(String, String)] = []) -> String {
         var fields: [(String, String)] = extra
-        fields.append(("path", quote(path)))
+        fields.append(("path", quote(FileName.displayed(path))))
         fields.append(("action", quote(result.action.rawValue)))
         fields.append(("valid", result.isValid ? "true" : "false"))
         fields.append(("canonical", result.wasCanonical ? "true" : "false"))
         fields.append(("diagnostics", "[" + result.diagnostics.map(diagnostic).joined(separator: ",") + "]"))
         if let error = result.error { fields.append(("error", quote(error))) }
+        if let reason = result.notWritten { fields.append(("not_written", quote(reason))) }
         return "{" + fields.map { "\(quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 

@@ -11,10 +11,11 @@ enum SchemaLoader {
                 throw .schema(path: "<built-in task-spec schema>", message: "\(error)")
             }
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .schema(path: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
+        let bytes: [UInt8]
+        switch SettingsFile.read(path, limit: SettingsFile.schemaLimit) {
+        case .success(let read): bytes = read
+        case .failure(let error): throw .schema(path: path, message: "cannot read the file: \(error.reason)")
         }
-        let bytes = [UInt8](data)
         let isJSON = path.hasSuffix(".json") || bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "{")
         do {
             if isJSON { return try Schema.load(json: bytes, source: path) }

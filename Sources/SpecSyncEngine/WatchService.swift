@@ -36,6 +36,8 @@ public final class WatchService: @unchecked Sendable {
     private var exitCode: Int32 = 0
     /// One watcher per tree; released when the service is gone.
     private let instance: InstanceLock
+    /// Directories holding the files the start-up scan found, swept for stale temporaries when ready.
+    private var specDirectories: Set<String> = []
     /// Files found by the start-up scan, handled once the watcher is ready.
     private var backlog: [String] = []
     /// Saves settled in the current round of deliveries, committed together when the round is done.
@@ -113,7 +115,12 @@ public final class WatchService: @unchecked Sendable {
         switch event {
         case .existing(let path):
             if engine.configuration.startup != .off { backlog.append(path) }
+            specDirectories.insert((path as NSString).deletingLastPathComponent)
         case .ready(let directories, let files):
+            // Temporaries of a writer killed mid-write (whole old versions, visible to git) go now, not
+            // at the next write in their directory.
+            for directory in specDirectories.union([watcher.root]) { engine.store.removeStaleTemporaries(in: directory) }
+            specDirectories = []
             logger.info("ready: watching \(watcher.root) (\(directories) director\(directories == 1 ? "y" : "ies"), \(files) spec file\(files == 1 ? "" : "s"))\(folderOrigin)")
             processBacklog()
         case .changed:
@@ -189,8 +196,8 @@ public final class WatchService: @unchecked Sendable {
             Prefetch(step.map(\.path)) { paths in
                 paths.concurrentMap { path in
                     let evaluation = Self.evaluate(path, engine: engine)
-                    guard case .read(_, let result) = evaluation, result.action == .notCanonical else { return (evaluation, true) }
-                    return (evaluation, Self.isInside(root, path))
+                    guard case .read(_, let result) = evaluation, result.action == .notCanonical else { return (evaluation, String?.none) }
+                    return (evaluation, TreeBoundary.outside(path, tree: root))
                 }
             }
         }
@@ -212,8 +219,8 @@ public final class WatchService: @unchecked Sendable {
                     continue
                 case .failed(let result):
                     report(result, since: file.since)
-                case .read(_, let result):
-                    if needsWrite(file.path, result, mayWrite: mayWrite, insideRoot: evaluation[i].1) {
+                case .read(_, var result):
+                    if needsWrite(file.path, &result, mayWrite: mayWrite, outside: .some(evaluation[i].outside)) {
                         writes.append(i)
                         continue
                     }
@@ -266,14 +273,14 @@ public final class WatchService: @unchecked Sendable {
     /// A batch step's reading and validating, running on other threads until `wait()`.
     private final class Prefetch: @unchecked Sendable {
         private let group = DispatchGroup()
-        private var result: [(Evaluation, Bool)] = []
+        private var result: [(Evaluation, outside: String?)] = []
 
-        init(_ paths: [String], _ work: @escaping @Sendable ([String]) -> [(Evaluation, Bool)]) {
+        init(_ paths: [String], _ work: @escaping @Sendable ([String]) -> [(Evaluation, outside: String?)]) {
             DispatchQueue.global().async(group: group) { self.result = work(paths) }
         }
 
-        /// The evaluations and whether each path (when it needs writing) resolves inside the tree.
-        func wait() -> [(Evaluation, Bool)] {
+        /// The evaluations and, for a path that needs writing, where it resolves when outside the tree.
+        func wait() -> [(Evaluation, outside: String?)] {
             group.wait()
             return result
         }
@@ -315,7 +322,7 @@ public final class WatchService: @unchecked Sendable {
             return .read(snapshot, engine.evaluate(path: path, bytes: snapshot.bytes))
         } catch {
             if case StoreError.fileNotFound = error { return .gone }
-            return .failed(FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false, error: "\(error)"))
+            return .failed(engine.readFailure(path: path, error))
         }
     }
 
@@ -324,7 +331,7 @@ public final class WatchService: @unchecked Sendable {
     private func commit(_ path: String, snapshot: FileSnapshot, result evaluated: FileResult, mayWrite: Bool,
                         keepDisplaced: Bool) -> FileResult? {
         var result = evaluated
-        guard needsWrite(path, result, mayWrite: mayWrite), let canonical = result.canonical else { return result }
+        guard needsWrite(path, &result, mayWrite: mayWrite), let canonical = result.canonical else { return result }
         do {
             switch try engine.store.replaceIfUnchanged(path, expected: snapshot, with: canonical, keepDisplaced: keepDisplaced) {
             case .replaced(let identity, let old):
@@ -343,11 +350,14 @@ public final class WatchService: @unchecked Sendable {
         return result
     }
 
-    /// Valid, not canonical, writable, and inside the tree (a symlink out of it is checked, never written).
-    private func needsWrite(_ path: String, _ result: FileResult, mayWrite: Bool, insideRoot: Bool? = nil) -> Bool {
+    /// Valid, not canonical, writable, and inside the tree: a symlink out of it is checked, never written
+    /// (`result.notWritten` says why). `outside` is `TreeBoundary.outside` when already known.
+    private func needsWrite(_ path: String, _ result: inout FileResult, mayWrite: Bool,
+                            outside known: String?? = .none) -> Bool {
         guard result.action == .notCanonical, mayWrite, result.canonical != nil else { return false }
-        guard insideRoot ?? isInsideRoot(path) else {
-            logger.warning("\(path) is a symlink to a file outside \(watcher.root); checked, never rewritten")
+        if let resolved = known ?? TreeBoundary.outside(path, tree: watcher.root) {
+            result.notWritten = TreeBoundary.refusal(path, resolved: resolved, tree: watcher.root, flagHint: false)
+            logger.warning("\(result.notWritten ?? "")")
             return false
         }
         return true
@@ -371,7 +381,13 @@ public final class WatchService: @unchecked Sendable {
         defer { old.discard() }
         do {
             guard try old.hasBeenModified() else { return }
-            let late = try old.bytes()
+            // Bounded like every read: a late write beyond the limit could not be processed anyway.
+            let limit = engine.configuration.limits.maxBytes
+            let late = try old.bytes(limit: limit + 1)
+            guard late.count <= limit else {
+                logger.warning("\(FileName.displayed(path)): a write reached the previous version after it was replaced, but it is over limits.max_file_bytes (\(limit) bytes); not restored")
+                return
+            }
             let lateWrite = try old.currentIdentity().modificationTimeNanoseconds
             let current = try engine.store.read(path)
             // Latest edit wins. File timestamps are coarse (one kernel tick): when the late write and the
@@ -393,19 +409,10 @@ public final class WatchService: @unchecked Sendable {
         }
     }
 
-    private func isInsideRoot(_ path: String) -> Bool {
-        Self.isInside(watcher.root, path)
-    }
-
-    private static func isInside(_ root: String, _ path: String) -> Bool {
-        guard let resolved = try? Sys.realpath(path) else { return false }
-        return resolved.hasPrefix(root + "/")
-    }
-
     // MARK: Output
 
     private func report(_ result: FileResult, since: ContinuousClock.Instant?) {
-        let display = result.path
+        let display = FileName.displayed(result.path)
         switch result.action {
         case .invalid:
             invalid.insert(result.path)

@@ -123,7 +123,8 @@ extension SpecStore {
                 if target.status != nil, let descriptor = try Self.openForReading(target.path, givenPath: path) {
                     // Kept open until the rename displaces this version (see DisplacedVersionReleaser).
                     batch.items[position].heldVersion = descriptor
-                    current = try Self.readSnapshot(from: descriptor, filePath: target.path, givenPath: path)
+                    current = try Self.readSnapshot(from: descriptor, filePath: target.path, givenPath: path,
+                                                    limit: configuration.maxReadBytes)
                     batch.items[position].read = current
                 }
                 guard let newBytes = try transform(path, current?.bytes), newBytes != current?.bytes else {

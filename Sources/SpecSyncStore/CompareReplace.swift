@@ -25,7 +25,7 @@ extension SpecStore {
             // DisplacedFile (which closes it) when there is one.
             var handedOver = false
             defer { if !handedOver { Sys.closeIgnoringErrors(held) } }
-            let current = try Self.readSnapshot(from: held, filePath: target.path, givenPath: path)
+            let current = try Self.readSnapshot(from: held, filePath: target.path, givenPath: path, limit: configuration.maxReadBytes)
             guard current == expected else { return .conflict(current: current.identity) }
 
             let (outcome, displacedPath) = try commitFile(bytes, to: target, givenPath: path,
@@ -102,12 +102,12 @@ public final class DisplacedFile: Sendable {
         }
     }
 
-    /// The displaced inode's current bytes (including any late in-place write).
-    public func bytes() throws -> [UInt8] {
+    /// The displaced inode's current bytes (including any late in-place write), at most `limit` of them.
+    public func bytes(limit: Int = .max) throws -> [UInt8] {
         try descriptor.withLock { descriptor in
             guard let descriptor else { throw StoreError.fileNotFound(path: path) }
             do throws(SysError) {
-                return try Sys.preadAll(descriptor)
+                return try Sys.preadAll(descriptor, limit: limit)
             } catch {
                 throw StoreError.mapping(error, path: path)
             }

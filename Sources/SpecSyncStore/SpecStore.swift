@@ -63,7 +63,7 @@ public struct SpecStore: Sendable {
     /// protocol already guarantees a complete version.
     public func read(_ path: String) throws -> FileSnapshot {
         try ResolvedTarget.validate(path)
-        guard let snapshot = try Self.readSnapshot(path, givenPath: path) else {
+        guard let snapshot = try Self.readSnapshot(path, givenPath: path, limit: configuration.maxReadBytes) else {
             throw StoreError.fileNotFound(path: path)
         }
         return snapshot
@@ -71,10 +71,10 @@ public struct SpecStore: Sendable {
 
     /// Reads a file; nil when it does not exist. Retries (up to three reads) when an in-place writer
     /// changes the file while it is read, so bytes and identity belong together.
-    static func readSnapshot(_ filePath: String, givenPath: String) throws -> FileSnapshot? {
+    static func readSnapshot(_ filePath: String, givenPath: String, limit: Int) throws -> FileSnapshot? {
         guard let descriptor = try openForReading(filePath, givenPath: givenPath) else { return nil }
         defer { Sys.closeIgnoringErrors(descriptor) }
-        return try readSnapshot(from: descriptor, filePath: filePath, givenPath: givenPath)
+        return try readSnapshot(from: descriptor, filePath: filePath, givenPath: givenPath, limit: limit)
     }
 
     /// nil when the file does not exist.
@@ -89,7 +89,10 @@ public struct SpecStore: Sendable {
         }
     }
 
-    static func readSnapshot(from descriptor: Descriptor, filePath: String, givenPath: String) throws -> FileSnapshot {
+    /// Throws `StoreError.fileTooLarge` for more than `limit` bytes, judged by fstat before reading and,
+    /// for a file that grows or lies about its size, by reading at most `limit + 1` bytes.
+    static func readSnapshot(from descriptor: Descriptor, filePath: String, givenPath: String,
+                             limit: Int) throws -> FileSnapshot {
         do {
             var attempt = 0
             while true {
@@ -98,7 +101,11 @@ public struct SpecStore: Sendable {
                 guard before.identity.isRegularFile else {
                     throw StoreError.targetNotRegularFile(path: givenPath, resolved: filePath)
                 }
-                let bytes = try Sys.preadAll(descriptor)
+                if before.identity.size > Int64(limit) {
+                    throw StoreError.fileTooLarge(path: givenPath, size: before.identity.size, limit: limit)
+                }
+                let bytes = try Sys.preadAll(descriptor, limit: limit == Int.max ? limit : limit + 1)
+                if bytes.count > limit { throw StoreError.fileTooLarge(path: givenPath, size: nil, limit: limit) }
                 let after = try Sys.fstat(descriptor)
                 attempt += 1
                 if after.identity == before.identity || attempt == 3 {
@@ -148,7 +155,8 @@ public struct SpecStore: Sendable {
             // Held open until the commit step has checked that it displaced exactly this version.
             let held = target.status == nil ? nil : try Self.openForReading(target.path, givenPath: path)
             defer { if let held { Sys.closeIgnoringErrors(held) } }
-            let current = try held.map { try Self.readSnapshot(from: $0, filePath: target.path, givenPath: path) }
+            let current = try held.map { try Self.readSnapshot(from: $0, filePath: target.path, givenPath: path,
+                                                                        limit: configuration.maxReadBytes) }
             guard let newBytes = try transform(current?.bytes), newBytes != current?.bytes else {
                 return .unchanged(current?.identity)
             }

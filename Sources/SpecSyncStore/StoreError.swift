@@ -30,6 +30,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     /// Another program (ignoring the lock) replaced or rewrote the file after it was read under the lock;
     /// its version was kept and the new content not written. Read the file again and retry.
     case changedDuringUpdate(path: String)
+    /// More than `limit` bytes (`maxReadBytes`); `size` from fstat, nil when it grew while being read.
+    /// Nothing was read beyond the limit.
+    case fileTooLarge(path: String, size: Int64?, limit: Int)
 
     /// The file (as the caller named it) this error is about.
     public var path: String {
@@ -37,7 +40,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
         case .io(let path, _, _, _), .directorySyncFailed(let path, _, _), .fileNotFound(let path),
              .targetIsDirectory(let path), .targetNotRegularFile(let path, _), .missingParentDirectory(let path, _),
              .tooManySymlinks(let path), .invalidPath(let path, _), .unresolvedExchange(let path, _),
-             .changedDuringUpdate(let path):
+             .changedDuringUpdate(let path), .fileTooLarge(let path, _, _):
             return path
         case .lockTimeout(let lockPath, _, _), .lockPathIsSymlink(let lockPath), .lockPathNotRegularFile(let lockPath):
             return String(lockPath.dropLast(SpecStore.lockSuffix.count))
@@ -86,6 +89,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(lockPath): the lock file is not a regular file; remove or rename whatever is there."
         case .changedDuringUpdate(let path):
             return "\(path): changed by another program while being updated (it does not take \(path).lock); its version was kept — read it again and retry"
+        case .fileTooLarge(let path, let size, let limit):
+            let what = size.map { "is \($0) bytes," } ?? "grew while being read to"
+            return "\(path): \(what) more than the limit of \(limit) bytes; not read."
         case .unresolvedExchange(let path, let strandedPath):
             return "\(path): another program replaced the file while it was being exchanged, and the versions "
                 + "could not be put back in order safely; \(path) holds one of them (possibly specsync's new "

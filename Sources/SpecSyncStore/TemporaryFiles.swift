@@ -28,8 +28,11 @@ struct TemporaryFiles {
             && !pid.isEmpty && pid.count <= 10 && pid.allSatisfy { (0x30...0x39).contains($0) }
     }
 
-    /// Removes our temporary files in `directory` whose last status change (ctime: the last write, or
-    /// the exchange that displaced a file) is older than `staleAge`. Only regular files matching our
+    /// Removes our temporary files in `directory` left by a process that no longer exists (the pid in
+    /// the name; after a crash or kill -9 they are removed at once), or whose last status change (ctime:
+    /// the last write, or the exchange that displaced a file) is older than `staleAge`. The pid check
+    /// sees our pid namespace only: a writer on another host sharing the directory looks dead, and
+    /// losing its temp fails that one write (its target is untouched). Only regular files matching our
     /// name pattern; never anything else. Best effort: a failure here must not fail the write.
     ///
     /// A directory is swept at most once per min(staleAge, 60 s) per process: listing a directory of
@@ -44,10 +47,27 @@ struct TemporaryFiles {
         for name in names where Self.isTemporaryName(name, prefix: prefix) {
             let path = PathParts.join(directory, name)
             guard let status = try? Sys.lstat(path), status.identity.isRegularFile else { continue }
-            if now - status.identity.changeTimeNanoseconds >= maximumAge {
+            if now - status.identity.changeTimeNanoseconds >= maximumAge || Self.writerIsGone(name) {
                 try? Sys.unlink(path)
             }
         }
+    }
+}
+
+extension TemporaryFiles {
+    /// True when the pid in a temporary's name is not a running process (and not ours).
+    static func writerIsGone(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]), pid > 0, pid != Sys.processID else { return false }
+        return (try? Sys.processExists(pid)) == false
+    }
+}
+
+extension SpecStore {
+    /// Removes temporaries in `directory` left by dead processes or older than `staleTempAge` (the
+    /// watcher calls this for its tree at start-up; writes do it for their directory).
+    public func removeStaleTemporaries(in directory: String) {
+        sweepStaleTemporaries(in: directory)
     }
 }
 

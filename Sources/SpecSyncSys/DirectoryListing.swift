@@ -17,7 +17,7 @@ public final class DirectoryListing {
 
     /// Fails with ENOTDIR or ELOOP when the path is not a directory (or is a symlink to one).
     public static func open(_ path: String) -> Result<DirectoryListing, Errno> {
-        let fd = retryingInterrupts { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        let fd = retryingInterrupts { FileName.withCString(path) { Glibc.open($0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) } }
         guard fd >= 0 else { return .failure(Errno(rawValue: errno)) }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
@@ -47,8 +47,8 @@ public final class DirectoryListing {
         return stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
     }
 
-    /// Calls `body` for every entry except "." and "..". Names that are not valid UTF-8 are skipped:
-    /// they could not be reported as Swift strings without changing them.
+    /// Calls `body` for every entry except "." and "..". Names that are not valid UTF-8 come with
+    /// their odd bytes escaped (`FileName`), so they still reach the file they name.
     public func forEachEntry(_ body: (String, EntryType) -> Void) {
         let fd = dirfd(stream)
         while let entry = readdir(stream) {
@@ -57,7 +57,7 @@ public final class DirectoryListing {
                 tuple.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: tuple.pointee)) {
                     // Fast paths for "." and "..", then a validating decode.
                     if $0[0] == 0x2E && ($0[1] == 0 || ($0[1] == 0x2E && $0[2] == 0)) { return nil }
-                    return String(validatingCString: $0)
+                    return FileName.decode(cString: $0)
                 }
             }
             guard let name else { continue }
@@ -67,7 +67,7 @@ public final class DirectoryListing {
             case 10: body(name, .symlink)        // DT_LNK
             case 0:                               // DT_UNKNOWN: some file systems do not fill d_type
                 var st = stat()
-                guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+                guard FileName.withCString(name, { fstatat(fd, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { continue }
                 switch st.st_mode & S_IFMT {
                 case S_IFDIR: body(name, .directory)
                 case S_IFREG: body(name, .regularFile)

@@ -20,7 +20,7 @@ public enum Sys {
         case .readWrite: accessFlags = O_RDWR
         }
         let flags = accessFlags | options.rawValue | O_CLOEXEC
-        let fd = try perform(.open, path) { _ in Glibc.open(path, flags, mode_t(permissions)) }
+        let fd = try perform(.open, path) { _ in FileName.withCString(path) { Glibc.open($0, flags, mode_t(permissions)) } }
         return Descriptor(rawValue: fd, path: path)
     }
 
@@ -50,31 +50,37 @@ public enum Sys {
         }
     }
 
-    /// Reads from the current offset to end of file.
-    public static func readAll(_ fd: Descriptor) throws(SysError) -> [UInt8] {
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
-        defer { chunk.deallocate() }
-        var result: [UInt8] = []
-        while true {
-            let count = try read(fd, into: chunk)
-            if count == 0 { return result }
-            result.append(contentsOf: chunk[0..<count])
+    /// Reads from the current offset to end of file, or until `limit` bytes are in: callers pass their
+    /// maximum + 1, so input that is too large (a pipe, a file that grows or lies about its size) costs
+    /// at most that much memory and is recognized by its length.
+    public static func readAll(_ fd: Descriptor, limit: Int = Int.max) throws(SysError) -> [UInt8] {
+        try readChunks(limit: limit) { (chunk: UnsafeMutableRawBufferPointer, _: Int) throws(SysError) -> Int in
+            try read(fd, into: chunk)
         }
     }
 
-    /// Reads the whole file from offset 0 with pread(2), leaving the descriptor's offset alone.
-    public static func preadAll(_ fd: Descriptor) throws(SysError) -> [UInt8] {
+    /// Reads the file from offset 0 with pread(2), leaving the descriptor's offset alone; stops at end
+    /// of file or after `limit` bytes (see `readAll`).
+    public static func preadAll(_ fd: Descriptor, limit: Int = Int.max) throws(SysError) -> [UInt8] {
+        try readChunks(limit: limit) { (chunk: UnsafeMutableRawBufferPointer, offset: Int) throws(SysError) -> Int in
+            try perform(.pread, fd.path) { injected in
+                Glibc.pread(fd.rawValue, chunk.baseAddress, min(chunk.count, injected ?? Int.max), off_t(offset))
+            }
+        }
+    }
+
+    private static func readChunks(limit: Int,
+                                   _ readChunk: (UnsafeMutableRawBufferPointer, Int) throws(SysError) -> Int) throws(SysError) -> [UInt8] {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
         defer { chunk.deallocate() }
         var result: [UInt8] = []
-        while true {
-            let offset = off_t(result.count)
-            let count = try perform(.pread, fd.path) { limit in
-                Glibc.pread(fd.rawValue, chunk.baseAddress, min(chunk.count, limit ?? Int.max), offset)
-            }
-            if count == 0 { return result }
+        while result.count < limit {
+            let wanted = min(chunk.count, limit - result.count)
+            let count = try readChunk(UnsafeMutableRawBufferPointer(rebasing: chunk[0..<wanted]), result.count)
+            if count == 0 { break }
             result.append(contentsOf: chunk[0..<count])
         }
+        return result
     }
 
     /// Writes all bytes: loops over short writes, retries EINTR.
@@ -128,19 +134,19 @@ public enum Sys {
     /// stat(2): follows symlinks.
     public static func stat(_ path: String) throws(SysError) -> FileStatus {
         var st = Glibc.stat()
-        _ = try perform(.stat, path) { _ in statCall(path, &st) }
+        _ = try perform(.stat, path) { _ in FileName.withCString(path) { statCall($0, &st) } }
         return FileStatus(st)
     }
 
     /// lstat(2): describes a symlink itself.
     public static func lstat(_ path: String) throws(SysError) -> FileStatus {
         var st = Glibc.stat()
-        _ = try perform(.lstat, path) { _ in lstatCall(path, &st) }
+        _ = try perform(.lstat, path) { _ in FileName.withCString(path) { lstatCall($0, &st) } }
         return FileStatus(st)
     }
 
     public static func rename(_ source: String, _ destination: String) throws(SysError) {
-        _ = try perform(.rename, "\(source) -> \(destination)") { _ in Glibc.rename(source, destination) }
+        _ = try perform(.rename, "\(source) -> \(destination)") { _ in FileName.withCString(source) { s in FileName.withCString(destination) { Glibc.rename(s, $0) } } }
     }
 
     /// renameat2(2) with RENAME_EXCHANGE / RENAME_NOREPLACE. Glibc's Swift module does not export the
@@ -148,35 +154,35 @@ public enum Sys {
     /// the call fails with ENOSYS.
     public static func renameat2(_ source: String, _ destination: String, _ flags: RenameFlags) throws(SysError) {
         _ = try perform(.renameat2, "\(source) -> \(destination)") { _ in
-            Renameat2.call(source, destination, flags.rawValue)
+            FileName.withCString(source) { s in FileName.withCString(destination) { Renameat2.call(s, $0, flags.rawValue) } }
         }
     }
 
     public static func unlink(_ path: String) throws(SysError) {
-        _ = try perform(.unlink, path) { _ in Glibc.unlink(path) }
+        _ = try perform(.unlink, path) { _ in FileName.withCString(path) { Glibc.unlink($0) } }
     }
 
     public static func readlink(_ path: String) throws(SysError) -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = try perform(.readlink, path) { _ in Glibc.readlink(path, &buffer, buffer.count - 1) }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let count = try perform(.readlink, path) { _ in FileName.withCString(path) { Glibc.readlink($0, &buffer, buffer.count - 1) } }
+        return FileName.decode(buffer[0..<count].map { UInt8(bitPattern: $0) })
     }
 
     public static func realpath(_ path: String) throws(SysError) -> String {
         var resolved: UnsafeMutablePointer<CChar>?
         _ = try perform(.realpath, path) { _ -> Int32 in
-            resolved = Glibc.realpath(path, nil)
+            resolved = FileName.withCString(path) { Glibc.realpath($0, nil) }
             return resolved == nil ? -1 : 0
         }
         defer { free(resolved) }
-        return String(cString: resolved!)
+        return FileName.decode(cString: resolved!)
     }
 
     /// Names in a directory (opendir/readdir), without "." and "..".
     public static func directoryEntries(_ path: String) throws(SysError) -> [String] {
         var dir: OpaquePointer?
         _ = try perform(.opendir, path) { _ -> Int32 in
-            dir = Glibc.opendir(path)
+            dir = FileName.withCString(path) { Glibc.opendir($0) }
             return dir == nil ? -1 : 0
         }
         guard let dir else { throw SysError(call: .opendir, path: path, errno: .ioError) }
@@ -192,7 +198,7 @@ public enum Sys {
             }
             guard let entry else { return names }
             let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { FileName.decode(cString: $0) }
             }
             if name != "." && name != ".." { names.append(name) }
         }
@@ -225,6 +231,19 @@ public enum Sys {
     // MARK: Process and time
 
     public static var processID: Int32 { getpid() }
+
+    /// Whether a process with this id exists in our pid namespace (kill(pid, 0): EPERM still means it
+    /// exists). Throws for any other failure.
+    public static func processExists(_ pid: Int32) throws(SysError) -> Bool {
+        do {
+            _ = try perform(.kill, nil) { _ in Glibc.kill(pid, 0) }
+            return true
+        } catch where error.errno == .noSuchProcess {
+            return false
+        } catch where error.errno == .notPermitted {
+            return true
+        }
+    }
 
     /// The soft limit on open descriptors (RLIMIT_NOFILE); nil when unlimited.
     public static func openFileLimit() throws(SysError) -> Int? {
@@ -314,7 +333,7 @@ private enum Renameat2 {
         #endif
     }
 
-    static func call(_ source: String, _ destination: String, _ flags: UInt32) -> Int32 {
+    static func call(_ source: UnsafePointer<CChar>, _ destination: UnsafePointer<CChar>, _ flags: UInt32) -> Int32 {
         if let wrapper { return wrapper(AT_FDCWD, source, AT_FDCWD, destination, flags) }
         if let rawSyscall, let number = syscallNumber {
             return Int32(truncatingIfNeeded: rawSyscall(number, AT_FDCWD, source, AT_FDCWD, destination, flags))

@@ -5,7 +5,7 @@ import SystemPackage
 public enum SysCall: String, Sendable, CaseIterable, CustomStringConvertible {
     case open, read, pread, write, fsync, fchmod, fchown, fstat, stat, lstat
     case rename, renameat2, unlink, flock, opendir, readdir, realpath, readlink, close, syncfs, getrlimit
-    case fstatat, unlinkat
+    case fstatat, unlinkat, kill
     case sigaction, timerCreate = "timer_create", fcntl
 
     public var description: String { rawValue }

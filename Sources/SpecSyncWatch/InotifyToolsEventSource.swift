@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CInotifyTools
+import SpecSyncSys
 import SystemPackage
 
 /// The real event source: inotify through libinotifytools 3.22 (Debian 12).
@@ -113,9 +114,9 @@ public final class InotifyToolsEventSource: RenewableEventSource, @unchecked Sen
 
     public func addWatch(directory path: String) throws(EventSourceError) -> WatchID {
         var st = stat()
-        let key: InodeKey? = lstat(path, &st) == 0
+        let key: InodeKey? = FileName.withCString(path, { lstat($0, &st) }) == 0
             ? InodeKey(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)) : nil
-        guard inotifytools_watch_file(path, Self.directoryMask) != 0 else {
+        guard FileName.withCString(path, { inotifytools_watch_file($0, Self.directoryMask) }) != 0 else {
             let code = inotifytools_error()
             if code == ENOSPC { throw .watchLimitReached(path: path) }
             throw .cannotWatch(path: path, Errno(rawValue: code))
@@ -200,10 +201,8 @@ public final class InotifyToolsEventSource: RenewableEventSource, @unchecked Sen
             let bytes = UnsafeRawPointer(event).advanced(by: MemoryLayout<inotify_event>.size)
                 .assumingMemoryBound(to: UInt8.self)
             let count = strnlen(UnsafeRawPointer(bytes).assumingMemoryBound(to: CChar.self), length)
-            // A name that is not valid UTF-8 cannot be reported as a String without changing it.
-            guard let decoded = String(validating: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
-            else { return nil }
-            name = decoded
+            // Bytes that are not UTF-8 are escaped, so the name still leads to its file (FileName).
+            name = FileName.decode(UnsafeBufferPointer(start: bytes, count: count))
         }
         return RawEvent(watch: WatchID(rawValue: watch), kind: kind, name: name, cookie: event.pointee.cookie)
     }

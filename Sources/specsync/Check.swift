@@ -11,6 +11,7 @@ struct Check: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, github }
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var symlinks: SymlinkOptions
 
     @Option(help: "Output format: text, json (one object per file per line) or github (workflow annotations).")
     var format: Format = .text
@@ -39,8 +40,8 @@ struct Check: ParsableCommand {
             if staged {
                 results = try StagedFiles(engine: engine).check()
             } else {
-                let files = try engine.specFiles(in: paths)
-                results = engine.reconcile(files, mode: fix ? .fix : .check)
+                let found = try symlinks.files(engine, paths)
+                results = engine.reconcile(found.files, mode: fix ? .fix : .check, trees: found.trees)
             }
         } catch {
             Terminal.error("specsync: \(error)")

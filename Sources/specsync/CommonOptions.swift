@@ -32,19 +32,33 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
+/// The symlink rule for commands that write (fmt, check --fix, write).
+struct SymlinkOptions: ParsableArguments {
+    @Flag(name: .customLong("follow-symlinks-outside"),
+          help: "Also rewrite specs that are symlinks to files outside the tree being processed (by default they are checked, never written).")
+    var followOutside = false
+
+    /// The files to reconcile and, unless following is allowed, the tree each must stay inside.
+    func files(_ engine: Engine, _ paths: [String]) throws(EngineError) -> (files: [String], trees: [String?]) {
+        let found = try engine.specFilesWithTrees(in: paths)
+        return (found.map(\.file), found.map { followOutside ? nil : $0.tree })
+    }
+}
+
 enum Terminal {
     static func error(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     static func out(_ text: String) {
+        guard !text.isEmpty else { return }
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
     /// Paths shown relative to the working directory when inside it.
     static func display(_ path: String) -> String {
         let cwd = FileManager.default.currentDirectoryPath
-        if path.hasPrefix(cwd + "/") { return String(path.dropFirst(cwd.count + 1)) }
-        return path
+        if path.hasPrefix(cwd + "/") { return PathNames.displayed(String(path.dropFirst(cwd.count + 1))) }
+        return PathNames.displayed(path)
     }
 }

@@ -13,6 +13,7 @@ struct Fmt: ParsableCommand {
             """)
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var symlinks: SymlinkOptions
 
     @Option(name: .customLong("stdin-filename"), help: "Name used for stdin in diagnostics.")
     var stdinFilename = "<stdin>"
@@ -23,9 +24,19 @@ struct Fmt: ParsableCommand {
     func run() throws {
         let engine = try common.makeEngine()
         if paths == ["-"] {
-            let input = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            let input: [UInt8]
+            switch engine.readStandardInput(name: stdinFilename) {
+            case .bytes(let bytes): input = bytes
+            case .rejected(let result):
+                // Nothing on stdout: the input was not read whole, so it cannot be echoed back.
+                for diagnostic in result.diagnostics { Terminal.error(diagnostic.rendered(path: stdinFilename)) }
+                if let error = result.error { Terminal.error("specsync: \(error)") }
+                throw ExitCode(result.action == .error ? 2 : 1)
+            }
             let result = engine.evaluate(path: stdinFilename, bytes: input)
-            for diagnostic in result.diagnostics { Terminal.error(diagnostic.rendered(path: stdinFilename)) }
+            if !result.diagnostics.isEmpty {
+                Terminal.error(result.diagnostics.map { $0.rendered(path: stdinFilename) }.joined(separator: "\n"))
+            }
             if result.action == .invalid {
                 FileHandle.standardOutput.write(Data(input))
                 throw ExitCode(1)
@@ -34,15 +45,16 @@ struct Fmt: ParsableCommand {
             return
         }
         if paths.contains("-") { throw ValidationError("`-` (stdin) cannot be combined with paths") }
-        let files: [String]
-        do { files = try engine.specFiles(in: paths) } catch {
+        let found: (files: [String], trees: [String?])
+        do { found = try symlinks.files(engine, paths) } catch {
             Terminal.error("specsync: \(error)")
             throw ExitCode(2)
         }
-        let results = engine.reconcile(files, mode: .fix)
+        let results = engine.reconcile(found.files, mode: .fix, trees: found.trees)
         let reporter = Reporter(format: .text, showDiff: false)
         for result in results { reporter.report(result, fixing: true) }
         if results.contains(where: { $0.action == .error }) { throw ExitCode(2) }
-        throw ExitCode(results.contains { $0.action == .invalid } ? 1 : 0)
+        // A file left non-canonical (a symlink out of the tree) is a finding like an invalid one.
+        throw ExitCode(results.contains { $0.action == .invalid || $0.action == .notCanonical } ? 1 : 0)
     }
 }

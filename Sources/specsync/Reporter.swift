@@ -11,20 +11,24 @@ struct Reporter {
         let path = Terminal.display(result.path)
         switch format {
         case .text:
-            for d in result.diagnostics { Terminal.out(d.rendered(path: path) + "\n") }
+            // One write for all of a file's diagnostics: a hostile file can have 200k of them.
+            Terminal.out(result.diagnostics.map { d in d.rendered(path: path) + "\n" }.joined())
+            if let reason = result.notWritten { Terminal.error("specsync: \(reason)") }
             switch result.action {
             case .error: Terminal.error("\(path): error: \(result.error ?? "unknown error")")
             case .normalized: Terminal.out("Fixing \(path)\n")
-            case .notCanonical: Terminal.out("\(path): not in canonical form (run `specsync fmt \(path)`)\n")
+            case .notCanonical:
+                Terminal.out("\(path): not in canonical form (run `specsync fmt \(path)`)\n")
             default: break
             }
         case .github:
-            for d in result.diagnostics {
-                Terminal.out("::error file=\(escape(path)),line=\(d.line),col=\(d.column)::\(escapeData(d.message)) (at \(d.pointer.isEmpty ? "/" : d.pointer))\n")
-            }
+            Terminal.out(result.diagnostics.map { d in
+                "::error file=\(escape(path)),line=\(d.line),col=\(d.column)::\(escapeData(d.message)) (at \(d.pointer.isEmpty ? "/" : d.pointer))\n"
+            }.joined())
             switch result.action {
             case .error: Terminal.out("::error file=\(escape(path))::\(escapeData(result.error ?? "error"))\n")
-            case .notCanonical: Terminal.out("::warning file=\(escape(path))::not in canonical form (run specsync fmt)\n")
+            case .notCanonical:
+                Terminal.out("::warning file=\(escape(path))::\(escapeData(result.notWritten ?? "not in canonical form (run specsync fmt)"))\n")
             case .normalized: Terminal.out("Fixing \(path)\n")
             default: break
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpecSyncEngine
 
 /// Exit codes: 0 clean, 1 findings (invalid or not canonical), 2 usage, configuration or I/O trouble.
 @main
@@ -13,7 +14,10 @@ struct Specsync: ParsableCommand {
 
     static func main() {
         do {
-            var command = try parseAsRoot()
+            // Arguments from the raw argv: CommandLine.arguments would replace bytes that are not UTF-8
+            // (a file name from another system) with U+FFFD, naming a file that does not exist.
+            let arguments = (1..<Int(CommandLine.argc)).compactMap { CommandLine.unsafeArgv[$0].map { PathNames.argument($0) } }
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)

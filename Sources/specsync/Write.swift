@@ -8,14 +8,19 @@ struct Write: ParsableCommand {
         discussion: "Exit 0 written, 1 content rejected (file untouched), 2 usage, lock timeout or I/O error.")
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var symlinks: SymlinkOptions
 
     @Argument(help: "The spec file to write.")
     var file: String
 
     func run() throws {
         let engine = try common.makeEngine()
-        let input = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
-        let result = engine.write(file, content: input)
+        let result: FileResult
+        switch engine.readStandardInput(name: "<stdin>") {
+        case .bytes(let input):
+            result = engine.write(file, content: input, tree: symlinks.followOutside ? nil : engine.tree(forFile: file))
+        case .rejected(let rejected): result = rejected
+        }
         for diagnostic in result.diagnostics { Terminal.error(diagnostic.rendered(path: "<stdin>")) }
         switch result.action {
         case .invalid:

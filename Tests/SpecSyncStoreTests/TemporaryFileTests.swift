@@ -51,7 +51,8 @@ final class TemporaryFileTests: XCTestCase {
     }
 
     func testYoungTemporaryFilesAreLeftForTheWriterThatOwnsThem() throws {
-        let young = ".specsync-tmp-TAND-001.yaml.4242.deadbeef"
+        // The owner is alive (our parent process), so only the age can make it stale.
+        let young = ".specsync-tmp-TAND-001.yaml.\(getppid()).deadbeef"
         try writeFile(scratch.file(young), "in progress\n")
         try SpecStore(configuration: StoreConfiguration(staleTempAge: .seconds(3600)))
             .replace(scratch.file("TAND-001.yaml"), with: Array("x\n".utf8))
@@ -61,6 +62,25 @@ final class TemporaryFileTests: XCTestCase {
         try SpecStore(configuration: StoreConfiguration(staleTempAge: .zero))
             .replace(scratch.file("TAND-001.yaml"), with: Array("y\n".utf8))
         XCTAssertFalse(exists(scratch.file(young)))
+    }
+
+    /// After a crash or kill -9 the writer's pid is gone: its temporaries go with the next write in
+    /// the directory, however young (here with a one-hour stale age).
+    func testTemporariesOfADeadProcessAreRemovedAtOnce() throws {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        let deadPID = child.processIdentifier
+        XCTAssertEqual(kill(deadPID, 0), -1, "precondition: the child is gone")
+        let orphan = ".specsync-tmp-TAND-001.yaml.\(deadPID).0badc0de"
+        let live = ".specsync-tmp-TAND-002.yaml.\(getppid()).0badc0de"
+        try writeFile(scratch.file(orphan), "whole old version\n")
+        try writeFile(scratch.file(live), "in progress\n")
+        try SpecStore(configuration: StoreConfiguration(staleTempAge: .seconds(3600)))
+            .replace(scratch.file("TAND-003.yaml"), with: Array("x\n".utf8))
+        XCTAssertFalse(exists(scratch.file(orphan)), "a dead writer's temporary stays")
+        XCTAssertTrue(exists(scratch.file(live)), "a live writer's young temporary was removed")
     }
 
     func testTemporaryFileNameFollowsTheDocumentedPattern() throws {

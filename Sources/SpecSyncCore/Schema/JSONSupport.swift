@@ -227,12 +227,16 @@ func editDistance(_ a: String, _ b: String) -> Int {
 /// The candidate closest to `word`, if it is close enough to be a plausible typo.
 func closestMatch(to word: String, in candidates: [String]) -> String? {
     let lowered = word.lowercased()
+    let wordLength = lowered.unicodeScalars.count
     var best: (String, Int)?
     for candidate in candidates {
-        if candidate.lowercased() == lowered { return candidate }
-        let d = editDistance(lowered, candidate.lowercased())
         let length = candidate.unicodeScalars.count
         let allowed = max(1, min(3, length / 3))
+        // The distance is at least the length difference: skip the quadratic edit distance for words
+        // that cannot be close (a long hostile key against every property name).
+        if abs(length - wordLength) > allowed { continue }
+        if candidate.lowercased() == lowered { return candidate }
+        let d = editDistance(lowered, candidate.lowercased())
         // Replacing a whole word ("x" for "y") is not a typo.
         if d <= allowed, d < length, d < lowered.unicodeScalars.count, d < (best?.1 ?? Int.max) { best = (candidate, d) }
     }

@@ -35,8 +35,7 @@ public enum YAMLParseResult: Sendable {
 public enum YAMLParser {
     public static func parse(_ bytes: [UInt8], limits: ParseLimits = ParseLimits()) -> YAMLParseResult {
         if bytes.count > limits.maxBytes {
-            return .failure([Diagnostic(kind: .limit, line: 1, column: 1, pointer: "",
-                                        message: "file is \(bytes.count) bytes, more than the limit of \(limits.maxBytes) bytes (raise limits.max_file_bytes in .specsync.yaml if this is intended)")])
+            return .failure([.tooLarge(size: Int64(bytes.count), limit: limits.maxBytes)])
         }
         let source = SourceText(bytes)
         if let bad = source.firstInvalidUTF8() {
@@ -44,8 +43,7 @@ public enum YAMLParser {
             return .failure([Diagnostic(kind: .encoding, at: pos, pointer: "",
                                         message: "invalid UTF-8 (byte 0x\(hexByte(bytes[bad])) at offset \(bad)); specs must be UTF-8 text — re-save the file as UTF-8")])
         }
-        var builder = TreeBuilder(source: source, limits: limits)
-        return builder.run()
+        return TreeBuilder(source: source, limits: limits).run()
     }
 }
 
@@ -119,7 +117,9 @@ struct AnchorPoint {
     }
 }
 
-struct TreeBuilder {
+/// A class, not a struct: its methods run inside `withUnsafeBufferPointer`, where every call on a
+/// captured struct `self` copied all of its tables (a retain storm that dominated large inputs).
+final class TreeBuilder {
     let source: SourceText
     let limits: ParseLimits
 
@@ -140,8 +140,8 @@ struct TreeBuilder {
         var items: [BuildNode] = []
         var pendingKey: BuildNode?
         var entries: [(key: BuildNode, value: BuildNode)] = []
-        /// Keys seen so far, for duplicate detection (a linear scan: spec mappings are small).
-        var seenKeys: [(key: String, position: SourcePosition)] = []
+        /// Keys seen so far and where, for duplicate detection (hashed: a hostile mapping may hold 100k keys).
+        var seenKeys: [String: SourcePosition] = [:]
         let anchor: String?
         let path: [PathComponent]
 
@@ -158,7 +158,7 @@ struct TreeBuilder {
         self.limits = limits
     }
 
-    mutating func run() -> YAMLParseResult {
+    func run() -> YAMLParseResult {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
             return .failure([Diagnostic(kind: .syntax, line: 1, column: 1, pointer: "", message: "could not initialise the YAML parser (out of memory)")])
@@ -282,7 +282,7 @@ struct TreeBuilder {
     }
 
 
-    private mutating func registerAnchorPoint(for node: BuildNode) {
+    private func registerAnchorPoint(for node: BuildNode) {
         guard let top = stack.last else { return }
         switch top.node.kind {
         case .sequence:
@@ -298,7 +298,7 @@ struct TreeBuilder {
     }
 
     /// Adds a finished node to the collection on top of the stack (or makes it the root).
-    private mutating func add(_ node: BuildNode, _ root: inout BuildNode?, alreadyRegistered: Bool = false) -> YAMLParseResult? {
+    private func add(_ node: BuildNode, _ root: inout BuildNode?, alreadyRegistered: Bool = false) -> YAMLParseResult? {
         guard !stack.isEmpty else {
             root = node
             return nil
@@ -320,13 +320,19 @@ struct TreeBuilder {
                     return .failure(diagnostics + [Diagnostic(kind: .unsupported, at: node.start, pointer: top.path.jsonPointer,
                         message: "a mapping key must be a plain string, not a collection or alias")])
                 }
-                if let first = top.seenKeys.first(where: { $0.key == keyScalar.text })?.position {
+                if keyScalar.text.isEmpty, keyScalar.style == .plain, keyScalar.tag == nil {
+                    // `? ` or `: value` with nothing before it: a null key, almost surely a slip, and
+                    // one that cannot be written back as it reads (`""` would make it a string).
+                    diagnostics.append(Diagnostic(kind: .unsupported, at: node.start, pointer: top.path.jsonPointer,
+                        message: "empty mapping key (it reads as null); give the key a name, or write \"\" for an empty string"))
+                }
+                if let first = top.seenKeys[keyScalar.text] {
                     var path = top.path
                     path.append(.key(keyScalar.text))
                     diagnostics.append(Diagnostic(kind: .duplicateKey, at: node.start, pointer: path.jsonPointer,
                         message: "duplicate key \"\(keyScalar.text)\" (first defined at line \(first.line), column \(first.column)); keep one of them"))
                 } else {
-                    top.seenKeys.append((keyScalar.text, node.start))
+                    top.seenKeys[keyScalar.text] = node.start
                 }
                 top.pendingKey = node
             }
@@ -336,7 +342,7 @@ struct TreeBuilder {
         return nil
     }
 
-    private mutating func recordScalarSpan(start: SourcePosition, end: SourcePosition, style: ScalarStyle, hasProperties: Bool) {
+    private func recordScalarSpan(start: SourcePosition, end: SourcePosition, style: ScalarStyle, hasProperties: Bool) {
         var startOffset = start.offset
         var startLine = start.line
         if hasProperties {
@@ -380,7 +386,7 @@ struct TreeBuilder {
 
     // MARK: Finishing: comments, trivia, freezing
 
-    private mutating func finish(_ root: BuildNode) -> YAMLParseResult {
+    private func finish(_ root: BuildNode) -> YAMLParseResult {
         var documentLeading: [RawComment] = []
         attachComments(root: root, documentLeading: &documentLeading)
         let leading = trivia(documentLeading, before: documentLeading.isEmpty ? nil : (movedLeadingLine ?? firstContentLine(root)),
@@ -393,7 +399,7 @@ struct TreeBuilder {
         anchorPoints.first.map { min($0.line, root.start.line) } ?? root.start.line
     }
 
-    private mutating func attachComments(root: BuildNode, documentLeading: inout [RawComment]) {
+    private func attachComments(root: BuildNode, documentLeading: inout [RawComment]) {
         let comments = CommentScanner.scan(source, spans: scalarSpans.map { ($0.start, $0.end) })
         guard !comments.isEmpty else { return }
         let points = anchorPoints
@@ -468,7 +474,7 @@ struct TreeBuilder {
 
     /// Comments before the first key: the file's leading comment stays first, but a block written
     /// directly above the first key (after a blank line or marker) belongs to that key and moves with it.
-    private mutating func splitDocumentLeading(_ leading: inout [RawComment], firstAnchor: AnchorPoint?) {
+    private func splitDocumentLeading(_ leading: inout [RawComment], firstAnchor: AnchorPoint?) {
         guard let first = firstAnchor, let last = leading.last, last.line == first.line - 1 else { return }
         var blockStart = leading.count - 1
         while blockStart > 0 && leading[blockStart - 1].line == leading[blockStart].line - 1 { blockStart -= 1 }

@@ -55,7 +55,11 @@ struct SourceText {
         if isASCII {
             offset = min(start + column0, bytes.count)
         } else {
-            var chars = 0
+            // Every 64th character's offset, once per line: a 1 MB line of `é, é, …` asks for a
+            // position per item, and walking from the line start each time would be quadratic.
+            let stops = columnStops.stops(for: line) { computeStops(line: line) }
+            var chars = min(column0 / Self.stopInterval, stops.count - 1) * Self.stopInterval
+            offset = stops[chars / Self.stopInterval]
             while chars < column0 && offset < bytes.count {
                 offset += 1
                 while offset < bytes.count && bytes[offset] & 0xC0 == 0x80 { offset += 1 }
@@ -65,6 +69,25 @@ struct SourceText {
         return SourcePosition(line: line0 + 1, column: column0 + 1, offset: offset)
     }
 
+    private static let stopInterval = 64
+    private let columnStops = ColumnStops()
+
+    /// Byte offsets of characters 0, 64, 128, … of a line (up to its end).
+    private func computeStops(line: Int) -> [Int] {
+        var stops = [lineStarts[line]]
+        var offset = lineStarts[line], chars = 0
+        let end = lineEnds[line]
+        while offset < end {
+            offset += 1
+            while offset < end && bytes[offset] & 0xC0 == 0x80 { offset += 1 }
+            chars += 1
+            if chars % Self.stopInterval == 0 { stops.append(offset) }
+        }
+        return stops
+    }
+
+    /// The position of a byte offset: only for diagnostics (a handful per file), so a walk from the
+    /// line start is fine.
     func position(ofByte offset: Int) -> SourcePosition {
         var lo = 0, hi = lineStarts.count - 1
         while lo < hi {
@@ -213,5 +236,18 @@ enum CommentScanner {
             }
         }
         return out
+    }
+}
+
+/// Per-line column stops, computed on first use. A class so `SourceText` stays a plain value with
+/// non-mutating lookups; used by one parse on one thread.
+private final class ColumnStops {
+    private var byLine: [Int: [Int]] = [:]
+
+    func stops(for line: Int, _ compute: () -> [Int]) -> [Int] {
+        if let known = byLine[line] { return known }
+        let stops = compute()
+        byLine[line] = stops
+        return stops
     }
 }

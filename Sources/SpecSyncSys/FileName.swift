@@ -1,0 +1,70 @@
+/// File names are bytes; Swift strings are Unicode. So that every name round-trips, a byte that is not
+/// part of valid UTF-8 is carried in a String as the scalar U+10FF00 + byte (plane 16, private use) and
+/// turned back into that byte at the system call; `displayed` shows it as `\xNN`. (A name that really
+/// contains U+10FF80…U+10FFFF would be misread; no tool produces those.)
+public enum FileName {
+    static let escapeBase: UInt32 = 0x10FF00
+
+    /// A name or path from the kernel, as a String that `withCString` gives back byte for byte.
+    public static func decode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        if let valid = String(validating: bytes, as: UTF8.self) { return valid }
+        var out = String.UnicodeScalarView()
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var pending = Array(bytes)[...]
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                out.append(Unicode.UTF8.decode(encoded))
+                pending = pending.dropFirst(encoded.count)
+            case .error(let length):
+                for byte in pending.prefix(length) { out.append(Unicode.Scalar(escapeBase + UInt32(byte))!) }
+                pending = pending.dropFirst(length)
+            case .emptyInput:
+                return String(out)
+            }
+        }
+    }
+
+    /// Decodes a NUL-terminated C string (from readdir, realpath, …).
+    public static func decode(cString: UnsafePointer<CChar>) -> String {
+        decode(UnsafeRawBufferPointer(start: cString, count: strlen(cString)))
+    }
+
+    /// Calls `body` with the path's bytes for the kernel, escapes turned back into the original bytes.
+    public static func withCString<R>(_ path: String, _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+        guard path.unicodeScalars.contains(where: { $0.value >= escapeBase + 0x80 }) else {
+            return try path.withCString(body)
+        }
+        var bytes: [CChar] = []
+        bytes.reserveCapacity(path.utf8.count + 1)
+        for scalar in path.unicodeScalars {
+            if scalar.value >= escapeBase + 0x80 {
+                bytes.append(CChar(bitPattern: UInt8(scalar.value - escapeBase)))
+            } else {
+                bytes.append(contentsOf: String(scalar).utf8.map { CChar(bitPattern: $0) })
+            }
+        }
+        bytes.append(0)
+        return try bytes.withUnsafeBufferPointer { try body($0.baseAddress!) }
+    }
+
+    /// For people and logs: bytes that are not UTF-8 as `\xNN` (a backslash stays a backslash).
+    public static func displayed(_ path: String) -> String {
+        guard path.unicodeScalars.contains(where: { $0.value >= escapeBase + 0x80 }) else { return path }
+        var out = ""
+        for scalar in path.unicodeScalars {
+            if scalar.value >= escapeBase + 0x80 {
+                let hex = String(scalar.value - escapeBase, radix: 16, uppercase: true)
+                out += "\\x" + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,58 @@
+// Every pass over a mapping or sequence is linear: the worst shapes found within the default 1 MiB
+// limit (100k keys in one mapping, a one-line flow collection of non-ASCII items, 200k duplicate keys,
+// 100k unknown keys, comments on every line). Quadratic passes showed as 19.6 s and 170 s here.
+// Checked by scaling, not by a benchmark: eight times the input must cost well under the 64 times a
+// quadratic pass would (best of two runs, so a busy machine does not decide).
+import Foundation
+import XCTest
+@testable import SpecSyncCore
+
+final class LinearTimeTests: XCTestCase {
+    /// Linear is 8; quadratic is 64. Generous for noise.
+    static let maxRatio = 16.0
+
+    static let shapes: [(name: String, make: (Int) -> String)] = [
+        ("keys in one block mapping", { n in "id: X-1\ntitle: T\n" + (0..<n).map { "k\($0): 1\n" }.joined() }),
+        ("non-ASCII flow mapping on one line", { n in "id: X-1\ntitle: T\nx: {" + (0..<n).map { "é\($0): 1, " }.joined() + "z: 1}\n" }),
+        ("non-ASCII flow sequence on one line", { n in "id: X-1\ntitle: T\nx: [" + String(repeating: "é, ", count: n) + "z]\n" }),
+        ("duplicate keys", { n in "id: X-1\n" + String(repeating: "a: 1\n", count: n) }),
+        ("long unknown keys", { n in "id: X-1\ntitle: T\n" + (0..<n).map { "key-\($0)-\(String(repeating: "q", count: 40)): 1\n" }.joined() }),
+        ("comments on every line", { n in "id: X-1\ntitle: T\n" + (0..<n).map { "# c\nk\($0): 1  # e\n" }.joined() }),
+        ("schema errors in a long list", { n in "id: X-1\ntitle: T\nacceptance_criteria:\n" + (0..<n).map { "  - c\($0)\n" }.joined() }),
+    ]
+
+    private func cost(_ processor: SpecProcessor, _ text: String) -> TimeInterval {
+        let bytes = Array(text.utf8)
+        var best = TimeInterval.infinity
+        for _ in 0..<2 {
+            let start = Date()
+            _ = processor.analyze(bytes)
+            best = min(best, Date().timeIntervalSince(start))
+        }
+        return best
+    }
+
+    func testEveryShapeScalesLinearly() throws {
+        let processor = SpecProcessor(validator: try shippedSchema())
+        for shape in Self.shapes {
+            // The larger input is about 256 KB: big enough that a quadratic pass dominates.
+            let unit = Array(shape.make(1000).utf8).count / 1000
+            let n = max(1, 32 * 1024 / unit)
+            let small = cost(processor, shape.make(n))
+            let large = cost(processor, shape.make(8 * n))
+            XCTAssertLessThanOrEqual(Array(shape.make(8 * n).utf8).count, 1 << 20)
+            let ratio = large / max(small, 0.0005)
+            print("linear: \(shape.name): \(n) → \(8 * n) items, \(String(format: "%.1f", small * 1000)) ms → \(String(format: "%.1f", large * 1000)) ms (×\(String(format: "%.1f", ratio)))")
+            XCTAssertLessThan(ratio, Self.maxRatio, "\(shape.name): 8× the input cost \(ratio)× the time — a quadratic pass?")
+        }
+    }
+
+    /// The "did you mean" hint is only computed for names of similar length: 4,000 keys of 200
+    /// characters against every property name stay cheap.
+    func testTypoHintSkipsWordsOfVeryDifferentLength() {
+        let names = ["id", "title", "status", "acceptance_criteria"]
+        XCTAssertEqual(closestMatch(to: "stauts", in: names), "status")
+        XCTAssertEqual(closestMatch(to: "Titel", in: names), "title")
+        XCTAssertNil(closestMatch(to: String(repeating: "s", count: 200), in: names))
+    }
+}

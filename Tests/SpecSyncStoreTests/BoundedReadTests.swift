@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SpecSyncStore
+import SpecSyncSys
+import XCTest
+
+/// Reads never go past the limit + 1 byte, whatever the input claims or does.
+final class BoundedReadTests: XCTestCase {
+    var scratch: ScratchDirectory!
+
+    override func setUpWithError() throws { scratch = try ScratchDirectory() }
+    override func tearDown() { SysFaults.reset(); scratch.remove() }
+
+    private func write(_ path: String, _ bytes: [UInt8]) throws {
+        let fd = try Sys.open(path, .writeOnly, [.create, .truncate])
+        try Sys.writeAll(fd, bytes)
+        try Sys.close(fd)
+    }
+
+    func testLimitIsInclusiveAndOneMoreByteIsTooLarge() throws {
+        let path = scratch.file("f")
+        try write(path, Array(repeating: 0x61, count: 100))
+        XCTAssertEqual(try BoundedRead.file(path, limit: 100), .bytes(Array(repeating: 0x61, count: 100)))
+        XCTAssertEqual(try BoundedRead.file(path, limit: 99), .tooLarge(size: 100))
+    }
+
+    /// A device that never ends (and reports size 0) is read up to limit + 1 bytes, then refused.
+    func testEndlessInputStopsOneByteAfterTheLimit() throws {
+        XCTAssertEqual(try BoundedRead.file("/dev/zero", limit: 4096), .tooLarge(size: nil))
+        let fd = try Sys.open("/dev/zero", .readOnly)
+        defer { Sys.closeIgnoringErrors(fd) }
+        XCTAssertEqual(try Sys.readAll(fd, limit: 70_000).count, 70_000)
+    }
+
+    /// A sparse file far over the limit is refused by its size: no read(2) or pread(2) is made at all
+    /// (an injected failure on the first read would surface otherwise).
+    func testOversizedFileIsRefusedWithoutReading() throws {
+        try skipUnlessFaultInjection()
+        let path = scratch.file("sparse")
+        try write(path, [])
+        XCTAssertEqual(truncate(path, 2 << 30), 0)
+        SysFaults.inject(InjectedFault(call: .pread, effect: .fail(.ioError), count: .max, pathContains: "sparse"))
+        SysFaults.inject(InjectedFault(call: .read, effect: .fail(.ioError), count: .max, pathContains: "sparse"))
+        XCTAssertEqual(try BoundedRead.file(path, limit: 1 << 20), .tooLarge(size: 2 << 30))
+        let store = SpecStore(configuration: StoreConfiguration(maxReadBytes: 1 << 20))
+        XCTAssertThrowsError(try store.read(path)) { error in
+            XCTAssertEqual(error as? StoreError, .fileTooLarge(path: path, size: 2 << 30, limit: 1 << 20))
+            XCTAssertTrue("\(error)".contains("2147483648 bytes, more than the limit of 1048576 bytes"), "\(error)")
+        }
+    }
+
+    /// The store's limit applies to reads under the lock too: update never hands a transform more.
+    func testStoreUpdateRefusesOversizedFileAndLeavesIt() throws {
+        let path = scratch.file("big")
+        try write(path, Array(repeating: 0x62, count: 2000))
+        let store = SpecStore(configuration: StoreConfiguration(maxReadBytes: 1000))
+        XCTAssertThrowsError(try store.update(path) { _ in XCTFail("transform called"); return [1] })
+        XCTAssertEqual(try SpecStore().read(path).bytes.count, 2000)
+    }
+}
