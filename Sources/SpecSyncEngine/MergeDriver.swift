@@ -1,5 +1,6 @@
 import Foundation
 import SpecSyncCore
+import SpecSyncStore
 
 /// `specsync merge BASE OURS THEIRS [PATH]`, git's merge-driver protocol (`%O %A %B %P`): merges the
 /// three versions of a spec by structure and leaves the result in OURS, through the store's durable
@@ -32,10 +33,23 @@ public struct MergeDriver {
 
     public func merge(base: String, ours: String, theirs: String,
                       workingDirectory: String = FileManager.default.currentDirectoryPath) throws(EngineError) -> Report {
-        let baseBytes = try read(base), oursBytes = try read(ours), theirsBytes = try read(theirs)
+        let sides = [(SpecMerge.Side.base, base), (.ours, ours), (.theirs, theirs)]
+        var contents: [[UInt8]] = []
+        var tooLarge: (SpecMerge.Side, Diagnostic)?
+        for (side, path) in sides {
+            switch try read(path) {
+            case .bytes(let bytes): contents.append(bytes)
+            case .tooLarge(let diagnostic):
+                contents.append([])
+                if tooLarge == nil { tooLarge = (side, diagnostic) }
+            }
+        }
+        let oursBytes = contents[1]
+        let outcome = tooLarge.map { SpecMerge.Outcome.unreadable($0.0, [$0.1]) }
+            ?? SpecMerge.merge(base: contents[0], ours: contents[1], theirs: contents[2], processor: engine.processor)
         let report: Report
         let result: [UInt8]
-        switch SpecMerge.merge(base: baseBytes, ours: oursBytes, theirs: theirsBytes, processor: engine.processor) {
+        switch outcome {
         case .merged(let bytes):
             result = bytes
             report = Report(method: .structural, clean: true, conflicts: [], diagnostics: [], conflictBlocks: 0)
@@ -68,8 +82,18 @@ public struct MergeDriver {
         return report
     }
 
-    private func read(_ path: String) throws(EngineError) -> [UInt8] {
-        do { return try engine.store.read(path).bytes } catch {
+    /// The file's bytes, or — over `limits.max_file_bytes`, never read — the diagnostic saying so (git's
+    /// text merge takes such files).
+    private enum Read {
+        case bytes([UInt8])
+        case tooLarge(Diagnostic)
+    }
+
+    private func read(_ path: String) throws(EngineError) -> Read {
+        do { return .bytes(try engine.store.read(path).bytes) } catch {
+            if case StoreError.fileTooLarge = error {
+                return .tooLarge(Diagnostic(kind: .limit, line: 1, column: 1, pointer: "", message: "\(error)"))
+            }
             throw .io("cannot read \(path): \(error)")
         }
     }

@@ -104,7 +104,7 @@ final class BoundedInputTests: XCTestCase {
     func testOversizedLateWriteIntoTheDisplacedVersionIsNotRestored() throws {
         let p = try Project()
         try p.write(".specsync.yaml", "limits:\n  max_file_bytes: 300\n")
-        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"])
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"], environment: withoutWriterProbe)
         let path = daemon.root + "/late.yaml"
         try Save.inPlace(path, messySpec("LATE-1", "v1"))
         let w1 = open(path, O_WRONLY | O_CLOEXEC)
