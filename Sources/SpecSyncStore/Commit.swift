@@ -67,8 +67,9 @@ extension SpecStore {
         case .version(let expected, let held):
             // A writer part-way through an in-place save (no lock, no temp file: Coldwine's `task`
             // commands) still has the file open for writing, and the version read may be half of its
-            // save. Asked before the exchange, so a version built on it is never visible; `isVersion`
-            // asks again after the exchange, for a writer that opened the file in between.
+            // save. Asked before the exchange, so a version built on it is never visible. A writer that
+            // opens the file in the microseconds between this and the exchange writes into the displaced
+            // inode, which `keepDisplaced` callers (the watcher) watch for late writes.
             if Sys.isOpenForWriting(held) == true {
                 try? Sys.unlink(temporary.path)
                 return .changedMeanwhile
@@ -111,12 +112,11 @@ extension SpecStore {
         }
     }
 
-    /// The identity (through `held`) when the file with `status` is `expected`, unmodified and not being
-    /// written: same inode, size and mtime, the same bytes (which also catches a same-size in-place write
-    /// within one timestamp tick), and no process holding it open for writing (where the kernel can tell).
-    /// ctime is not compared: an exchange changes it.
+    /// The identity (through `held`) when the file with `status` is `expected`, unmodified: same inode,
+    /// size and mtime, and the same bytes (which also catches a same-size in-place write within one
+    /// timestamp tick). ctime is not compared: an exchange changes it.
     private static func isVersion(_ expected: FileSnapshot, status: FileStatus, held: Descriptor) -> FileIdentity? {
-        guard Sys.isOpenForWriting(held) != true, status.identity.sameInode(as: expected.identity),
+        guard status.identity.sameInode(as: expected.identity),
               let now = try? Sys.fstat(held), now.identity.sameInode(as: expected.identity),
               now.identity.size == expected.identity.size,
               now.identity.modificationTimeNanoseconds == expected.identity.modificationTimeNanoseconds,
