@@ -106,6 +106,11 @@ public final class WatchService: @unchecked Sendable {
             if engine.configuration.startup != .off { backlog.append(path) }
         case .ready(let directories, let files):
             logger.info("ready: watching \(watcher.root) (\(directories) director\(directories == 1 ? "y" : "ies"), \(files) spec file\(files == 1 ? "" : "s"))\(folderOrigin)")
+            if gitMarkers.isEmpty {
+                logger.debug("not in a git work tree: git operations are not watched")
+            } else {
+                logger.debug("git: watching for operations in \(Set(gitMarkers.map(\.directory)).sorted().joined(separator: ", "))")
+            }
             refreshUnmerged()
             processBacklog()
         case .changed(let path, _, let lastEvent):

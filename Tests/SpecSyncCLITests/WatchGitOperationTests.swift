@@ -177,6 +177,11 @@ final class WatchGitOperationTests: XCTestCase {
         XCTAssertEqual(try CLI.run(["fmt", "-"], stdin: messySpec("X", "x"), cwd: repo.root).stdout, canonicalForm("X", "x"))
         XCTAssertEqual(FileManager.default.contents(atPath: conflicted), before)
         XCTAssertTrue(actions(daemon, "normalized").isEmpty, "\(daemon.events)")
+        // Unless told otherwise: then fmt writes the clean spec, and still never the conflicted one.
+        let forced = try CLI.run(["fmt", "--during-git-operation"], cwd: repo.root)
+        XCTAssertEqual(forced.status, 1, "the conflicted spec is invalid: \(forced.stdout)\(forced.stderr)")
+        XCTAssertEqual(fileText(daemon.root + "/d.yaml"), canonicalForm("D", "d"))
+        XCTAssertEqual(FileManager.default.contents(atPath: conflicted), before)
         // Resolved by hand (valid, not canonical) and committed: the operation ends, both are normalized.
         try Save.inPlace(conflicted, messySpec("C", "resolved"))
         try repo.git("add", specs)
