@@ -41,6 +41,8 @@ public enum EngineError: Error, CustomStringConvertible {
     case schema(path: String, message: String)
     case noSuchPath(String)
     case git(String)
+    /// `check --fix`/`fmt` while git is mid-operation; the message says which and how to finish it.
+    case gitOperationInProgress(String)
     case io(String)
 
     public var description: String {
@@ -49,6 +51,7 @@ public enum EngineError: Error, CustomStringConvertible {
         case .schema(let path, let message): return "\(path): invalid schema: \(message)"
         case .noSuchPath(let path): return "\(FileName.displayed(path)): no such file or directory"
         case .git(let message): return "git: \(message)"
+        case .gitOperationInProgress(let message): return message
         case .io(let message): return message
         }
     }

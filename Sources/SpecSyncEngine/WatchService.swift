@@ -58,6 +58,8 @@ public final class WatchService: @unchecked Sendable {
         self.options = options
         let filter = engine.filter
         let watchRoot = root ?? engine.configuration.specsDirectory
+        let git = GitOperations(directory: watchRoot)
+        gitMarkers = git.markers
         do {
             instance = try InstanceLock.acquire(for: watchRoot)
         } catch {
@@ -66,7 +68,8 @@ public final class WatchService: @unchecked Sendable {
         do {
             watcher = try Watcher(root: watchRoot, configuration: WatchConfiguration(
                 settleWindow: engine.configuration.settle,
-                filter: WatchFilter(includeFile: { filter.isSpec(relativePath: $0) })))
+                filter: WatchFilter(includeFile: { filter.isSpec(relativePath: $0) }),
+                gitMarkers: git.markers))
         } catch {
             throw .io("\(error)")
         }
@@ -122,6 +125,12 @@ public final class WatchService: @unchecked Sendable {
             for directory in specDirectories.union([watcher.root]) { engine.store.removeStaleTemporaries(in: directory) }
             specDirectories = []
             logger.info("ready: watching \(watcher.root) (\(directories) director\(directories == 1 ? "y" : "ies"), \(files) spec file\(files == 1 ? "" : "s"))\(folderOrigin)")
+            if gitMarkers.isEmpty {
+                logger.debug("not in a git work tree: git operations are not watched")
+            } else {
+                logger.debug("git: watching for operations in \(Set(gitMarkers.map(\.directory)).sorted().joined(separator: ", "))")
+            }
+            refreshUnmerged()
             processBacklog()
         case .changed:
             break  // collected above
@@ -137,6 +146,8 @@ public final class WatchService: @unchecked Sendable {
         case .rootGone(let reason):
             logger.notice("stopping: \(reason)")
             exitCode = 0
+        case .gitOperation(let inProgress, let reason):
+            gitOperationChanged(inProgress: inProgress, reason: reason)
         }
     }
 
@@ -221,6 +232,7 @@ public final class WatchService: @unchecked Sendable {
                     report(result, since: file.since)
                 case .read(_, var result):
                     if needsWrite(file.path, &result, mayWrite: mayWrite, outside: .some(evaluation[i].outside)) {
+                        if holdRewrite(of: file.path) { continue }  // processed when the git operation ends
                         writes.append(i)
                         continue
                     }
@@ -332,6 +344,7 @@ public final class WatchService: @unchecked Sendable {
                         keepDisplaced: Bool) -> FileResult? {
         var result = evaluated
         guard needsWrite(path, &result, mayWrite: mayWrite), let canonical = result.canonical else { return result }
+        if holdRewrite(of: path) { return nil }
         do {
             switch try engine.store.replaceIfUnchanged(path, expected: snapshot, with: canonical, keepDisplaced: keepDisplaced) {
             case .replaced(let identity, let old):
@@ -355,6 +368,10 @@ public final class WatchService: @unchecked Sendable {
     private func needsWrite(_ path: String, _ result: inout FileResult, mayWrite: Bool,
                             outside known: String?? = .none) -> Bool {
         guard result.action == .notCanonical, mayWrite, result.canonical != nil else { return false }
+        guard !unmerged.contains(path) else {
+            logger.warning("\(path) has unmerged index entries (a git conflict); left alone until it is resolved (`git add`)")
+            return false
+        }
         if let resolved = known ?? TreeBoundary.outside(path, tree: watcher.root) {
             result.notWritten = TreeBoundary.refusal(path, resolved: resolved, tree: watcher.root, flagHint: false)
             logger.warning("\(result.notWritten ?? "")")
@@ -407,6 +424,84 @@ public final class WatchService: @unchecked Sendable {
         } catch {
             logger.error("\(path): cannot check the displaced previous version: \(error)")
         }
+    }
+
+    // MARK: Git operations — held while git works (issue 14)
+    //
+    // While git is mid-operation in this repository (a rebase, merge, cherry-pick, am, bisect, or just a
+    // command holding index.lock) saves are still read and validated, but a rewrite is recorded here
+    // instead (`commit` asks `holdRewrite`); when the operation ends those specs are processed once, in
+    // one pass. Specs with unmerged index entries are never rewritten (`commit` checks `unmerged`); the
+    // set is refreshed at start-up and whenever an operation ends (every index change ends that way:
+    // it is written through index.lock).
+
+    /// The markers watched (empty outside a git work tree).
+    private let gitMarkers: [GitMarker]
+    /// Why rewriting is held, while it is.
+    private var gitHold: String?
+    /// Specs that settled while held.
+    private var held = Set<String>()
+    /// Specs with unmerged index entries at the last look.
+    private var unmerged = Set<String>()
+
+    /// Hook before a rewrite: true when `path` was recorded for the pass after the operation. The
+    /// watcher's own flag is ahead of the events still queued (the start-up pass may run long).
+    private func holdRewrite(of path: String) -> Bool {
+        guard gitHold != nil || watcher.gitOperationInProgress else { return false }
+        held.insert(path)
+        logger.debug("\(path): changed during a git operation; processed when it ends")
+        return true
+    }
+
+    private func gitOperationChanged(inProgress: Bool, reason: String) {
+        // A command that only holds index.lock (`git status`, `git add`) comes and goes all the time.
+        let level: Logger.Level = reason.hasPrefix(GitOperations.indexUpdate) ? .debug : .notice
+        if inProgress {
+            let previous = gitHold
+            gitHold = reason
+            // Said again when it becomes more telling (an index.lock first, then the rebase behind it).
+            guard previous == nil || (previous?.hasPrefix(GitOperations.indexUpdate) == true && level == .notice) else {
+                return logger.debug("git: \(reason); still holding rewrites")
+            }
+            logger.log(level: level, "git: \(reason); holding rewrites until it ends (saves are still collected)")
+            emitGitLine(action: "paused", reason: reason)
+            return
+        }
+        gitHold = nil
+        let resolved = refreshUnmerged()
+        let paths = held.union(resolved).sorted()
+        held = []
+        logger.log(level: paths.isEmpty ? level : .notice,
+                   "git: \(reason); processing the \(paths.count) spec\(paths.count == 1 ? "" : "s") changed meanwhile")
+        emitGitLine(action: "resumed", reason: reason, extra: [("held", String(paths.count))])
+        // One pass, through the batched path when many changed (a rebase, a checkout).
+        let now = ContinuousClock.now
+        settled.append(contentsOf: paths.map { (path: $0, lastEvent: now) })
+        commitSettled()
+    }
+
+    /// Looks at the index's unmerged entries again; returns the paths that are no longer unmerged.
+    @discardableResult
+    private func refreshUnmerged() -> Set<String> {
+        guard !gitMarkers.isEmpty else { return [] }
+        let previous = unmerged
+        do {
+            unmerged = try GitOperations.unmergedPaths(in: watcher.root).filter { (try? Sys.lstat($0)) != nil }
+        } catch {
+            logger.error("cannot list unmerged index entries: \(error)")
+        }
+        for path in unmerged.subtracting(previous).sorted() {
+            logger.warning("\(path): unmerged index entries (a git conflict); never rewritten until it is resolved (`git add`)")
+        }
+        return previous.subtracting(unmerged)
+    }
+
+    private func emitGitLine(action: String, reason: String, extra: [(String, String)] = []) {
+        guard let events else { return }
+        // `path` is the watched tree: a pause concerns every spec in it.
+        let fields = [("time", JSONLine.quote(EventLog.timestamp())), ("path", JSONLine.quote(watcher.root)),
+                      ("action", JSONLine.quote(action)), ("reason", JSONLine.quote(reason))] + extra
+        events.write("{" + fields.map { "\(JSONLine.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}")
     }
 
     // MARK: Output

@@ -19,6 +19,10 @@ public enum WatchEvent: Equatable, Sendable {
     case warning(WatchWarning)
     /// The root was deleted, moved or unmounted; `run` returns after this event.
     case rootGone(reason: String)
+    /// Git started (`inProgress`) or finished an operation in the repository holding the tree, as its
+    /// markers (`WatchConfiguration.gitMarkers`) say. While in progress, `reason` names the most telling
+    /// marker present (it may be reported again when that changes); at the end, the last one.
+    case gitOperation(inProgress: Bool, reason: String)
 }
 
 public enum WatchWarning: Equatable, Sendable, CustomStringConvertible {

@@ -11,12 +11,16 @@ public struct WatchConfiguration: Sendable {
     public var filter: WatchFilter
     /// How long a `noteOwnWrite` stays applicable after it was noted.
     public var ownWriteLifetime: Duration
+    /// Entries whose presence means git is mid-operation, most telling first; their directories are
+    /// watched (not recursively) on the same event source, and changes come as `.gitOperation`.
+    public var gitMarkers: [GitMarker]
 
     public init(settleWindow: Duration = .milliseconds(50), filter: WatchFilter = WatchFilter(),
-                ownWriteLifetime: Duration = .seconds(10)) {
+                ownWriteLifetime: Duration = .seconds(10), gitMarkers: [GitMarker] = []) {
         self.settleWindow = settleWindow
         self.filter = filter
         self.ownWriteLifetime = ownWriteLifetime
+        self.gitMarkers = gitMarkers
     }
 }
 
@@ -46,6 +50,7 @@ public final class Watcher: @unchecked Sendable {
     private var timers = MinHeap<ScheduledAction>()
     private var timerSequence: UInt64 = 0
     private var counters = Counters()
+    private var gitBusy = false
 
     private struct OwnWrite {
         var identity: FileIdentity
@@ -177,6 +182,11 @@ public final class Watcher: @unchecked Sendable {
         }
     }
 
+    /// Whether git is mid-operation as of the last kernel event the reader took: ahead of the
+    /// `.gitOperation` events still waiting in the consumer's queue (a long handler, such as the
+    /// start-up pass, can ask before each write).
+    public var gitOperationInProgress: Bool { state.withLock { gitBusy } }
+
     /// Runs `action` on the consumer thread once `delay` has passed. The loop wakes for it when it is
     /// due, not before and not periodically.
     public func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) {
@@ -210,6 +220,10 @@ public final class Watcher: @unchecked Sendable {
     private func readerMain() {
         state.withLock { counters.readerThreadID = currentKernelThreadID() }
         var outbox: [InboxItem] = []
+        func gitChanged(_ events: [WatchEvent]) {
+            for case .gitOperation(let inProgress, _) in events { state.withLock { gitBusy = inProgress } }
+            outbox += events.map { .event($0) }
+        }
         func flush() {
             guard !outbox.isEmpty else { return }
             state.withLock {
@@ -223,6 +237,9 @@ public final class Watcher: @unchecked Sendable {
             // Long scans hand over in chunks so the consumer can start.
             if outbox.count >= 4096 { flush() }
         }
+        // Git's state first: an operation already under way holds back the start-up pass too.
+        let git = configuration.gitMarkers.isEmpty ? nil : GitOperationTracker(markers: configuration.gitMarkers, source: source)
+        gitChanged(git?.start() ?? [])
         var failure: WatcherError?
         switch tracker.startupScan(at: clock.now) {
         case .success(let counts):
@@ -246,7 +263,23 @@ public final class Watcher: @unchecked Sendable {
                 return stopRequested
             }
             if stopping { break }
-            tracker.handle(batch, at: clock.now)
+            if let git {
+                // The git directory's events go to its tracker, in order with the tree's: an operation's
+                // start is in the inbox before the first file it writes. An overflow concerns both.
+                var treeEvents: [RawEvent] = []
+                for event in batch {
+                    let ownedByGit = git.owns(event.watch)
+                    if ownedByGit || event.watch == nil {
+                        tracker.handle(treeEvents, at: clock.now)
+                        treeEvents.removeAll()
+                        gitChanged(git.handle(event))
+                    }
+                    if !ownedByGit { treeEvents.append(event) }
+                }
+                tracker.handle(treeEvents, at: clock.now)
+            } else {
+                tracker.handle(batch, at: clock.now)
+            }
             if let renewable = source as? RenewableEventSource, renewable.abandonedRecords >= renewalThreshold,
                !tracker.rootGone {
                 let abandoned = renewable.abandonedRecords
@@ -256,6 +289,7 @@ public final class Watcher: @unchecked Sendable {
                     failure = .eventSource(error)
                     break
                 }
+                gitChanged(git?.start() ?? [])
                 tracker.rescan(reason: "renewed the inotify instance to free \(abandoned) records of deleted "
                     + "directories that libinotifytools keeps", at: clock.now)
             }

@@ -217,6 +217,7 @@ case "events":
             case let .rescanned(reason): print("rescanned \(reason)")
             case let .warning(warning): print("warning \(warning)")
             case let .rootGone(reason): print("rootGone \(reason)")
+            case let .gitOperation(inProgress, reason): print("gitOperation \(inProgress) \(reason)")
             }
         }
     } catch {

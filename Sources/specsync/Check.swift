@@ -25,6 +25,9 @@ struct Check: ParsableCommand {
     @Flag(help: "Check the staged (index) content of staged spec files instead of the working tree (for pre-commit).")
     var staged = false
 
+    @Flag(help: CommonOptions.duringGitOperationHelp)
+    var duringGitOperation = false
+
     @Argument(help: CommonOptions.specsFolderHelp("Spec files or directories"))
     var paths: [String] = []
 
@@ -35,6 +38,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let engine = try common.makeEngine()
+        if fix && !duringGitOperation { try CommonOptions.refuseDuringGitOperation(paths: paths, engine: engine) }
         let results: [FileResult]
         do {
             if staged {

@@ -18,6 +18,25 @@ struct CommonOptions: ParsableArguments {
         return ArgumentHelp("\(subject) (default: the specs folder — \(rule)\(here)).")
     }
 
+    static let duringGitOperationHelp = ArgumentHelp(
+        "Write even while git is mid-operation (rebase, merge, cherry-pick, am, revert, bisect) in the repository.")
+
+    /// Exits 2 (with what git is doing and how to finish it) when a git operation is under way in the
+    /// repository of the files to be written.
+    static func refuseDuringGitOperation(paths: [String], engine: Engine) throws {
+        var isDirectory: ObjCBool = false
+        let directories = (paths.isEmpty ? [engine.configuration.specsDirectory] : paths).map { path in
+            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+                ? path : (path as NSString).deletingLastPathComponent
+        }.map { $0.isEmpty ? "." : $0 }
+        do {
+            try GitOperations.refuseDuringOperation(in: directories, flag: "--during-git-operation")
+        } catch {
+            Terminal.error("specsync: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
     /// Loads the configuration and builds the engine, or exits 2 with the reason.
     func makeEngine() throws -> Engine {
         let cwd = FileManager.default.currentDirectoryPath

@@ -18,6 +18,9 @@ struct Fmt: ParsableCommand {
     @Option(name: .customLong("stdin-filename"), help: "Name used for stdin in diagnostics.")
     var stdinFilename = "<stdin>"
 
+    @Flag(help: CommonOptions.duringGitOperationHelp)
+    var duringGitOperation = false
+
     @Argument(help: CommonOptions.specsFolderHelp("Spec files or directories, or `-` for stdin"))
     var paths: [String] = []
 
@@ -50,6 +53,7 @@ struct Fmt: ParsableCommand {
             Terminal.error("specsync: \(error)")
             throw ExitCode(2)
         }
+        if !duringGitOperation { try CommonOptions.refuseDuringGitOperation(paths: paths, engine: engine) }
         let results = engine.reconcile(found.files, mode: .fix, trees: found.trees)
         let reporter = Reporter(format: .text, showDiff: false)
         for result in results { reporter.report(result, fixing: true) }
