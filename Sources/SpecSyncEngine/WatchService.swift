@@ -148,6 +148,13 @@ public final class WatchService: @unchecked Sendable {
             exitCode = 0
         case .gitOperation(let inProgress, let reason):
             gitOperationChanged(inProgress: inProgress, reason: reason)
+        case .gitIndexChanged:
+            // Specs whose conflict was just resolved (`git add`) are processed now.
+            let resolved = refreshUnmerged()
+            guard !resolved.isEmpty else { break }
+            let now = ContinuousClock.now
+            settled.append(contentsOf: resolved.sorted().map { (path: $0, lastEvent: now) })
+            commitSettled()
         }
     }
 

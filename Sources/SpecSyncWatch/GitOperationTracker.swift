@@ -68,7 +68,14 @@ final class GitOperationTracker {
         for marker in markers where marker.directory == directory && marker.name == event.name {
             update(marker)
         }
-        return transition()
+        let changes = transition()
+        // A quick command (`git add`) takes and drops index.lock within one read of events: no pause is
+        // seen, but the index changed. Said once, when the lock goes.
+        if changes.isEmpty, reported == nil, event.name == "index.lock",
+           event.kind.contains(.deleted) || event.kind.contains(.movedFrom) {
+            return [.gitIndexChanged]
+        }
+        return changes
     }
 
     func recheck() -> [WatchEvent] {

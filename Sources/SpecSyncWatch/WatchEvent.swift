@@ -23,6 +23,9 @@ public enum WatchEvent: Equatable, Sendable {
     /// markers (`WatchConfiguration.gitMarkers`) say. While in progress, `reason` names the most telling
     /// marker present (it may be reported again when that changes); at the end, the last one.
     case gitOperation(inProgress: Bool, reason: String)
+    /// A git command updated the index (its `index.lock` came and went) too quickly to be seen in
+    /// progress: merge conflicts may have been resolved (`git add`) or recorded.
+    case gitIndexChanged
 }
 
 public enum WatchWarning: Equatable, Sendable, CustomStringConvertible {

@@ -218,6 +218,7 @@ case "events":
             case let .warning(warning): print("warning \(warning)")
             case let .rootGone(reason): print("rootGone \(reason)")
             case let .gitOperation(inProgress, reason): print("gitOperation \(inProgress) \(reason)")
+            case .gitIndexChanged: print("gitIndexChanged")
             }
         }
     } catch {
