@@ -133,6 +133,9 @@ final class TreeBuilder {
     private var movedLeadingLine: Int?
     private var diagnostics: [Diagnostic] = []
     private var aliasNodes = 0
+    /// Every alias node built: an alias to an enclosing collection makes a reference cycle, broken when
+    /// the parse ends (the frozen tree holds expanded copies, never these nodes).
+    private var aliasesBuilt: [BuildNode] = []
 
     /// Open collections with the path to them (a class: frames are updated in place, never copied).
     private final class Frame {
@@ -163,7 +166,11 @@ final class TreeBuilder {
         guard yaml_parser_initialize(&parser) == 1 else {
             return .failure([Diagnostic(kind: .syntax, line: 1, column: 1, pointer: "", message: "could not initialise the YAML parser (out of memory)")])
         }
-        defer { yaml_parser_delete(&parser) }
+        defer {
+            yaml_parser_delete(&parser)
+            for alias in aliasesBuilt { alias.kind = .sequence([]) }
+            aliasesBuilt = []
+        }
         let bytes = source.bytes
         return bytes.withUnsafeBufferPointer { whole -> YAMLParseResult in
             // libyaml would count a byte-order mark as a character of line 1: hand it the text after it.
@@ -221,6 +228,7 @@ final class TreeBuilder {
                             message: "aliases expand to more than \(limits.maxAliasNodes) nodes (limits.max_alias_nodes); expand them by hand or raise the limit")])
                     }
                     let node = BuildNode(kind: .alias(target), start: start, end: end, isBlock: true)
+                    aliasesBuilt.append(node)
                     node.expandedCount = target.expandedCount
                     recordScalarSpan(start: start, end: end, style: .plain, hasProperties: false)
                     if let failure = add(node, &root) { return failure }
