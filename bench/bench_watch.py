@@ -199,24 +199,9 @@ def bench_latency(binary, work, saves, baseline=None):
         print(summary("baseline, external − 50 ms", theirs))
         print(summary("baseline, --events latency_ms − 50 ms", theirs_internal))
         return
+    external, internal = watch_saves(binary, work, saves, random.Random(7), label="specsync watch")
     root = os.path.join(work, "latency")
-    shutil.rmtree(root, ignore_errors=True)
     specs = os.path.join(root, ".tandemonium", "specs")
-    os.makedirs(specs)
-    events = os.path.join(root, "events.jsonl")
-    log = os.path.join(root, "watch.log")
-    with open(log, "w") as err:
-        proc = subprocess.Popen([binary, "watch", "--startup", "off", "--events", events], cwd=root,
-                                stderr=err, stdout=subprocess.DEVNULL)
-    wait_for_line(log, "ready:", proc, 30)
-    external = run_saves(specs, saves, SETTLE_MS, "specsync watch", random.Random(7))
-    stop(proc)
-    internal = []
-    with open(events) as f:
-        for line in f:
-            obj = json.loads(line)
-            if obj.get("action") == "normalized" and "latency_ms" in obj:
-                internal.append(float(obj["latency_ms"]) - SETTLE_MS)
     print(summary("specsync watch, external (close → canonical renamed in) − 50 ms", external))
     print(summary("specsync watch, --events latency_ms − 50 ms", internal))
     print(summary("floor: durable replace alone (temp+fsync+rename+dir fsync)", durable_floor(specs, saves)))
@@ -240,7 +225,7 @@ def bench_latency(binary, work, saves, baseline=None):
     print(summary("inotifywait | while read; specsync fmt  (close → canonical)", piped))
 
 
-def watch_saves(binary, work, saves, rng):
+def watch_saves(binary, work, saves, rng, label=None):
     """One watcher, `saves` saves; (external latencies, --events latencies), both minus the settle window."""
     root = os.path.join(work, "latency")
     shutil.rmtree(root, ignore_errors=True)
@@ -252,7 +237,7 @@ def watch_saves(binary, work, saves, rng):
         proc = subprocess.Popen([binary, "watch", "--startup", "off", "--events", events], cwd=root,
                                 stderr=err, stdout=subprocess.DEVNULL)
     wait_for_line(log, "ready:", proc, 30)
-    external = run_saves(specs, saves, SETTLE_MS, binary, rng)
+    external = run_saves(specs, saves, SETTLE_MS, label or binary, rng)
     stop(proc)
     internal = []
     with open(events) as f:
