@@ -126,45 +126,42 @@ extension SpecStore {
 
     /// Puts the other program's version back at the path, checking after every exchange what came back
     /// to the temporary's name before removing anything:
-    /// - our own file: removed — unless a save was made into it while it was in place and that save is
-    ///   not older than the version put back; then it is the newest edit and goes back to the path;
-    /// - anything else: a third save replaced ours at the path between the two exchanges. It is newer
-    ///   than the version displaced first, so it goes back to the path, and that older version is removed
-    ///   if it is still exactly as displaced.
-    /// Whenever an exchange fails or brings back something unexpected, nothing is removed and the error
-    /// names where the other version was left.
+    /// - what was last put at the path, untouched (at first: our own file): removed;
+    /// - that same file, but saved into while it was at the path: the newest edit unless it is older
+    ///   than the version just put back (timestamps are coarse: a tie goes to the save into it);
+    /// - anything else: a save renamed over the path between the two exchanges. It is newer than the
+    ///   version just put back, so the two are exchanged again, and the loop goes on until what comes back
+    ///   is what was put there — programs that save in quick succession only make it take more rounds.
+    /// Whenever an exchange fails, something vanishes, or the saves keep coming for `maximumRounds`,
+    /// nothing is removed and the error names where the other version was left.
     func undoExchange(_ temporary: TemporaryFile, target: ResolvedTarget, givenPath: String,
-                              displaced: FileIdentity?) throws {
+                      displaced: FileIdentity?, maximumRounds: Int = 64) throws {
         let unresolved = StoreError.unresolvedExchange(path: givenPath, strandedPath: temporary.path)
-        func exchange() throws {
+        // `expected` should be at the path and `held` at the temporary's name before each exchange.
+        var expected = temporary.identity
+        var held = displaced
+        for _ in 0..<maximumRounds {
             do { try Sys.renameat2(temporary.path, target.path, .exchange) } catch { throw unresolved }
-        }
-        try exchange()
-        guard let back = try? Sys.lstat(temporary.path) else { throw unresolved }
-        let older: FileIdentity
-        if back.identity.sameInode(as: temporary.identity) {
-            let savedInto = back.identity.size != temporary.identity.size
-                || back.identity.modificationTimeNanoseconds != temporary.identity.modificationTimeNanoseconds
-            guard savedInto else {
-                try? Sys.unlink(temporary.path)     // our own version, untouched
-                return
+            guard let back = try? Sys.lstat(temporary.path) else { throw unresolved }
+            if back.identity.sameInode(as: expected) {
+                let savedInto = back.identity.size != expected.size
+                    || back.identity.modificationTimeNanoseconds != expected.modificationTimeNanoseconds
+                guard savedInto else {
+                    try? Sys.unlink(temporary.path)     // superseded by the newer version now at the path
+                    return
+                }
+                guard let restored = try? Sys.lstat(target.path) else { throw unresolved }
+                guard back.identity.modificationTimeNanoseconds >= restored.identity.modificationTimeNanoseconds else {
+                    try? Sys.unlink(temporary.path)     // an older save than the one put back
+                    return
+                }
             }
-            guard let restored = try? Sys.lstat(target.path) else { throw unresolved }
-            // Timestamps are coarse: a tie goes to the save into our version, which came after our exchange.
-            guard back.identity.modificationTimeNanoseconds >= restored.identity.modificationTimeNanoseconds else {
-                try? Sys.unlink(temporary.path)     // an older save than the one put back
-                return
-            }
-            older = restored.identity
-        } else {
-            guard let displaced else { throw unresolved }
-            older = displaced
+            // What came back is newer than what was just put at the path: swap again.
+            guard let placed = held else { throw unresolved }
+            expected = placed
+            held = back.identity
         }
-        try exchange()
-        guard let again = try? Sys.lstat(temporary.path), again.identity.sameInode(as: older),
-              again.identity.size == older.size,
-              again.identity.modificationTimeNanoseconds == older.modificationTimeNanoseconds else { throw unresolved }
-        try? Sys.unlink(temporary.path)     // superseded by the newer save now at the path
+        throw unresolved
     }
 
     /// Ends the grace of a version displaced by `commit(…, keepDisplaced: true)`: it is still linked at

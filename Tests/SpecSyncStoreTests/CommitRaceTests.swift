@@ -231,6 +231,33 @@ final class CommitRaceTests: XCTestCase {
         XCTAssertEqual(directoryEntries(), ["TAND-1.yaml"])
     }
 
+    func testReplaceIfUnchangedEndsWithTheNewestOfSavesThatKeepLandingDuringTheSwapBack() throws {
+        try skipUnlessFaultInjection()
+        let path = spec("TAND-1")
+        try writeFile(path, "read under the lock\n")
+        let snapshot = try store.read(path)
+        let exchanges = Counter()
+        let saves = try (1...5).map { number in
+            let file = scratch.file("content.\(number)")
+            try writeFile(file, "save \(number)\n")
+            return file
+        }
+        // A save before the exchange and one before each of the next four exchanges: every swap back
+        // brings a newer save than the one it put in place.
+        SysFaults.setBeforeCall { call, argument in
+            guard call == .renameat2, argument?.hasSuffix("-> " + path) == true else { return }
+            exchanges.increment()
+            if exchanges.value <= saves.count {
+                _ = try? ChildProcess.run(testChildPath, ["rename-in", path, saves[exchanges.value - 1]])
+            }
+        }
+        let result = try store.replaceIfUnchanged(path, expected: snapshot, with: Array("ours\n".utf8), keepDisplaced: true)
+        guard case .conflict = result else { return XCTFail("\(result)") }
+        XCTAssertEqual(try text(path), "save 5\n")
+        XCTAssertEqual(exchanges.value, saves.count + 1, "one exchange more than the saves: the last brings back what it put")
+        XCTAssertEqual(directoryEntries(), ["TAND-1.yaml"])
+    }
+
     // MARK: Hammer
 
     /// Two editors (separate processes, no spec lock, saves by rename, taking turns and numbering their
