@@ -277,6 +277,7 @@ public final class WatchService: @unchecked Sendable {
                     if let old = outcomes[position].displaced { keep(old, for: path) }
                 case .success(.unchanged), .failure(StoreError.changedDuringUpdate):
                     logger.debug("\(path) changed while being normalized; the newer content will be processed")
+                    if let ours = outcomes[position].displaced { keep(ours, for: path) }
                     continue
                 case .failure(let error):
                     result.action = .error
@@ -358,9 +359,10 @@ public final class WatchService: @unchecked Sendable {
                 watcher.noteOwnWrite(path: path, identity: identity)
                 result.action = .normalized
                 if let old { keep(old, for: path) }
-            case .conflict:
+            case .conflict(_, let ours):
                 // Someone saved while we worked: their save has its own event; we never overwrite it.
                 logger.debug("\(path) changed while being normalized; the newer content will be processed")
+                if let ours { keep(ours, for: path) }
                 return nil
             }
         } catch {
@@ -414,10 +416,11 @@ public final class WatchService: @unchecked Sendable {
             }
             let lateWrite = try old.currentIdentity().modificationTimeNanoseconds
             let current = try engine.store.read(path)
-            // Latest edit wins. File timestamps are coarse (one kernel tick): when the late write and the
-            // save now at the path fall in the same tick their order is unknown, and the save people see at
-            // the path is kept rather than overwritten.
-            guard lateWrite > current.identity.modificationTimeNanoseconds else {
+            // Latest edit wins. While the path holds exactly what replaced the old version, the late write
+            // came after it (it was found after that exchange). Otherwise timestamps decide; they are
+            // coarse (one kernel tick): when the late write and the save now at the path fall in the same
+            // tick their order is unknown, and the save people see at the path is kept.
+            guard old.isSuccessor(current.identity) || lateWrite > current.identity.modificationTimeNanoseconds else {
                 logger.notice("\(path): a write reached the previous version after it was replaced, but a newer save is in place; keeping the newer save")
                 return
             }

@@ -374,8 +374,16 @@ private struct Batch {
                     items[position].newIdentity = identity
                     directories[items[position].directory].renamedItems.append(position)
                     if let baseline { items[position].inGrace = (temporary, baseline) }
-                case .changedMeanwhile:
+                case .changedMeanwhile(let ours):
                     directories[items[position].directory].exchangedBack = true
+                    if let ours {
+                        if items[position].keepDisplaced {
+                            items[position].displaced = DisplacedFile(ours, bytes: items[position].newBytes)
+                        } else {
+                            try? Sys.unlink(ours.path)
+                            Sys.closeIgnoringErrors(ours.descriptor)
+                        }
+                    }
                     fail(position, StoreError.changedDuringUpdate(path: items[position].path), results: &results)
                 }
             } catch {
@@ -405,7 +413,8 @@ private struct Batch {
                     releaser.release(held)
                 } else if items[position].keepDisplaced {
                     items[position].displaced = DisplacedFile(path: displaced.path, descriptor: held,
-                                                              baseline: baseline, bytes: read.bytes)
+                                                              baseline: baseline, bytes: read.bytes,
+                                                              successor: identity)
                 } else {
                     do {
                         if !(try store.endGrace(of: displaced, target: target, givenPath: path, baseline: baseline,

@@ -18,7 +18,22 @@ enum CommitOutcome {
     case committed(newIdentity: FileIdentity, displaced: FileIdentity?)
     /// Another program replaced, rewrote or removed the file after it was read under the lock (or
     /// created it after it was found missing). Its version is at the path; nothing of ours is.
-    case changedMeanwhile
+    /// `ours` (only with `keepDisplaced`): our new version was at the path for a moment before the
+    /// exchange was undone, and stays linked at the temporary's name — a program that opened the path
+    /// in that moment writes into it, exactly as into a displaced version.
+    case changedMeanwhile(ours: KeptVersion?)
+}
+
+/// A version taken away from the path but kept linked (at `path`, a temporary's name) and open, so a
+/// late write into it can still be found.
+struct KeptVersion {
+    let path: String
+    let descriptor: Descriptor
+    /// Its identity when it left the path.
+    let baseline: FileIdentity
+    /// What the same exchange put at the path: a write found in the kept version later is newer than
+    /// this, whatever the timestamps say.
+    let successor: FileIdentity?
 }
 
 extension SpecStore {
@@ -50,12 +65,12 @@ extension SpecStore {
                 try Sys.renameat2(temporary.path, target.path, .noReplace)
             } catch where error.errno == .fileExists {
                 try? Sys.unlink(temporary.path)
-                return .changedMeanwhile
+                return .changedMeanwhile(ours: nil)
             } catch where error.errno == .invalidArgument || error.errno == .noFunction {
                 // No RENAME_NOREPLACE on this file system: check again just before renaming.
                 if (try? Sys.lstat(target.path)) != nil {
                     try? Sys.unlink(temporary.path)
-                    return .changedMeanwhile
+                    return .changedMeanwhile(ours: nil)
                 }
                 try rename(temporary, over: target, givenPath: givenPath)
             } catch {
@@ -72,18 +87,18 @@ extension SpecStore {
             // inode, which `keepDisplaced` callers (the watcher) watch for late writes.
             if Sys.isOpenForWriting(held) == true {
                 try? Sys.unlink(temporary.path)
-                return .changedMeanwhile
+                return .changedMeanwhile(ours: nil)
             }
             do throws(SysError) {
                 try Sys.renameat2(temporary.path, target.path, .exchange)
             } catch where error.errno == .noSuchFileOrDirectory {
                 try? Sys.unlink(temporary.path)
-                return .changedMeanwhile
+                return .changedMeanwhile(ours: nil)
             } catch where error.errno == .invalidArgument || error.errno == .noFunction {
                 // No RENAME_EXCHANGE on this file system: check again just before renaming.
                 guard let now = try? Sys.lstat(target.path), Self.isVersion(expected, status: now, held: held) != nil else {
                     try? Sys.unlink(temporary.path)
-                    return .changedMeanwhile
+                    return .changedMeanwhile(ours: nil)
                 }
                 try rename(temporary, over: target, givenPath: givenPath)
                 return .committed(newIdentity: Self.identityAfterRename(of: target.path, temporary: temporary), displaced: nil)
@@ -98,8 +113,9 @@ extension SpecStore {
                 return .committed(newIdentity: Self.identityAfterRename(of: target.path, temporary: temporary),
                                   displaced: keepDisplaced ? verified : nil)
             }
-            try undoExchange(temporary, target: target, givenPath: givenPath, displaced: displaced?.identity)
-            return .changedMeanwhile
+            let ours = try undoExchange(temporary, target: target, givenPath: givenPath, displaced: displaced?.identity,
+                                        keepOurs: keepDisplaced)
+            return .changedMeanwhile(ours: ours)
         }
     }
 
@@ -134,8 +150,13 @@ extension SpecStore {
     ///   is what was put there — programs that save in quick succession only make it take more rounds.
     /// Whenever an exchange fails, something vanishes, or the saves keep coming for `maximumRounds`,
     /// nothing is removed and the error names where the other version was left.
+    ///
+    /// With `keepOurs`, our own version coming back untouched is kept (returned) instead of removed: a
+    /// program that opened the path while it was there may still write into it (the watcher watches
+    /// it for the grace period, as any displaced version).
+    @discardableResult
     func undoExchange(_ temporary: TemporaryFile, target: ResolvedTarget, givenPath: String,
-                      displaced: FileIdentity?, maximumRounds: Int = 64) throws {
+                      displaced: FileIdentity?, keepOurs: Bool = false, maximumRounds: Int = 64) throws -> KeptVersion? {
         let unresolved = StoreError.unresolvedExchange(path: givenPath, strandedPath: temporary.path)
         // `expected` should be at the path and `held` at the temporary's name before each exchange.
         var expected = temporary.identity
@@ -147,13 +168,14 @@ extension SpecStore {
                 let savedInto = back.identity.size != expected.size
                     || back.identity.modificationTimeNanoseconds != expected.modificationTimeNanoseconds
                 guard savedInto else {
+                    if keepOurs, expected == temporary.identity, let kept = keep(temporary, successor: held) { return kept }
                     try? Sys.unlink(temporary.path)     // superseded by the newer version now at the path
-                    return
+                    return nil
                 }
                 guard let restored = try? Sys.lstat(target.path) else { throw unresolved }
                 guard back.identity.modificationTimeNanoseconds >= restored.identity.modificationTimeNanoseconds else {
                     try? Sys.unlink(temporary.path)     // an older save than the one put back
-                    return
+                    return nil
                 }
             }
             // What came back is newer than what was just put at the path: swap again.
@@ -162,6 +184,16 @@ extension SpecStore {
             held = back.identity
         }
         throw unresolved
+    }
+
+    /// Opens our version, back at the temporary's name, to watch it for late writes.
+    private func keep(_ temporary: TemporaryFile, successor: FileIdentity?) -> KeptVersion? {
+        guard let descriptor = try? Sys.open(temporary.path, .readOnly, [.noFollow]) else { return nil }
+        guard let status = try? Sys.fstat(descriptor), status.identity.sameInode(as: temporary.identity) else {
+            Sys.closeIgnoringErrors(descriptor)
+            return nil
+        }
+        return KeptVersion(path: temporary.path, descriptor: descriptor, baseline: temporary.identity, successor: successor)
     }
 
     /// Ends the grace of a version displaced by `commit(…, keepDisplaced: true)`: it is still linked at
@@ -175,7 +207,7 @@ extension SpecStore {
               now.identity.modificationTimeNanoseconds == baseline.modificationTimeNanoseconds,
               (try? Sys.preadAll(held)) == bytes else {
             try undoExchange(temporary, target: target, givenPath: givenPath,
-                             displaced: (try? Sys.lstat(temporary.path))?.identity)
+                             displaced: (try? Sys.lstat(temporary.path))?.identity, keepOurs: false)
             return false
         }
         try? Sys.unlink(temporary.path)

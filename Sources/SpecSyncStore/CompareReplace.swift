@@ -37,9 +37,10 @@ extension SpecStore {
                 handedOver = true
                 return .replaced(newIdentity: newIdentity,
                                  displaced: DisplacedFile(path: displacedPath, descriptor: held, baseline: baseline,
-                                                          bytes: current.bytes))
-            case .changedMeanwhile:
-                return .conflict(current: (try? Sys.stat(target.path))?.identity)
+                                                          bytes: current.bytes, successor: newIdentity))
+            case .changedMeanwhile(let ours):
+                return .conflict(current: (try? Sys.stat(target.path))?.identity,
+                                 ours: ours.map { DisplacedFile($0, bytes: bytes) })
             }
         }
     }
@@ -54,15 +55,19 @@ public final class DisplacedFile: Sendable {
     public let path: String
     /// The displaced version as verified right after the exchange.
     public let baseline: FileIdentity
+    /// The version the same exchange put at the path (nil when unknown). While the path still holds
+    /// exactly it, a write found here is the newer one: it came after that exchange.
+    public let successor: FileIdentity?
     private let originalBytes: [UInt8]
     private let descriptor: Mutex<Descriptor?>
     /// The directory holding it, open, so `discard()` still finds it if the tree is moved meanwhile.
     private let directory: Descriptor?
     private let name: String
 
-    init(path: String, descriptor: Descriptor, baseline: FileIdentity, bytes: [UInt8]) {
+    init(path: String, descriptor: Descriptor, baseline: FileIdentity, bytes: [UInt8], successor: FileIdentity?) {
         self.path = path
         self.baseline = baseline
+        self.successor = successor
         self.originalBytes = bytes
         self.descriptor = Mutex(descriptor)
         let parts = PathParts(path)
@@ -70,7 +75,19 @@ public final class DisplacedFile: Sendable {
         self.directory = try? Sys.open(parts.directory, .readOnly, [.directory])
     }
 
+    convenience init(_ kept: KeptVersion, bytes: [UInt8]) {
+        self.init(path: kept.path, descriptor: kept.descriptor, baseline: kept.baseline, bytes: bytes,
+                  successor: kept.successor)
+    }
+
     deinit { discard() }
+
+    /// True when `current` is still exactly the version put at the path when this one left it.
+    public func isSuccessor(_ current: FileIdentity) -> Bool {
+        guard let successor else { return false }
+        return current.sameInode(as: successor) && current.size == successor.size
+            && current.modificationTimeNanoseconds == successor.modificationTimeNanoseconds
+    }
 
     /// True once someone has written to the displaced inode (size, mtime or bytes differ from the
     /// version that was displaced). Throws `StoreError.fileNotFound` after `discard()`.

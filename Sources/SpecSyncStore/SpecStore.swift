@@ -22,8 +22,11 @@ public enum CompareReplaceResult: Sendable {
     /// The new content is in place. `displaced` is the previous version, kept only with `keepDisplaced`
     /// (and only where RENAME_EXCHANGE is supported).
     case replaced(newIdentity: FileIdentity, displaced: DisplacedFile?)
-    /// The file was no longer the expected version; it was left as found. nil when it no longer exists.
-    case conflict(current: FileIdentity?)
+    /// The file was no longer the expected version; it was left as found. `current` is nil when it no
+    /// longer exists. `ours` (only with `keepDisplaced`): our new version was at the path for a moment
+    /// before the exchange was undone; kept like a displaced version, since a program that opened the
+    /// path in that moment writes into it.
+    case conflict(current: FileIdentity?, ours: DisplacedFile? = nil)
 }
 
 /// Durable, locked writes of whole files. Knows nothing about the files' format.

@@ -205,7 +205,7 @@ final class CommitRaceTests: XCTestCase {
         try writeFile(path, "read under the lock\n")
         let snapshot = try store.read(path)
         let result = try store.replaceIfUnchanged(path, expected: snapshot, with: Array("ours\n".utf8), keepDisplaced: true)
-        guard case .conflict(nil) = result else { return XCTFail("\(result)") }
+        guard case .conflict(nil, _) = result else { return XCTFail("\(result)") }
         XCTAssertEqual(deletes.value, 2, "the delete ran")
         XCTAssertFalse(exists(path), "replaceIfUnchanged brought the deleted file back")
         XCTAssertEqual(directoryEntries(), [])

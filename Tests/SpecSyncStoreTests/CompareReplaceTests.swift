@@ -35,7 +35,7 @@ final class CompareReplaceTests: XCTestCase {
     }
 
     func assertConflict(_ result: CompareReplaceResult, file: StaticString = #filePath, line: UInt = #line) throws {
-        guard case .conflict(let current) = result else { return XCTFail("expected a conflict, got \(result)", file: file, line: line) }
+        guard case .conflict(let current, _) = result else { return XCTFail("expected a conflict, got \(result)", file: file, line: line) }
         XCTAssertEqual(current, FileIdentity(try fileStatus(path)), "reports the identity found", file: file, line: line)
         XCTAssertEqual(try contents(path), theirs, "the other writer's content is kept", file: file, line: line)
         XCTAssertEqual(scratch.temporaryFiles(), [], file: file, line: line)
@@ -91,7 +91,7 @@ final class CompareReplaceTests: XCTestCase {
         let snapshot = try store.read(path)
         XCTAssertEqual(unlink(path), 0)
         let result = try store.replaceIfUnchanged(path, expected: snapshot, with: ours, keepDisplaced: false)
-        guard case .conflict(nil) = result else { return XCTFail("\(result)") }
+        guard case .conflict(nil, _) = result else { return XCTFail("\(result)") }
         XCTAssertFalse(exists(path), "not recreated")
     }
 
@@ -112,8 +112,47 @@ final class CompareReplaceTests: XCTestCase {
     func testConflictWhenAFileIsRenamedInBetweenCheckAndExchange() throws {
         let exchanges = try raceIntoExchangeWindow("rename-in")
         let snapshot = try store.read(path)
-        try assertConflict(try store.replaceIfUnchanged(path, expected: snapshot, with: ours, keepDisplaced: true))
+        try assertConflict(try store.replaceIfUnchanged(path, expected: snapshot, with: ours, keepDisplaced: false))
         XCTAssertEqual(exchanges.value, 2, "exchanged, found the wrong file displaced, exchanged back")
+    }
+
+    /// Our version was at the path between the exchange and its undoing: a program that opened the path
+    /// then holds our inode and may write into it after the undo. With `keepDisplaced` it stays linked
+    /// and watched, like any displaced version, and a write found in it counts as newer than what the
+    /// undo put back.
+    func testAnUndoneExchangeKeepsOurVersionForAProgramThatOpenedThePathMeanwhile() throws {
+        try skipUnlessFaultInjection()
+        let exchanges = Counter()
+        let (target, theirsPath) = (path!, scratch.file("theirs"))
+        let holder = Box<ChildProcess?>(nil)
+        SysFaults.setBeforeCall { call, _ in
+            guard call == .renameat2 else { return }
+            exchanges.increment()
+            if exchanges.value == 1 { _ = try? ChildProcess.run(testChildPath, ["rename-in", target, theirsPath]) }
+            guard exchanges.value == 2, let child = try? ChildProcess.testChild(["hold-open", target]) else { return }
+            holder.value = child
+            _ = child.readLine()    // "opened": it holds whatever is at the path now, our version
+        }
+        let snapshot = try store.read(path)
+        let result = try store.replaceIfUnchanged(path, expected: snapshot, with: ours, keepDisplaced: true)
+        SysFaults.setBeforeCall(nil)
+        guard let late = holder.value else { return XCTFail("the second program did not start") }
+        guard case .conflict(let current, let kept) = result, let current, let kept else { return XCTFail("\(result)") }
+        XCTAssertEqual(exchanges.value, 2)
+        XCTAssertEqual(try contents(path), theirs, "the other writer's save is back at the path")
+        XCTAssertEqual(try kept.bytes(), ours)
+        XCTAssertFalse(try kept.hasBeenModified())
+        XCTAssertTrue(kept.isSuccessor(current), "what the undo put back is the successor")
+
+        late.writeLine("write status: saved into the version that was at the path")
+        XCTAssertEqual(late.readLine(), "written", late.standardError)
+        XCTAssertTrue(try kept.hasBeenModified())
+        XCTAssertEqual(try kept.bytes(), Array("status: saved into the version that was at the path\n".utf8))
+        XCTAssertEqual(try contents(path), theirs)
+        kept.discard()
+        XCTAssertEqual(scratch.temporaryFiles(), [])
+        late.closeStdin()
+        XCTAssertEqual(late.exitCode, 0)
     }
 
     func testConflictWhenTheFileIsWrittenInPlaceBetweenCheckAndExchange() throws {
