@@ -243,6 +243,7 @@ public final class WatchService: @unchecked Sendable {
                         writes.append(i)
                         continue
                     }
+                    if isHalfSaved(file.path, result) { continue }
                     if result.action == .invalid { invalid += 1 }
                     report(result, since: file.since)
                 }
@@ -318,11 +319,22 @@ public final class WatchService: @unchecked Sendable {
         switch evaluate(path) {
         case .gone: return
         case .failed(let result): report(result, since: since)
+        case .read(_, let result) where isHalfSaved(path, result):
+            return
         case .read(let snapshot, let result):
             if let final = commit(path, snapshot: snapshot, result: result, mayWrite: mayWrite, keepDisplaced: !shuttingDown) {
                 report(final, since: since)
             }
         }
+    }
+
+    /// An invalid file that a writer still has open was read part-way through its save (an in-place
+    /// writer's truncate came just before the read, its events just after): not reported, since its
+    /// IN_CLOSE_WRITE is still to come and brings it back.
+    private func isHalfSaved(_ path: String, _ result: FileResult) -> Bool {
+        guard result.action == .invalid, watcher.isBeingWritten(path) else { return false }
+        logger.debug("\(path): invalid while another program has it open for writing; checked again when it closes it")
+        return true
     }
 
     private enum Evaluation {

@@ -187,6 +187,13 @@ public final class Watcher: @unchecked Sendable {
     /// start-up pass, can ask before each write).
     public var gitOperationInProgress: Bool { state.withLock { gitBusy } }
 
+    /// True when some process has `path` open for writing right now (false also when the kernel cannot
+    /// tell). A file read in that state may be a save half done: its IN_CLOSE_WRITE is still to come,
+    /// and delivers it again.
+    public func isBeingWritten(_ path: String) -> Bool {
+        FileSystem.isOpenForWriting(path) == true
+    }
+
     /// Runs `action` on the consumer thread once `delay` has passed. The loop wakes for it when it is
     /// due, not before and not periodically.
     public func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) {

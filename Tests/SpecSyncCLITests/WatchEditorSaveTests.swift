@@ -54,6 +54,23 @@ final class WatchEditorSaveTests: XCTestCase {
         try assertEachSavedOnce([path: canonicalForm("ED-0", "in place")])
     }
 
+    /// A save that settles while another program has the file open for writing (an in-place writer
+    /// whose truncate came just before the read — vim with `backupcopy=yes` saving again) may have been
+    /// read half done: an invalid read is not reported then; the writer's close brings the file back.
+    func testAnInvalidReadWhileAWriterHoldsTheFileOpenIsNotReportedUntilItCloses() throws {
+        try project.write(".tandemonium/specs/held.yaml", canonicalForm("ED-0", "old"))
+        daemon = try WatchDaemon(project, arguments: ["--startup", "off", "--log-level", "debug"])
+        let path = specs + "/held.yaml"
+        let holder = open(path, O_WRONLY | O_CLOEXEC)
+        try Save.check(Int(holder), "open")
+        try Save.inPlace(path, "id: ED-0\ntitle: [half a save\n")
+        try daemon.waitForLog("held.yaml: invalid while another program has it open for writing")
+        _ = try daemon.quiesce()
+        XCTAssertEqual(daemon.events(for: path).map(\.action), [], "nothing reported while it is held open")
+        close(holder)
+        XCTAssertEqual(try daemon.waitForEvent(path).action, "invalid", "reported once the writer closed it")
+    }
+
     func testTruncateThenSeveralWrites() throws {
         try start(with: ["one-fd.yaml", "many-closes.yaml"])
         // One descriptor, O_TRUNC then writes that split lines and keys.
