@@ -15,8 +15,14 @@ public final class WatchService: @unchecked Sendable {
     public struct Options: Sendable {
         /// How long the inode we displaced stays linked so that a writer still holding it open is noticed.
         public var displacedGrace: Duration
-        public init(displacedGrace: Duration = .milliseconds(500)) {
+        /// The waits before trying again a rewrite that failed for a condition that can clear (a full
+        /// disk, permissions, a lock held too long); the last one repeats until it works or a new save
+        /// comes.
+        public var retryDelays: [Duration]
+        public init(displacedGrace: Duration = .milliseconds(500),
+                    retryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(5), .seconds(15), .seconds(60)]) {
             self.displacedGrace = displacedGrace
+            self.retryDelays = retryDelays.isEmpty ? [.seconds(60)] : retryDelays
         }
     }
 
@@ -27,6 +33,10 @@ public final class WatchService: @unchecked Sendable {
     private let options: Options
     /// Files last seen invalid, so that a fix can be announced.
     private var invalid = Set<String>()
+    /// Files whose rewrite failed for a condition that can clear: attempts so far, and the token of the
+    /// one retry scheduled (a newer failure replaces it).
+    private var retrying: [String: (attempts: Int, token: UInt64)] = [:]
+    private var retryTokens: UInt64 = 0
     /// Old inodes kept after our rewrites, by path, and the order they were kept in. Each holds two
     /// descriptors for the grace period, so at most `maxDisplaced` are kept: a burst of thousands of
     /// saves must not run the process out of descriptors (the oldest is settled early instead).
@@ -282,7 +292,7 @@ public final class WatchService: @unchecked Sendable {
                     continue
                 case .failure(let error):
                     result.action = .error
-                    result.error = "\(error)"
+                    result.error = retryLater(path, after: error)
                 }
                 report(result, since: step[i].since)
             }
@@ -317,7 +327,9 @@ public final class WatchService: @unchecked Sendable {
         // A newer save is here; the previous version we displaced may hold an even newer late write.
         if displaced[path] != nil { settleDisplaced(path) }
         switch evaluate(path) {
-        case .gone: return
+        case .gone:
+            retrying[path] = nil
+            return
         case .failed(let result): report(result, since: since)
         case .read(_, let result) where isHalfSaved(path, result):
             return
@@ -379,9 +391,33 @@ public final class WatchService: @unchecked Sendable {
             }
         } catch {
             result.action = .error
-            result.error = "\(error)"
+            result.error = retryLater(path, after: error)
         }
         return result
+    }
+
+    /// After a failed rewrite: when the cause can clear by itself or by the user's hand (ENOSPC, EDQUOT,
+    /// EACCES, EPERM, EROFS, a lock held past the timeout), the file is processed again after a growing
+    /// wait — unless a new save comes first, which is processed anyway. The message says so.
+    private func retryLater(_ path: String, after error: Error) -> String {
+        guard !shuttingDown, let error = error as? StoreError, Self.mayClear(error) else { return "\(error)" }
+        let attempts = (retrying[path]?.attempts ?? 0) + 1
+        retryTokens += 1
+        let token = retryTokens
+        retrying[path] = (attempts, token)
+        let delay = options.retryDelays[min(attempts, options.retryDelays.count) - 1]
+        watcher.schedule(after: delay) { [self] in
+            guard !shuttingDown, retrying[path]?.token == token else { return }
+            logger.info("\(path): trying the rewrite again (attempt \(attempts + 1))")
+            process(path, since: nil, mayWrite: true)
+        }
+        return "\(error) (specsync tries again in \(Self.readable(delay)))"
+    }
+
+    private static func mayClear(_ error: StoreError) -> Bool {
+        if case .lockTimeout = error { return true }
+        guard let errno = error.errno else { return false }
+        return [.noSpace, .diskQuotaExceeded, .permissionDenied, .notPermitted, .readOnlyFileSystem].contains(errno)
     }
 
     /// Valid, not canonical, writable, and inside the tree: a symlink out of it is checked, never written
@@ -529,6 +565,7 @@ public final class WatchService: @unchecked Sendable {
     // MARK: Output
 
     private func report(_ result: FileResult, since: ContinuousClock.Instant?) {
+        if result.action != .error { retrying[result.path] = nil }  // any pending retry finds nothing to do
         let display = FileName.displayed(result.path)
         switch result.action {
         case .invalid:
