@@ -247,13 +247,13 @@ public final class WatchService: @unchecked Sendable {
                     continue
                 case .failed(let result):
                     report(result, since: file.since)
-                case .read(_, var result):
+                case .read(let snapshot, var result):
                     if needsWrite(file.path, &result, mayWrite: mayWrite, outside: .some(evaluation[i].outside)) {
                         if holdRewrite(of: file.path) { continue }  // processed when the git operation ends
                         writes.append(i)
                         continue
                     }
-                    if isHalfSaved(file.path, result) { continue }
+                    if isHalfSaved(file.path, snapshot, result) { continue }
                     if result.action == .invalid { invalid += 1 }
                     report(result, since: file.since)
                 }
@@ -331,7 +331,7 @@ public final class WatchService: @unchecked Sendable {
             retrying[path] = nil
             return
         case .failed(let result): report(result, since: since)
-        case .read(_, let result) where isHalfSaved(path, result):
+        case .read(let snapshot, let result) where isHalfSaved(path, snapshot, result):
             return
         case .read(let snapshot, let result):
             if let final = commit(path, snapshot: snapshot, result: result, mayWrite: mayWrite, keepDisplaced: !shuttingDown) {
@@ -340,12 +340,12 @@ public final class WatchService: @unchecked Sendable {
         }
     }
 
-    /// An invalid file that a writer still has open was read part-way through its save (an in-place
-    /// writer's truncate came just before the read, its events just after): not reported, since its
-    /// IN_CLOSE_WRITE is still to come and brings it back.
-    private func isHalfSaved(_ path: String, _ result: FileResult) -> Bool {
-        guard result.action == .invalid, watcher.isBeingWritten(path) else { return false }
-        logger.debug("\(path): invalid while another program has it open for writing; checked again when it closes it")
+    /// An invalid file that a writer still has open, or that changed since it was read, was read
+    /// part-way through a save (a truncate or create came just before the read, its events just after):
+    /// not reported, since the rest of the save has its own events and brings it back.
+    private func isHalfSaved(_ path: String, _ snapshot: FileSnapshot, _ result: FileResult) -> Bool {
+        guard result.action == .invalid, watcher.isBeingWritten(path, read: snapshot.identity) else { return false }
+        logger.debug("\(path): invalid while another program has it open for writing or is changing it; checked again when the save is done")
         return true
     }
 

@@ -187,11 +187,14 @@ public final class Watcher: @unchecked Sendable {
     /// start-up pass, can ask before each write).
     public var gitOperationInProgress: Bool { state.withLock { gitBusy } }
 
-    /// True when some process has `path` open for writing right now (false also when the kernel cannot
-    /// tell). A file read in that state may be a save half done: its IN_CLOSE_WRITE is still to come,
-    /// and delivers it again.
-    public func isBeingWritten(_ path: String) -> Bool {
-        FileSystem.isOpenForWriting(path) == true
+    /// True when the file read as `read` is no longer that version (another inode, size or mtime), or
+    /// some process has it open for writing right now: what was read may be a save half done, and the
+    /// events of the rest of it (a close, a write, a rename) are still to come and deliver it again.
+    public func isBeingWritten(_ path: String, read: FileIdentity) -> Bool {
+        guard case .success(let now) = FileSystem.status(ofEntry: path), now.identity.sameInode(as: read),
+              now.identity.size == read.size,
+              now.identity.modificationTimeNanoseconds == read.modificationTimeNanoseconds else { return true }
+        return FileSystem.isOpenForWriting(path) == true
     }
 
     /// Runs `action` on the consumer thread once `delay` has passed. The loop wakes for it when it is
