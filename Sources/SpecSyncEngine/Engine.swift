@@ -18,7 +18,7 @@ public struct FileResult: Sendable {
         case deleted
         /// Valid but not canonical, and not rewritten (check without --fix).
         case notCanonical = "not-canonical"
-        /// Could not be read or written; `error` says why.
+        /// Could not be read or written; `failure` says why.
         case error
     }
 
@@ -29,7 +29,10 @@ public struct FileResult: Sendable {
     public var wasCanonical: Bool
     public var original: [UInt8]?
     public var canonical: [UInt8]?
-    public var error: String?
+    /// Why the file could not be read or written (action `error`).
+    public var failure: FileError?
+    /// `failure`'s message.
+    public var error: String? { failure?.message }
     /// Why a valid, non-canonical file was left as it is (a symlink to a file outside the tree).
     public var notWritten: String?
 
@@ -190,7 +193,7 @@ public final class Engine: Sendable {
                 result = reconcile(path, mode: .fix)
             case .failure(let error):
                 result.action = .error
-                result.error = "\(error)"
+                result.failure = FileError(error)
             }
             results[index] = result
         }
@@ -219,12 +222,13 @@ public final class Engine: Sendable {
                     attempts += 1
                     if attempts < 5 { continue }
                     result.action = .error
-                    result.error = "\(path) keeps changing while being formatted; left as the other writer saved it"
+                    result.failure = FileError(kind: .keepsChanging,
+                                               message: "\(path) keeps changing while being formatted; left as the other writer saved it")
                     return result
                 }
             } catch {
                 result.action = .error
-                result.error = "\(error)"
+                result.failure = FileError(error)
                 return result
             }
         }
@@ -235,9 +239,9 @@ public final class Engine: Sendable {
     public func readFailure(path: String, _ error: Error) -> FileResult {
         if case StoreError.fileTooLarge(_, let size, let limit) = error {
             return FileResult(path: path, action: .invalid, diagnostics: [.tooLarge(size: size, limit: limit)],
-                              wasCanonical: false, error: nil)
+                              wasCanonical: false)
         }
-        return FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false, error: "\(error)")
+        return FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false, failure: FileError(error))
     }
 
     public enum StandardInput {
@@ -258,7 +262,8 @@ public final class Engine: Sendable {
             }
         } catch {
             return .rejected(FileResult(path: name, action: .error, diagnostics: [], wasCanonical: false,
-                                        error: "cannot read standard input: \(error)"))
+                                        failure: FileError(kind: .standardInput, message: "cannot read standard input: \(error)",
+                                                           errno: error.errno)))
         }
     }
 
@@ -268,7 +273,7 @@ public final class Engine: Sendable {
         let canonical = analysis.isCanonical(bytes)
         let action: FileResult.Action = !analysis.isValid ? .invalid : (canonical ? .unchanged : .notCanonical)
         return FileResult(path: path, action: action, diagnostics: analysis.diagnostics, wasCanonical: canonical,
-                          original: bytes, canonical: analysis.canonical, error: nil)
+                          original: bytes, canonical: analysis.canonical)
     }
 
     /// `specsync write`: validate new content and replace the file with its canonical form, under the lock.
@@ -283,7 +288,8 @@ public final class Engine: Sendable {
         guard result.action != .invalid, let canonical = result.canonical else { return result }
         if let tree, let resolved = TreeBoundary.outside(path, tree: tree) {
             result.action = .error
-            result.error = TreeBoundary.refusal(path, resolved: resolved, tree: tree, outcome: "not written", flagHint: true)
+            result.failure = FileError(kind: .outsideTree,
+                                       message: TreeBoundary.refusal(path, resolved: resolved, tree: tree, outcome: "not written", flagHint: true))
             return result
         }
         do {
@@ -291,7 +297,7 @@ public final class Engine: Sendable {
             result.action = .normalized
         } catch {
             result.action = .error
-            result.error = "\(error)"
+            result.failure = FileError(error)
         }
         return result
     }

@@ -173,7 +173,7 @@ public struct StagedFiles {
                 }
             } catch {}
             return FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false,
-                              error: "\(path) is a symlink to \(targetPath), which is not in the index; stage it too")
+                              failure: FileError(kind: .notFound, message: "\(path) is a symlink to \(targetPath), which is not in the index; stage it too"))
         }
         let resolved = text.hasPrefix("/") ? text : ((((top as NSString).appendingPathComponent(relative)) as NSString)
             .deletingLastPathComponent as NSString).appendingPathComponent(text)

@@ -10,7 +10,10 @@ public enum JSONLine {
         fields.append(("valid", result.isValid ? "true" : "false"))
         fields.append(("canonical", result.wasCanonical ? "true" : "false"))
         fields.append(("diagnostics", "[" + result.diagnostics.map(diagnostic).joined(separator: ",") + "]"))
-        if let error = result.error { fields.append(("error", quote(error))) }
+        if let failure = result.failure {
+            fields.append(("error", quote(failure.message)))
+            fields.append(("error_kind", quote(failure.kind.rawValue)))
+        }
         if let reason = result.notWritten { fields.append(("not_written", quote(reason))) }
         return "{" + fields.map { "\(quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }

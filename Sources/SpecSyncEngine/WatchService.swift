@@ -292,7 +292,7 @@ public final class WatchService: @unchecked Sendable {
                     continue
                 case .failure(let error):
                     result.action = .error
-                    result.error = retryLater(path, after: error)
+                    result.failure = retryLater(path, after: error)
                 }
                 report(result, since: step[i].since)
             }
@@ -391,7 +391,7 @@ public final class WatchService: @unchecked Sendable {
             }
         } catch {
             result.action = .error
-            result.error = retryLater(path, after: error)
+            result.failure = retryLater(path, after: error)
         }
         return result
     }
@@ -399,8 +399,9 @@ public final class WatchService: @unchecked Sendable {
     /// After a failed rewrite: when the cause can clear by itself or by the user's hand (ENOSPC, EDQUOT,
     /// EACCES, EPERM, EROFS, a lock held past the timeout), the file is processed again after a growing
     /// wait — unless a new save comes first, which is processed anyway. The message says so.
-    private func retryLater(_ path: String, after error: Error) -> String {
-        guard !shuttingDown, let error = error as? StoreError, Self.mayClear(error) else { return "\(error)" }
+    private func retryLater(_ path: String, after error: Error) -> FileError {
+        let failure = FileError(error)
+        guard !shuttingDown, let error = error as? StoreError, Self.mayClear(error) else { return failure }
         let attempts = (retrying[path]?.attempts ?? 0) + 1
         retryTokens += 1
         let token = retryTokens
@@ -411,7 +412,7 @@ public final class WatchService: @unchecked Sendable {
             logger.info("\(path): trying the rewrite again (attempt \(attempts + 1))")
             process(path, since: nil, mayWrite: true)
         }
-        return "\(error) (specsync tries again in \(Self.readable(delay)))"
+        return failure.appending(" (specsync tries again in \(Self.readable(delay)))")
     }
 
     private static func mayClear(_ error: StoreError) -> Bool {

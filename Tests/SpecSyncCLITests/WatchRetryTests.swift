@@ -37,6 +37,7 @@ final class WatchRetryTests: XCTestCase {
         let failed = try daemon.waitForEvent(path, action: "error")
         XCTAssertTrue(failed.raw.contains("No space left on device"), "\(failed)")
         XCTAssertTrue(failed.raw.contains("tries again in"), "\(failed)")
+        XCTAssertTrue(failed.raw.contains("\"error_kind\":\"no-space\""), "\(failed)")
         XCTAssertEqual(fileText(path), messySpec("FD-1", "after"), "the save is untouched")
 
         XCTAssertEqual(unlink(filler), 0)
