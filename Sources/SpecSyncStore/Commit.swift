@@ -54,7 +54,7 @@ extension SpecStore {
     /// (`unresolvedExchange`) names it. An external save is never unlinked unless a newer save is at the
     /// path, exactly as if that save had replaced it.
     func commit(_ temporary: TemporaryFile, to target: ResolvedTarget, givenPath: String,
-                expecting expectation: CommitExpectation, keepDisplaced: Bool) throws -> CommitOutcome {
+                expecting expectation: CommitExpectation, keepDisplaced: Bool) throws(StoreError) -> CommitOutcome {
         switch expectation {
         case .anything:
             try rename(temporary, over: target, givenPath: givenPath)
@@ -119,7 +119,7 @@ extension SpecStore {
         }
     }
 
-    private func rename(_ temporary: TemporaryFile, over target: ResolvedTarget, givenPath: String) throws {
+    private func rename(_ temporary: TemporaryFile, over target: ResolvedTarget, givenPath: String) throws(StoreError) {
         do {
             try Sys.rename(temporary.path, target.path)
         } catch {
@@ -156,7 +156,7 @@ extension SpecStore {
     /// it for the grace period, as any displaced version).
     @discardableResult
     func undoExchange(_ temporary: TemporaryFile, target: ResolvedTarget, givenPath: String,
-                      displaced: FileIdentity?, keepOurs: Bool = false, maximumRounds: Int = 64) throws -> KeptVersion? {
+                      displaced: FileIdentity?, keepOurs: Bool = false, maximumRounds: Int = 64) throws(StoreError) -> KeptVersion? {
         let unresolved = StoreError.unresolvedExchange(path: givenPath, strandedPath: temporary.path)
         // `expected` should be at the path and `held` at the temporary's name before each exchange.
         var expected = temporary.identity
@@ -202,7 +202,7 @@ extension SpecStore {
     /// that write is the newest edit: it goes back to the path and our version is removed, checked as any
     /// undo (`undoExchange`): false.
     func endGrace(of temporary: TemporaryFile, target: ResolvedTarget, givenPath: String, baseline: FileIdentity,
-                  bytes: [UInt8], held: Descriptor) throws -> Bool {
+                  bytes: [UInt8], held: Descriptor) throws(StoreError) -> Bool {
         guard let now = try? Sys.fstat(held), now.identity.size == baseline.size,
               now.identity.modificationTimeNanoseconds == baseline.modificationTimeNanoseconds,
               (try? Sys.preadAll(held)) == bytes else {
@@ -219,7 +219,7 @@ extension SpecStore {
     /// directory fsync fails.
     func commitFile(_ bytes: [UInt8], to target: ResolvedTarget, givenPath: String,
                     expecting expectation: CommitExpectation, keepDisplaced: Bool = false)
-        throws -> (outcome: CommitOutcome, displacedPath: String?) {
+        throws(StoreError) -> (outcome: CommitOutcome, displacedPath: String?) {
         let directory = try openDirectory(target, givenPath: givenPath)
         defer { Sys.closeIgnoringErrors(directory) }
         let temporary = try writeTemporary(bytes, beside: target, givenPath: givenPath)

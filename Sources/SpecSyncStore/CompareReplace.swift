@@ -15,8 +15,8 @@ extension SpecStore {
     /// RENAME_EXCHANGE is unsupported (EINVAL), the version is checked again and renamed over, with no
     /// displaced file.
     public func replaceIfUnchanged(_ path: String, expected: FileSnapshot, with bytes: [UInt8],
-                                   keepDisplaced: Bool) throws -> CompareReplaceResult {
-        try withLock(path) {
+                                   keepDisplaced: Bool) throws(StoreError) -> CompareReplaceResult {
+        try locked(path) { () throws(StoreError) in
             let target = try ResolvedTarget.resolve(path)
             guard target.status != nil, let held = try Self.openForReading(target.path, givenPath: path) else {
                 return .conflict(current: nil)
@@ -91,8 +91,8 @@ public final class DisplacedFile: Sendable {
 
     /// True once someone has written to the displaced inode (size, mtime or bytes differ from the
     /// version that was displaced). Throws `StoreError.fileNotFound` after `discard()`.
-    public func hasBeenModified() throws -> Bool {
-        try descriptor.withLock { descriptor in
+    public func hasBeenModified() throws(StoreError) -> Bool {
+        try descriptor.withLock { descriptor throws(StoreError) -> Bool in
             guard let descriptor else { throw StoreError.fileNotFound(path: path) }
             do throws(SysError) {
                 let status = try Sys.fstat(descriptor)
@@ -108,8 +108,8 @@ public final class DisplacedFile: Sendable {
     }
 
     /// The displaced inode's current identity (its mtime tells when a late write happened).
-    public func currentIdentity() throws -> FileIdentity {
-        try descriptor.withLock { descriptor in
+    public func currentIdentity() throws(StoreError) -> FileIdentity {
+        try descriptor.withLock { descriptor throws(StoreError) -> FileIdentity in
             guard let descriptor else { throw StoreError.fileNotFound(path: path) }
             do throws(SysError) {
                 return try Sys.fstat(descriptor).identity
@@ -120,8 +120,8 @@ public final class DisplacedFile: Sendable {
     }
 
     /// The displaced inode's current bytes (including any late in-place write), at most `limit` of them.
-    public func bytes(limit: Int = .max) throws -> [UInt8] {
-        try descriptor.withLock { descriptor in
+    public func bytes(limit: Int = .max) throws(StoreError) -> [UInt8] {
+        try descriptor.withLock { descriptor throws(StoreError) -> [UInt8] in
             guard let descriptor else { throw StoreError.fileNotFound(path: path) }
             do throws(SysError) {
                 return try Sys.preadAll(descriptor, limit: limit)

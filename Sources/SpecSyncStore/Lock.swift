@@ -39,7 +39,7 @@ struct LockHandle: ~Copyable {
     /// Waits at most `timeout`, or until `deadline` when given (`updateMany` shares one deadline across
     /// a chunk); the lock is tried at least once either way. A timeout error reports `timeout`.
     static func acquire(for path: String, timeout: Duration,
-                        until deadline: ContinuousClock.Instant? = nil) throws -> LockHandle {
+                        until deadline: ContinuousClock.Instant? = nil) throws(StoreError) -> LockHandle {
         let lockPath = SpecStore.lockPath(for: path)
         let descriptor = try openLockFile(lockPath, for: path)
         let status: FileStatus
@@ -76,7 +76,7 @@ struct LockHandle: ~Copyable {
 
     /// Opens (creating if missing) the lock file without following a symlink. Falls back to read-only
     /// when the lock file exists but is not writable by us: flock needs only an open descriptor.
-    private static func openLockFile(_ lockPath: String, for path: String) throws -> Descriptor {
+    private static func openLockFile(_ lockPath: String, for path: String) throws(StoreError) -> Descriptor {
         do {
             return try Sys.open(lockPath, .readWrite, [.create, .noFollow, .nonBlocking], permissions: 0o644)
         } catch {
@@ -105,7 +105,7 @@ struct LockHandle: ~Copyable {
     /// current holder like any other flock waiter instead of losing every hand-over to them.
     private static func waitForLock(_ descriptor: Descriptor, lockPath: String, path: String,
                                     timeout: Duration, deadline: ContinuousClock.Instant,
-                                    status: FileStatus) throws {
+                                    status: FileStatus) throws(StoreError) {
         let acquired: Bool
         do {
             acquired = try Sys.flockExclusive(descriptor, until: deadline)

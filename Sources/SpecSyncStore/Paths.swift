@@ -38,7 +38,7 @@ struct ResolvedTarget {
 
     /// Follows symlinks hop by hop with lstat/readlink (not realpath), so a dangling link resolves to
     /// the file it names, which the write then creates.
-    static func resolve(_ givenPath: String) throws -> ResolvedTarget {
+    static func resolve(_ givenPath: String) throws(StoreError) -> ResolvedTarget {
         try validate(givenPath)
         var current = givenPath
         for _ in 0...maximumSymlinkHops {
@@ -66,13 +66,13 @@ struct ResolvedTarget {
         throw StoreError.tooManySymlinks(path: givenPath)
     }
 
-    static func validate(_ path: String) throws {
+    static func validate(_ path: String) throws(StoreError) {
         if path.isEmpty { throw StoreError.invalidPath(path: path, reason: "empty") }
         if path.utf8.contains(0) { throw StoreError.invalidPath(path: path, reason: "contains a NUL byte") }
         if path.hasSuffix("/") { throw StoreError.targetIsDirectory(path: path) }
     }
 
-    static func requireDirectory(_ directory: String, for path: String) throws {
+    static func requireDirectory(_ directory: String, for path: String) throws(StoreError) {
         let status: FileStatus
         do {
             status = try Sys.stat(directory)

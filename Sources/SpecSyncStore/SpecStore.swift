@@ -64,7 +64,7 @@ public struct SpecStore: Sendable {
 
     /// The current bytes and identity of `path` (following symlinks). Takes no lock: the durable-replace
     /// protocol already guarantees a complete version.
-    public func read(_ path: String) throws -> FileSnapshot {
+    public func read(_ path: String) throws(StoreError) -> FileSnapshot {
         try ResolvedTarget.validate(path)
         guard let snapshot = try Self.readSnapshot(path, givenPath: path, limit: configuration.maxReadBytes) else {
             throw StoreError.fileNotFound(path: path)
@@ -74,14 +74,14 @@ public struct SpecStore: Sendable {
 
     /// Reads a file; nil when it does not exist. Retries (up to three reads) when an in-place writer
     /// changes the file while it is read, so bytes and identity belong together.
-    static func readSnapshot(_ filePath: String, givenPath: String, limit: Int) throws -> FileSnapshot? {
+    static func readSnapshot(_ filePath: String, givenPath: String, limit: Int) throws(StoreError) -> FileSnapshot? {
         guard let descriptor = try openForReading(filePath, givenPath: givenPath) else { return nil }
         defer { Sys.closeIgnoringErrors(descriptor) }
         return try readSnapshot(from: descriptor, filePath: filePath, givenPath: givenPath, limit: limit)
     }
 
     /// nil when the file does not exist.
-    static func openForReading(_ filePath: String, givenPath: String) throws -> Descriptor? {
+    static func openForReading(_ filePath: String, givenPath: String) throws(StoreError) -> Descriptor? {
         do {
             // O_NONBLOCK: opening a FIFO must not hang; it is refused by readSnapshot(from:).
             return try Sys.open(filePath, .readOnly, [.nonBlocking])
@@ -95,28 +95,27 @@ public struct SpecStore: Sendable {
     /// Throws `StoreError.fileTooLarge` for more than `limit` bytes, judged by fstat before reading and,
     /// for a file that grows or lies about its size, by reading at most `limit + 1` bytes.
     static func readSnapshot(from descriptor: Descriptor, filePath: String, givenPath: String,
-                             limit: Int) throws -> FileSnapshot {
-        do {
-            var attempt = 0
-            while true {
-                let before = try Sys.fstat(descriptor)
-                if before.identity.isDirectory { throw StoreError.targetIsDirectory(path: givenPath) }
-                guard before.identity.isRegularFile else {
-                    throw StoreError.targetNotRegularFile(path: givenPath, resolved: filePath)
-                }
-                if before.identity.size > Int64(limit) {
-                    throw StoreError.fileTooLarge(path: givenPath, size: before.identity.size, limit: limit)
-                }
-                let bytes = try Sys.preadAll(descriptor, limit: limit == Int.max ? limit : limit + 1)
-                if bytes.count > limit { throw StoreError.fileTooLarge(path: givenPath, size: nil, limit: limit) }
-                let after = try Sys.fstat(descriptor)
-                attempt += 1
-                if after.identity == before.identity || attempt == 3 {
-                    return FileSnapshot(bytes: bytes, identity: after.identity)
-                }
+                             limit: Int) throws(StoreError) -> FileSnapshot {
+        func sys<T>(_ call: () throws(SysError) -> T) throws(StoreError) -> T {
+            do { return try call() } catch { throw StoreError.mapping(error, path: givenPath) }
+        }
+        var attempt = 0
+        while true {
+            let before = try sys { () throws(SysError) in try Sys.fstat(descriptor) }
+            if before.identity.isDirectory { throw StoreError.targetIsDirectory(path: givenPath) }
+            guard before.identity.isRegularFile else {
+                throw StoreError.targetNotRegularFile(path: givenPath, resolved: filePath)
             }
-        } catch let error as SysError {
-            throw StoreError.mapping(error, path: givenPath)
+            if before.identity.size > Int64(limit) {
+                throw StoreError.fileTooLarge(path: givenPath, size: before.identity.size, limit: limit)
+            }
+            let bytes = try sys { () throws(SysError) in try Sys.preadAll(descriptor, limit: limit == Int.max ? limit : limit + 1) }
+            if bytes.count > limit { throw StoreError.fileTooLarge(path: givenPath, size: nil, limit: limit) }
+            let after = try sys { () throws(SysError) in try Sys.fstat(descriptor) }
+            attempt += 1
+            if after.identity == before.identity || attempt == 3 {
+                return FileSnapshot(bytes: bytes, identity: after.identity)
+            }
         }
     }
 
@@ -124,14 +123,14 @@ public struct SpecStore: Sendable {
 
     /// Locked durable replace (creates the file if missing). Returns the identity of the new version.
     @discardableResult
-    public func replace(_ path: String, with bytes: [UInt8]) throws -> FileIdentity {
-        try withLock(path) {
+    public func replace(_ path: String, with bytes: [UInt8]) throws(StoreError) -> FileIdentity {
+        try locked(path) { () throws(StoreError) in
             try replaceResolved(try ResolvedTarget.resolve(path), givenPath: path, with: bytes)
         }
     }
 
     /// The durable replace itself: a plain rename over whatever is there.
-    private func replaceResolved(_ target: ResolvedTarget, givenPath: String, with bytes: [UInt8]) throws -> FileIdentity {
+    private func replaceResolved(_ target: ResolvedTarget, givenPath: String, with bytes: [UInt8]) throws(StoreError) -> FileIdentity {
         guard case .committed(let identity, _) = try commitFile(bytes, to: target, givenPath: givenPath,
                                                                 expecting: .anything).outcome else {
             throw StoreError.changedDuringUpdate(path: givenPath)   // a plain rename never finds a conflict
@@ -142,7 +141,7 @@ public struct SpecStore: Sendable {
     /// Durable replace without a `<path>.lock` sidecar, for files no other writer locks (specsync's own
     /// configuration, a .gitignore): the same temp, fsync, rename and directory fsync as `replace`.
     @discardableResult
-    public func replaceUnlocked(_ path: String, with bytes: [UInt8]) throws -> FileIdentity {
+    public func replaceUnlocked(_ path: String, with bytes: [UInt8]) throws(StoreError) -> FileIdentity {
         try ResolvedTarget.validate(path)
         return try replaceResolved(try ResolvedTarget.resolve(path), givenPath: path, with: bytes)
     }
@@ -174,7 +173,14 @@ public struct SpecStore: Sendable {
 
     /// Runs `body` holding the exclusive lock on `<path>.lock`. Waits at most `configuration.lockTimeout`.
     /// Store calls for the same path inside `body`, on the same thread, reuse the lock.
+    /// Throws `StoreError` for the lock itself, and whatever `body` throws.
     public func withLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let outcome: Result<T, any Error> = try locked(path) { () throws(StoreError) in Result { try body() } }
+        return try outcome.get()
+    }
+
+    /// `withLock` for the store's own steps, which throw only `StoreError`.
+    func locked<T>(_ path: String, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try ResolvedTarget.validate(path)
         // Refuse bad targets before creating a lock file next to them.
         _ = try ResolvedTarget.resolve(path)
@@ -202,7 +208,7 @@ public struct SpecStore: Sendable {
     /// `updateMany` passes `sync: false` (one barrier covers the whole chunk) and `sweep: false` (it sweeps
     /// each directory once, before its first temporary, so a zero stale age cannot remove its own temps).
     func writeTemporary(_ bytes: [UInt8], beside target: ResolvedTarget, givenPath: String,
-                        sync: Bool = true, sweep: Bool = true) throws -> TemporaryFile {
+                        sync: Bool = true, sweep: Bool = true) throws(StoreError) -> TemporaryFile {
         let parts = target.parts
         let temporaries = TemporaryFiles(prefix: configuration.tempPrefix, staleAge: configuration.staleTempAge)
         if sweep { temporaries.removeStale(in: parts.directory) }
@@ -270,7 +276,7 @@ public struct SpecStore: Sendable {
     }
 
     /// The directory is opened before anything is renamed, so only its fsync can fail afterwards.
-    func openDirectory(_ target: ResolvedTarget, givenPath: String) throws -> Descriptor {
+    func openDirectory(_ target: ResolvedTarget, givenPath: String) throws(StoreError) -> Descriptor {
         let directory = target.parts.directory
         do {
             return try Sys.open(directory, .readOnly, [.directory])
@@ -281,7 +287,7 @@ public struct SpecStore: Sendable {
         }
     }
 
-    func syncDirectory(_ directory: Descriptor, givenPath: String) throws {
+    func syncDirectory(_ directory: Descriptor, givenPath: String) throws(StoreError) {
         do {
             try Sys.fsync(directory)
         } catch {
