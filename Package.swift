@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "specsync", targets: ["specsync"]),
         .library(name: "SpecSyncStore", targets: ["SpecSyncStore"]),
         .library(name: "SpecSyncCore", targets: ["SpecSyncCore"]),
+        .library(name: "SpecSyncSchema", targets: ["SpecSyncSchema"]),
         .library(name: "SpecSyncEngine", targets: ["SpecSyncEngine"]),
     ],
     dependencies: [
@@ -26,11 +27,13 @@ let package = Package(
                 dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "SpecSyncStore", dependencies: ["SpecSyncSys"]),
         .target(name: "SpecSyncCore", dependencies: ["CYAML"]),
+        // Plugs into Core through `DocumentValidator`; Core knows nothing of it.
+        .target(name: "SpecSyncSchema", dependencies: ["SpecSyncCore"]),
         .target(name: "SpecSyncWatch", dependencies: [
             "CInotifyTools", "SpecSyncSys", .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "SpecSyncEngine", dependencies: [
-            "SpecSyncCore", "SpecSyncStore", "SpecSyncWatch", "SpecSyncSys",
+            "SpecSyncCore", "SpecSyncSchema", "SpecSyncStore", "SpecSyncWatch", "SpecSyncSys",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "specsync", dependencies: [
@@ -43,8 +46,10 @@ let package = Package(
         // Start-up/idle benchmarks and an event probe for the watcher layer (also driven by its tests).
         .executableTarget(name: "specsync-bench-watch", dependencies: ["SpecSyncWatch"]),
         .testTarget(name: "SpecSyncStoreTests", dependencies: ["SpecSyncStore", "SpecSyncSys", "specsync-testchild"]),
-        .testTarget(name: "SpecSyncCoreTests", dependencies: ["SpecSyncCore"],
+        // A few Core tests run SpecProcessor with the shipped schema as its validator.
+        .testTarget(name: "SpecSyncCoreTests", dependencies: ["SpecSyncCore", "SpecSyncSchema"],
                     resources: [.copy("Golden")]),
+        .testTarget(name: "SpecSyncSchemaTests", dependencies: ["SpecSyncSchema", "SpecSyncCore"]),
         .testTarget(name: "SpecSyncWatchTests", dependencies: [
             "SpecSyncWatch", "SpecSyncSys", "specsync-bench-watch",
             .product(name: "SystemPackage", package: "swift-system"),

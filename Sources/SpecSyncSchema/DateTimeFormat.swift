@@ -1,3 +1,5 @@
+import SpecSyncCore
+
 // RFC 3339 `date-time` (section 5.6), as JSON Schema's `format: date-time` defines it:
 //   YYYY-MM-DD "T" hh:mm:ss [.fraction] ("Z" / ("+" / "-") hh:mm)
 // `T` and `Z` may be lower case (RFC 3339 5.6 note). Dates must exist (leap years included);

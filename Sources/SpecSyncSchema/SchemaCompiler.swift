@@ -1,3 +1,5 @@
+import SpecSyncCore
+
 // Turns a JSON Schema (draft 2020-12) document into the node table the validator walks.
 // Every keyword is either implemented, an accepted annotation, or a load error: nothing is
 // silently ignored.

@@ -1,3 +1,5 @@
+import SpecSyncCore
+
 /// A JSON Schema (draft 2020-12) compiled once for repeated validation and key ordering.
 ///
 /// Immutable after `init`, so one `Schema` can validate documents on several threads at once.

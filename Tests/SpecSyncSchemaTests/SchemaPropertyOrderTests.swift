@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SpecSyncCore
+@testable import SpecSyncSchema
 
 final class SchemaPropertyOrderTests: XCTestCase {
     func testOwnPropertiesThenRefAllOfAnyOfOneOfDeduplicated() throws {

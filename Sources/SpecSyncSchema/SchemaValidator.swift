@@ -1,3 +1,5 @@
+import SpecSyncCore
+
 // Walks a document against the compiled schema. Two modes share one code path: `collect` reports
 // every violation with a message; without it the walk stops at the first violation and builds no
 // strings (used to try anyOf/oneOf/not branches cheaply).

@@ -1,3 +1,5 @@
+import SpecSyncCore
+
 // What the readers specs meet make of one plain (unquoted, untagged) scalar: YAML 1.2's core schema
 // (specsync's own reading), YAML 1.1 as PyYAML implements it, and Go's gopkg.in/yaml.v3 (Tandemonium's
 // Coldwine). Where they disagree the scalar is ambiguous; the schema then settles it (see

@@ -1,5 +1,6 @@
 import XCTest
 @testable import SpecSyncCore
+@testable import SpecSyncSchema
 
 final class SchemaJSONParserTests: XCTestCase {
     private func parse(_ text: String) throws -> JSONValue {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import SpecSyncCore
+@testable import SpecSyncSchema
 
 /// Schemas that must not load, and the error each one gets: what, where (JSON pointer), how to fix.
 final class SchemaLoadTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import SpecSyncCore
+@testable import SpecSyncSchema
 
 final class SchemaDateTimeTests: XCTestCase {
     func testValidDateTimes() {

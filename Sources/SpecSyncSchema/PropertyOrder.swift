@@ -1,3 +1,5 @@
+import SpecSyncCore
+
 // Key order for the canonical emitter, precomputed at load time as a small automaton:
 // a state is the ordered set of (sub)schemas that apply at an instance location, a step is a key
 // or an array index. Lookups are then one dictionary or array access per path component, need no

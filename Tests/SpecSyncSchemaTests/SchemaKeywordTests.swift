@@ -1,5 +1,6 @@
 import XCTest
 @testable import SpecSyncCore
+@testable import SpecSyncSchema
 
 /// One or more tests per supported keyword: a valid instance, invalid ones, and the exact
 /// `line:column pointer message` of every diagnostic.

@@ -1,3 +1,5 @@
+import SpecSyncCore
+
 // JSON data-model helpers shared by the schema compiler and validator: the type lattice,
 // numeric comparison across Int and Double, and JSON equality (1 == 1.0, key order ignored).
 

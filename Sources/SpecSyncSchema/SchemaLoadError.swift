@@ -1,9 +1,13 @@
+import SpecSyncCore
+
 /// Why a JSON Schema could not be loaded. `pointer` is the JSON Pointer of the offending place
 /// in the schema document ("" for its root).
 public struct SchemaLoadError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Reason: Hashable, Sendable {
         /// The schema file is not valid JSON.
         case invalidJSON(JSONParseError)
+        /// The schema file is not one readable YAML document (the first problems found).
+        case invalidYAML([Diagnostic])
         /// A schema must be an object or a boolean.
         case notASchema(found: String)
         /// A keyword specsync does not implement; never silently ignored.
@@ -39,13 +43,17 @@ public struct SchemaLoadError: Error, Hashable, Sendable, CustomStringConvertibl
         if case .invalidJSON(let e) = reason {
             return "\(source):\(e.position.line):\(e.position.column): invalid JSON in schema: \(e.reasonText)"
         }
+        if case .invalidYAML = reason { return "\(source): invalid YAML in schema: \(reasonText)" }
         return "\(source): schema error at \(pointer.isEmpty ? "/" : pointer): \(reasonText)"
     }
 
-    var reasonText: String {
+    /// The reason alone, without source and pointer.
+    public var reasonText: String {
         switch reason {
         case .invalidJSON(let e):
             return e.description
+        case .invalidYAML(let diagnostics):
+            return diagnostics.map { "\($0.line):\($0.column): \($0.message)" }.joined(separator: "; ")
         case .notASchema(let found):
             return "expected a schema (an object or true/false), found \(found)"
         case .unsupportedKeyword(let keyword, let note):

@@ -1,3 +1,5 @@
+import SpecSyncCore
+
 // One compiled (sub)schema. Children are indices into the schema's node table, so `$ref` cycles
 // through the data (recursive schemas) need no reference cycles in memory.
 

@@ -1,5 +1,6 @@
 import XCTest
 @testable import SpecSyncCore
+@testable import SpecSyncSchema
 
 final class SchemaRegexTests: XCTestCase {
     private func assertMatches(_ pattern: String, _ cases: [(String, Bool)], file: StaticString = #filePath, line: UInt = #line) {

@@ -1,3 +1,5 @@
+import SpecSyncCore
+
 // The ECMA-262 regular expression subset JSON Schema `pattern` needs, compiled once at schema load
 // and matched by a Thompson/Pike NFA simulation: linear in the input, no catastrophic backtracking,
 // no heap allocation per match. Matching is over Unicode scalars (the `u` flag), unanchored unless

@@ -1,3 +1,5 @@
+import SpecSyncCore
+
 // A small strict JSON (RFC 8259) reader that keeps object key order and source positions.
 // Used to load JSON Schemas (whose `properties` order drives canonical key order) and, in tests,
 // to build positioned documents without the YAML parser.
