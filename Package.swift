@@ -41,6 +41,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Test doubles for the watcher (fake event source, manual clock, a recording observer), kept out of
+        // SpecSyncWatch the way swift-nio keeps NIOEmbedded apart from NIOCore.
+        .target(name: "SpecSyncWatchTestSupport", dependencies: ["SpecSyncWatch"]),
         // Child process driven by the crash, lock and race tests (real processes, real SIGKILL).
         .executableTarget(name: "specsync-testchild", dependencies: ["SpecSyncStore", "SpecSyncSys"]),
         // Start-up/idle benchmarks and an event probe for the watcher layer (also driven by its tests).
@@ -51,7 +54,7 @@ let package = Package(
                     resources: [.copy("Golden")]),
         .testTarget(name: "SpecSyncSchemaTests", dependencies: ["SpecSyncSchema", "SpecSyncCore"]),
         .testTarget(name: "SpecSyncWatchTests", dependencies: [
-            "SpecSyncWatch", "SpecSyncSys", "specsync-bench-watch",
+            "SpecSyncWatch", "SpecSyncWatchTestSupport", "SpecSyncSys", "specsync-bench-watch",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .testTarget(name: "SpecSyncEngineTests", dependencies: ["SpecSyncEngine", "SpecSyncCore", "SpecSyncStore"]),

@@ -1,3 +1,4 @@
+import SpecSyncWatch
 import SystemPackage
 
 /// An event source driven by hand, for stepping the watcher's logic in tests and for forcing rare
