@@ -36,19 +36,34 @@ let package = Package(
             "SpecSyncCore", "SpecSyncSchema", "SpecSyncStore", "SpecSyncWatch", "SpecSyncSys",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "specsync", dependencies: [
-            "SpecSyncEngine",
+        // The commands, one file each; the `specsync` executable only calls them.
+        .target(name: "SpecSyncCLI", dependencies: [
+            "SpecSyncEngine", "SpecSyncCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Test doubles for the watcher (fake event source, manual clock, a recording observer), kept out of
-        // SpecSyncWatch the way swift-nio keeps NIOEmbedded apart from NIOCore.
+        .executableTarget(name: "specsync", dependencies: ["SpecSyncCLI"]),
+
+        // Test support: test doubles and fault injection live here, never in the production targets above
+        // (the way swift-nio keeps NIOEmbedded apart from NIOCore).
+        // The fault registry behind `Sys.interpose` and SPECSYNC_FAULTS parsing.
+        .target(name: "SpecSyncSysTestSupport", dependencies: [
+            "SpecSyncSys", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        // Fake event source, manual clock and a recording `WatcherObserver`.
         .target(name: "SpecSyncWatchTestSupport", dependencies: ["SpecSyncWatch"]),
+        // The CLI with SPECSYNC_FAULTS honoured, for end-to-end tests that need a call to fail in it.
+        .executableTarget(name: "specsync-with-faults", dependencies: ["SpecSyncCLI", "SpecSyncSysTestSupport"]),
         // Child process driven by the crash, lock and race tests (real processes, real SIGKILL).
-        .executableTarget(name: "specsync-testchild", dependencies: ["SpecSyncStore", "SpecSyncSys"]),
+        .executableTarget(name: "specsync-testchild", dependencies: [
+            "SpecSyncStore", "SpecSyncSys", "SpecSyncSysTestSupport",
+        ]),
         // Start-up/idle benchmarks and an event probe for the watcher layer (also driven by its tests).
         .executableTarget(name: "specsync-bench-watch", dependencies: ["SpecSyncWatch"]),
-        .testTarget(name: "SpecSyncStoreTests", dependencies: ["SpecSyncStore", "SpecSyncSys", "specsync-testchild"]),
+
+        .testTarget(name: "SpecSyncStoreTests", dependencies: [
+            "SpecSyncStore", "SpecSyncSys", "SpecSyncSysTestSupport", "specsync-testchild",
+        ]),
         // A few Core tests run SpecProcessor with the shipped schema as its validator.
         .testTarget(name: "SpecSyncCoreTests", dependencies: ["SpecSyncCore", "SpecSyncSchema"],
                     resources: [.copy("Golden")]),
@@ -57,8 +72,12 @@ let package = Package(
             "SpecSyncWatch", "SpecSyncWatchTestSupport", "SpecSyncSys", "specsync-bench-watch",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
-        .testTarget(name: "SpecSyncEngineTests", dependencies: ["SpecSyncEngine", "SpecSyncCore", "SpecSyncStore"]),
-        .testTarget(name: "SpecSyncCLITests", dependencies: ["specsync", "specsync-testchild", "SpecSyncEngine"]),
+        .testTarget(name: "SpecSyncEngineTests", dependencies: [
+            "SpecSyncEngine", "SpecSyncCore", "SpecSyncStore", "SpecSyncSys", "SpecSyncSysTestSupport",
+        ]),
+        .testTarget(name: "SpecSyncCLITests", dependencies: [
+            "specsync", "specsync-with-faults", "specsync-testchild", "SpecSyncEngine",
+        ]),
         // specsync beside a real Go client (Tests/Interop/coldwine-client, built with Debian's Go and yaml.v3).
         // CLISupport.swift and WatchSupport.swift are symlinks to the CLI tests' helpers.
         .testTarget(name: "SpecSyncInteropTests", dependencies: ["specsync", "SpecSyncCore"]),

@@ -3,7 +3,6 @@ import Foundation
 import SpecSyncEngine
 
 /// Exit codes: 0 clean, 1 findings (invalid or not canonical), 2 usage, configuration or I/O trouble.
-@main
 struct Specsync: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "specsync",
@@ -32,4 +31,11 @@ struct Specsync: ParsableCommand {
             Foundation.exit(2)
         }
     }
+}
+
+/// The command line as a library, so the `specsync` binary is one call and a test binary can wrap
+/// the same commands (specsync-with-faults).
+public enum SpecsyncCommandLine {
+    /// Parses the process's arguments, runs the command and exits with its status.
+    public static func main() { Specsync.main() }
 }

@@ -1,16 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SpecSyncSys
 import Synchronization
 import SystemPackage
-
-/// What an injected fault does to one call.
-public enum FaultEffect: Sendable, Equatable {
-    /// The call fails with this errno without reaching the kernel.
-    case fail(Errno)
-    /// read/pread/write move at most this many bytes (short transfers, as pipes and signals cause).
-    case shortTransfer(maxBytes: Int)
-}
 
 /// One fault to inject into the named call.
 public struct InjectedFault: Sendable, Equatable {
@@ -42,22 +35,18 @@ public struct FaultSpecError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Fault injection for tests: makes a named syscall fail with a chosen errno a number of times, so
-/// EINTR, EIO and ENOSPC paths run deterministically. Active only in debug builds (release builds
-/// compile the checks out). Child processes pick faults up from `SPECSYNC_FAULTS`, e.g.
-/// `SPECSYNC_FAULTS="fsync=EIO"` or `"write=EINTR*3,fsync=EIO@1"`.
+/// EINTR, EIO and ENOSPC paths run deterministically. Works through `Sys.interpose`, so only in debug
+/// builds (release builds compile the check out). Test child processes call `installFromEnvironment()`
+/// to pick faults up from `SPECSYNC_FAULTS`, e.g. `SPECSYNC_FAULTS="fsync=EIO"` or
+/// `"write=EINTR*3,fsync=EIO@1"`.
 public enum SysFaults {
     public static let environmentVariable = "SPECSYNC_FAULTS"
     public typealias Hook = @Sendable (_ call: SysCall, _ path: String?) -> Void
 
-    public static var isAvailable: Bool {
-        #if DEBUG
-        return true
-        #else
-        return false
-        #endif
-    }
+    public static var isAvailable: Bool { Sys.isInterposable }
 
     public static func inject(_ fault: InjectedFault) {
+        _ = installed
         state.withLock { $0.faults.append(fault) }
     }
 
@@ -69,7 +58,20 @@ public enum SysFaults {
     /// Runs `hook` before every wrapped call (outside any lock; it may do I/O but should not
     /// recurse into the same call). Used to step into a race window deterministically.
     public static func setBeforeCall(_ hook: Hook?) {
+        _ = installed
         state.withLock { $0.hook = hook }
+    }
+
+    /// Injects the faults `SPECSYNC_FAULTS` names; a malformed value is reported on stderr, since a typo
+    /// would silently test nothing. For child processes, first thing in main.
+    public static func installFromEnvironment() {
+        guard let raw = getenv(environmentVariable) else { return }
+        do {
+            for fault in try parse(String(cString: raw)) { inject(fault) }
+        } catch {
+            let message = "specsync: \(error)\n"
+            _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
+        }
     }
 
     /// Removes all faults (including those from the environment) and the hook.
@@ -123,7 +125,7 @@ public enum SysFaults {
     }
 
     /// Takes the effect for this call, if a fault matches. Called once per attempt of every wrapped call.
-    static func consume(_ call: SysCall, path: String?) -> FaultEffect? {
+    fileprivate static func consume(_ call: SysCall, path: String?) -> FaultEffect? {
         let (hook, effect) = state.withLock { state -> (Hook?, FaultEffect?) in
             guard let index = state.faults.firstIndex(where: {
                 $0.call == call && ($0.pathContains.map { path?.contains($0) ?? false } ?? true)
@@ -148,22 +150,13 @@ public enum SysFaults {
         var hook: Hook?
     }
 
-    private static let state = Mutex(State(faults: environmentFaults(), hook: nil))
+    private static let state = Mutex(State(faults: [], hook: nil))
 
-    private static func environmentFaults() -> [InjectedFault] {
-        #if DEBUG
-        guard let raw = getenv(environmentVariable) else { return [] }
-        do {
-            return try parse(String(cString: raw))
-        } catch {
-            // A typo here would silently test nothing; say so loudly.
-            let message = "specsync: \(error)\n"
-            _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
-            return []
-        }
-        #else
-        return []
-        #endif
+    /// The registry becomes Sys's interposer the first time a fault or hook is set (once: a lazy global).
+    private static let installed: Void = Sys.interpose(Registry())
+
+    private struct Registry: SysInterposer {
+        func intercept(_ call: SysCall, path: String?) -> FaultEffect? { SysFaults.consume(call, path: path) }
     }
 }
 
