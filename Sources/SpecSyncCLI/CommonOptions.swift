@@ -37,13 +37,17 @@ struct CommonOptions: ParsableArguments {
         }
     }
 
-    /// Loads the configuration and builds the engine, or exits 2 with the reason.
-    func makeEngine() throws -> Engine {
+    /// Loads the configuration, lets the command adjust it (a flag overriding a setting), and builds the
+    /// engine once; exits 2 with the reason. A `ValidationError` from `adjust` goes out as a usage error.
+    func makeEngine(adjusting adjust: (inout Configuration) throws -> Void = { _ in }) throws -> Engine {
         let cwd = FileManager.default.currentDirectoryPath
         do {
-            let configuration = try Configuration.load(explicitPath: config, from: cwd)
+            var configuration = try Configuration.load(explicitPath: config, from: cwd)
+            try adjust(&configuration)
             let schemaPath = schema.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
             return try Engine(configuration: configuration, schemaOverride: schemaPath)
+        } catch let error as ValidationError {
+            throw error
         } catch {
             Terminal.error("specsync: \(error)")
             throw ExitCode(2)

@@ -36,17 +36,13 @@ struct Watch: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "specsync")
-        var engine = try common.makeEngine()
-        if let startup {
+        // --startup overrides the configuration before the engine is built (once: building it loads the schema).
+        let engine = try common.makeEngine { configuration in
+            guard let startup else { return }
             guard let policy = StartupPolicy(rawValue: startup) else {
                 throw ValidationError("--startup must be fix, check or off")
             }
-            var configuration = engine.configuration
             configuration.startup = policy
-            do { engine = try Engine(configuration: configuration, schemaOverride: common.schema) } catch {
-                Terminal.error("specsync: \(error)")
-                throw ExitCode(2)
-            }
         }
         let root = directory.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
             ?? engine.configuration.specsDirectory
