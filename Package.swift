@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Layering, arrows point down only:
-//   specsync (CLI) → SpecSyncEngine → {SpecSyncWatch, SpecSyncStore, SpecSyncCore} → SpecSyncSys
+//   specsync → SpecSyncCLI → SpecSyncEngine → {SpecSyncWatch, SpecSyncStore, SpecSyncSchema → SpecSyncCore}
+//   SpecSyncWatch, SpecSyncStore → SpecSyncSys; SpecSyncCore and SpecSyncSchema are pure (no Sys, no I/O).
+// Test doubles and fault injection live in the *TestSupport targets, linked only by tests and test binaries.
 let package = Package(
     name: "specsync",
     platforms: [.macOS(.v13)],
