@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Layering, arrows point down only:
-//   specsync (CLI) → SpecSyncEngine → {SpecSyncWatch, SpecSyncStore, SpecSyncCore} → SpecSyncSys
+//   specsync → SpecSyncCLI → SpecSyncEngine → {SpecSyncWatch, SpecSyncStore, SpecSyncSchema → SpecSyncCore}
+//   SpecSyncWatch, SpecSyncStore → SpecSyncSys; SpecSyncCore and SpecSyncSchema are pure (no Sys, no I/O).
+// Test doubles and fault injection live in the *TestSupport targets, linked only by tests and test binaries.
 let package = Package(
     name: "specsync",
     platforms: [.macOS(.v13)],
@@ -10,6 +12,7 @@ let package = Package(
         .executable(name: "specsync", targets: ["specsync"]),
         .library(name: "SpecSyncStore", targets: ["SpecSyncStore"]),
         .library(name: "SpecSyncCore", targets: ["SpecSyncCore"]),
+        .library(name: "SpecSyncSchema", targets: ["SpecSyncSchema"]),
         .library(name: "SpecSyncEngine", targets: ["SpecSyncEngine"]),
     ],
     dependencies: [
@@ -26,31 +29,57 @@ let package = Package(
                 dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "SpecSyncStore", dependencies: ["SpecSyncSys"]),
         .target(name: "SpecSyncCore", dependencies: ["CYAML"]),
+        // Plugs into Core through `DocumentValidator`; Core knows nothing of it.
+        .target(name: "SpecSyncSchema", dependencies: ["SpecSyncCore"]),
         .target(name: "SpecSyncWatch", dependencies: [
             "CInotifyTools", "SpecSyncSys", .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "SpecSyncEngine", dependencies: [
-            "SpecSyncCore", "SpecSyncStore", "SpecSyncWatch", "SpecSyncSys",
+            "SpecSyncCore", "SpecSyncSchema", "SpecSyncStore", "SpecSyncWatch", "SpecSyncSys",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "specsync", dependencies: [
-            "SpecSyncEngine",
+        // The commands, one file each; the `specsync` executable only calls them.
+        .target(name: "SpecSyncCLI", dependencies: [
+            "SpecSyncEngine", "SpecSyncCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .executableTarget(name: "specsync", dependencies: ["SpecSyncCLI"]),
+
+        // Test support: test doubles and fault injection live here, never in the production targets above
+        // (the way swift-nio keeps NIOEmbedded apart from NIOCore).
+        // The fault registry behind `Sys.interpose` and SPECSYNC_FAULTS parsing.
+        .target(name: "SpecSyncSysTestSupport", dependencies: [
+            "SpecSyncSys", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        // Fake event source, manual clock and a recording `WatcherObserver`.
+        .target(name: "SpecSyncWatchTestSupport", dependencies: ["SpecSyncWatch"]),
+        // The CLI with SPECSYNC_FAULTS honoured, for end-to-end tests that need a call to fail in it.
+        .executableTarget(name: "specsync-with-faults", dependencies: ["SpecSyncCLI", "SpecSyncSysTestSupport"]),
         // Child process driven by the crash, lock and race tests (real processes, real SIGKILL).
-        .executableTarget(name: "specsync-testchild", dependencies: ["SpecSyncStore", "SpecSyncSys"]),
+        .executableTarget(name: "specsync-testchild", dependencies: [
+            "SpecSyncStore", "SpecSyncSys", "SpecSyncSysTestSupport",
+        ]),
         // Start-up/idle benchmarks and an event probe for the watcher layer (also driven by its tests).
         .executableTarget(name: "specsync-bench-watch", dependencies: ["SpecSyncWatch"]),
-        .testTarget(name: "SpecSyncStoreTests", dependencies: ["SpecSyncStore", "SpecSyncSys", "specsync-testchild"]),
-        .testTarget(name: "SpecSyncCoreTests", dependencies: ["SpecSyncCore"],
+
+        .testTarget(name: "SpecSyncStoreTests", dependencies: [
+            "SpecSyncStore", "SpecSyncSys", "SpecSyncSysTestSupport", "specsync-testchild",
+        ]),
+        // A few Core tests run SpecProcessor with the shipped schema as its validator.
+        .testTarget(name: "SpecSyncCoreTests", dependencies: ["SpecSyncCore", "SpecSyncSchema"],
                     resources: [.copy("Golden")]),
+        .testTarget(name: "SpecSyncSchemaTests", dependencies: ["SpecSyncSchema", "SpecSyncCore"]),
         .testTarget(name: "SpecSyncWatchTests", dependencies: [
-            "SpecSyncWatch", "SpecSyncSys", "specsync-bench-watch",
+            "SpecSyncWatch", "SpecSyncWatchTestSupport", "SpecSyncSys", "specsync-bench-watch",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
-        .testTarget(name: "SpecSyncEngineTests", dependencies: ["SpecSyncEngine", "SpecSyncCore", "SpecSyncStore"]),
-        .testTarget(name: "SpecSyncCLITests", dependencies: ["specsync", "specsync-testchild", "SpecSyncEngine"]),
+        .testTarget(name: "SpecSyncEngineTests", dependencies: [
+            "SpecSyncEngine", "SpecSyncCore", "SpecSyncStore", "SpecSyncSys", "SpecSyncSysTestSupport",
+        ]),
+        .testTarget(name: "SpecSyncCLITests", dependencies: [
+            "specsync", "specsync-with-faults", "specsync-testchild", "SpecSyncEngine",
+        ]),
         // specsync beside a real Go client (Tests/Interop/coldwine-client, built with Debian's Go and yaml.v3).
         // CLISupport.swift and WatchSupport.swift are symlinks to the CLI tests' helpers.
         .testTarget(name: "SpecSyncInteropTests", dependencies: ["specsync", "SpecSyncCore"]),

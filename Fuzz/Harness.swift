@@ -1,5 +1,6 @@
 // libFuzzer entry point for the core: parse → validate → emit, with invariants.
-// Built by scripts/fuzz together with Sources/SpecSyncCore (one module, so internals are visible).
+// Built by scripts/fuzz together with Sources/SpecSyncCore and Sources/SpecSyncSchema (one module, so
+// internals are visible).
 //
 // Invariants, for every input:
 //  - no crash, no sanitizer report, no hang (libFuzzer's -timeout), bounded memory (-rss_limit_mb);

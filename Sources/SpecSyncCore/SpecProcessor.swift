@@ -6,7 +6,7 @@ public protocol DocumentValidator: Sendable {
     /// Canonical key order of the mapping at an instance location.
     func propertyOrder(at path: [PathComponent]) -> [String]
     /// Settles plain scalars the readers of specs disagree on, before validation and emitting
-    /// (`Schema.resolveAmbiguousScalars`).
+    /// (SpecSyncSchema's `Schema.resolveAmbiguousScalars`).
     func resolveAmbiguousScalars(_ root: inout Node)
 }
 

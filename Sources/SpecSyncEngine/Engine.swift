@@ -80,8 +80,10 @@ public final class Engine: Sendable {
 
     // MARK: Finding specs
 
-    /// Expands files and directories into spec files, sorted. Directories are searched for files the
-    /// include/exclude globs accept (relative to the directory given); files named explicitly are taken as is.
+    /// Expands files and directories into spec files, in the order the paths are given, each directory's
+    /// specs sorted by path (not sorted across paths: `check b.yaml a.yaml` reports b first, as asked).
+    /// Directories are searched for files the include/exclude globs accept (relative to the directory
+    /// given); files named explicitly are taken as is.
     public func specFiles(in paths: [String]) throws(EngineError) -> [String] {
         try specFilesWithTrees(in: paths).map(\.file)
     }
@@ -144,8 +146,8 @@ public final class Engine: Sendable {
         case fix
     }
 
-    /// Reads, validates and (in `.fix` mode) normalizes every file, using all cores.
-    /// `trees[i]`, when given, is the tree `paths[i]` must resolve inside to be rewritten
+    /// Reads, validates and (in `.fix` mode) normalizes every file, using all cores. The results are in
+    /// the order of `paths` (not re-sorted). `trees[i]`, when given, is the tree `paths[i]` must resolve inside to be rewritten
     /// (`TreeBoundary`); nil entries (or no `trees`) write wherever the path leads.
     public func reconcile(_ paths: [String], mode: Mode, trees: [String?]? = nil) -> [FileResult] {
         // Reading and validating is CPU work: all cores.

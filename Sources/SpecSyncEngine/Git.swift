@@ -6,9 +6,12 @@ import SpecSyncSys
 /// The few git questions specsync asks, answered by running git.
 public struct Git: Sendable {
     public let workingDirectory: String
+    /// The git to run, looked up on PATH unless it is a path.
+    public let executable: String
 
-    public init(workingDirectory: String) {
+    public init(workingDirectory: String, executable: String = "git") {
         self.workingDirectory = workingDirectory
+        self.executable = executable
     }
 
     /// Runs git with `arguments`; returns stdout or throws with git's stderr.
@@ -27,7 +30,7 @@ public struct Git: Sendable {
     public func execute(_ arguments: [String], input: [UInt8]? = nil) throws(EngineError) -> (status: Int32, stdout: [UInt8], stderr: [UInt8]) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
+        process.arguments = [executable] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
         let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
         process.standardOutput = stdout
@@ -40,10 +43,20 @@ public struct Git: Sendable {
             try? stdin.fileHandleForWriting.close()
         }
         writer.start()
+        // Drain stderr on its own thread while this one drains stdout: read one after the other, a git
+        // that fills the stderr pipe (64 KiB of warnings) before closing stdout would wait for us forever.
+        final class Collected: @unchecked Sendable { var data = Data() }
+        let err = Collected()
+        let errDrained = DispatchSemaphore(value: 0)
+        let errReader = Thread {
+            err.data = stderr.fileHandleForReading.readDataToEndOfFile()
+            errDrained.signal()
+        }
+        errReader.start()
         let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        errDrained.wait()
         process.waitUntilExit()
-        return (process.terminationStatus, [UInt8](out), [UInt8](err))
+        return (process.terminationStatus, [UInt8](out), [UInt8](err.data))
     }
 
     public func topLevel() throws(EngineError) -> String {

@@ -5,7 +5,7 @@ import SystemPackage
 
 /// The Linux system calls specsync uses, each wrapped once: typed errors naming the call and path,
 /// EINTR retried or not per call (decided here, in one place), and a fault-injection point
-/// (`SysFaults`, debug builds) in front of every call.
+/// (`SysInterposer`, debug builds) in front of every call.
 public enum Sys {
 
     // MARK: Descriptors
@@ -28,7 +28,7 @@ public enum Sys {
     /// and a retry could close a descriptor another thread just opened.
     public static func close(_ fd: Descriptor) throws(SysError) {
         #if DEBUG
-        let injected = SysFaults.consume(.close, path: fd.path)
+        let injected = interposedEffect(.close, path: fd.path)
         #endif
         let result = Glibc.close(fd.rawValue)
         let realErrno = Glibc.errno
@@ -297,7 +297,7 @@ func perform<R: FixedWidthInteger>(_ call: SysCall, _ path: String?, retryOnInte
     while true {
         var limit: Int?
         #if DEBUG
-        switch SysFaults.consume(call, path: path) {
+        switch interposedEffect(call, path: path) {
         case .none:
             break
         case .fail(let errno)?:

@@ -3,12 +3,13 @@ import Glibc
 #endif
 
 /// A pthread mutex with one condition variable whose timed waits run on CLOCK_MONOTONIC, so a
-/// wall-clock jump can neither stretch nor cut a settle window.
-final class ConditionLock: @unchecked Sendable {
+/// wall-clock jump can neither stretch nor cut a settle window. Public because a `WatchClock` is
+/// handed the watcher's lock to wait on.
+public final class ConditionLock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
 
-    init() {
+    public init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -28,20 +29,20 @@ final class ConditionLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
+    public func lock() { pthread_mutex_lock(mutex) }
+    public func unlock() { pthread_mutex_unlock(mutex) }
 
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock()
         defer { unlock() }
         return try body()
     }
 
     /// Blocks until signalled (or spuriously woken: callers re-check their predicate).
-    func wait() { pthread_cond_wait(condition, mutex) }
+    public func wait() { pthread_cond_wait(condition, mutex) }
 
     /// Blocks until signalled, spuriously woken, or `timeout` has passed.
-    func wait(timeout: Duration) {
+    public func wait(timeout: Duration) {
         guard timeout > .zero else { return }
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
@@ -57,8 +58,8 @@ final class ConditionLock: @unchecked Sendable {
         pthread_cond_timedwait(condition, mutex, &deadline)
     }
 
-    func signal() { pthread_cond_signal(condition) }
-    func broadcast() { pthread_cond_broadcast(condition) }
+    public func signal() { pthread_cond_signal(condition) }
+    public func broadcast() { pthread_cond_broadcast(condition) }
 }
 
 /// A joinable OS thread running one closure. Not Foundation's `Thread`: the watcher stays free of

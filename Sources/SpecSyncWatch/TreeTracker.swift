@@ -281,7 +281,4 @@ final class TreeTracker {
             emit(.file(.movedAway, path: path, at: instant))
         }
     }
-
-    /// Counts for tests and the benchmark.
-    var watchedDirectoryCount: Int { nodesByWatch.count }
 }

@@ -14,13 +14,18 @@ public struct WatchConfiguration: Sendable {
     /// Entries whose presence means git is mid-operation, most telling first; their directories are
     /// watched (not recursively) on the same event source, and changes come as `.gitOperation`.
     public var gitMarkers: [GitMarker]
+    /// Renew a `RenewableEventSource` once it keeps this many records of vanished watches (about
+    /// 100 bytes each with libinotifytools). Each renewal costs a rescan that reports every file again.
+    public var renewalThreshold: Int
 
     public init(settleWindow: Duration = .milliseconds(50), filter: WatchFilter = WatchFilter(),
-                ownWriteLifetime: Duration = .seconds(10), gitMarkers: [GitMarker] = []) {
+                ownWriteLifetime: Duration = .seconds(10), gitMarkers: [GitMarker] = [],
+                renewalThreshold: Int = 10_000) {
         self.settleWindow = settleWindow
         self.filter = filter
         self.ownWriteLifetime = ownWriteLifetime
         self.gitMarkers = gitMarkers
+        self.renewalThreshold = renewalThreshold
     }
 }
 
@@ -39,6 +44,7 @@ public final class Watcher: @unchecked Sendable {
 
     private let source: EventSource
     private let clock: WatchClock
+    private let observer: WatcherObserver?
     private let state = ConditionLock()
 
     // Guarded by `state`.
@@ -49,7 +55,6 @@ public final class Watcher: @unchecked Sendable {
     private var ownWritesPurgeAt = 64
     private var timers = MinHeap<ScheduledAction>()
     private var timerSequence: UInt64 = 0
-    private var counters = Counters()
     private var gitBusy = false
 
     private struct OwnWrite {
@@ -67,34 +72,14 @@ public final class Watcher: @unchecked Sendable {
         }
     }
 
-    /// Observability for tests and the benchmark.
-    struct Counters {
-        /// Batches the reader took from the source (each one is a wake-up of the reader thread).
-        var readerBatches = 0
-        /// Times the consumer returned from waiting on its condition.
-        var consumerWakeups = 0
-        var readerThreadID: Int32?
-        var consumerThreadID: Int32?
-        var readerFinished = false
-        /// Whether the consumer is blocked waiting, and the clock reading its last decision used.
-        var consumerWaiting = false
-        var consumerDecidedAt: ContinuousClock.Instant?
-    }
-
-    /// Renew a `RenewableEventSource` once it keeps this many records of vanished watches (about
-    /// 100 bytes each with libinotifytools). Each renewal costs a rescan that reports every file again.
-    var renewalThreshold = 10_000
-
-    /// Test seam: called on the reader thread before every `nextBatch()` (e.g. to hold the reader back
-    /// while a burst overflows the kernel queue). Set before `run`.
-    var readerWillWaitForEvents: (@Sendable () -> Void)?
-
     /// - Parameters:
     ///   - root: the directory to watch; resolved with realpath.
     ///   - source: where events come from; by default a new `InotifyToolsEventSource`.
     ///   - clock: injected for tests; the real clock by default.
+    ///   - observer: told what the two threads do (tests, benchmarks); none by default.
     public init(root: String, configuration: WatchConfiguration = WatchConfiguration(),
-                source: EventSource? = nil, clock: WatchClock = SystemWatchClock()) throws(WatcherError) {
+                source: EventSource? = nil, clock: WatchClock = SystemWatchClock(),
+                observer: WatcherObserver? = nil) throws(WatcherError) {
         let resolved: String
         switch FileSystem.resolvedPath(root) {
         case .success(let path): resolved = path
@@ -108,6 +93,7 @@ public final class Watcher: @unchecked Sendable {
         self.root = resolved
         self.configuration = configuration
         self.clock = clock
+        self.observer = observer
         if let source {
             self.source = source
         } else {
@@ -140,13 +126,7 @@ public final class Watcher: @unchecked Sendable {
             return !started
         }
         guard firstRun else { throw .alreadyRan }
-        if clock.isManual {
-            clock.observeAdvances { [weak self] in
-                guard let self else { return }
-                self.state.withLock { self.state.broadcast() }
-            }
-        }
-        state.withLock { counters.consumerThreadID = currentKernelThreadID() }
+        observer?.consumerStarted(threadID: currentKernelThreadID())
         guard let reader = JoinableThread(name: "specsync-reader", { [self] in readerMain() }) else {
             source.close()
             throw .cannotStartThread
@@ -208,15 +188,6 @@ public final class Watcher: @unchecked Sendable {
         }
     }
 
-    // MARK: Test and benchmark support
-
-    var counterSnapshot: Counters { state.withLock { counters } }
-
-    /// Whether the consumer is blocked with nothing in its inbox, having decided at `instant`.
-    func consumerIsIdle(decidedAt instant: ContinuousClock.Instant) -> Bool {
-        state.withLock { counters.consumerWaiting && inbox.isEmpty && counters.consumerDecidedAt == instant }
-    }
-
     // MARK: Reader thread
 
     private func requestStop() {
@@ -228,7 +199,7 @@ public final class Watcher: @unchecked Sendable {
     }
 
     private func readerMain() {
-        state.withLock { counters.readerThreadID = currentKernelThreadID() }
+        observer?.readerStarted(threadID: currentKernelThreadID())
         var outbox: [InboxItem] = []
         func gitChanged(_ events: [WatchEvent]) {
             for case .gitOperation(let inProgress, _) in events { state.withLock { gitBusy = inProgress } }
@@ -238,6 +209,7 @@ public final class Watcher: @unchecked Sendable {
             guard !outbox.isEmpty else { return }
             state.withLock {
                 inbox.append(contentsOf: outbox)
+                observer?.readerHandedOver()
                 state.broadcast()
             }
             outbox.removeAll(keepingCapacity: true)
@@ -260,7 +232,7 @@ public final class Watcher: @unchecked Sendable {
         flush()
         while failure == nil, !tracker.rootGone {
             if state.withLock({ stopRequested }) { break }
-            readerWillWaitForEvents?()
+            observer?.readerWillWaitForEvents()
             let batch: [RawEvent]
             do {
                 batch = try source.nextBatch()
@@ -268,10 +240,8 @@ public final class Watcher: @unchecked Sendable {
                 failure = .eventSource(error)
                 break
             }
-            let stopping = state.withLock { () -> Bool in
-                counters.readerBatches += 1
-                return stopRequested
-            }
+            observer?.readerTookBatch()
+            let stopping = state.withLock { stopRequested }
             if stopping { break }
             if let git {
                 // The git directory's events go to its tracker, in order with the tree's: an operation's
@@ -290,7 +260,7 @@ public final class Watcher: @unchecked Sendable {
             } else {
                 tracker.handle(batch, at: clock.now)
             }
-            if let renewable = source as? RenewableEventSource, renewable.abandonedRecords >= renewalThreshold,
+            if let renewable = source as? RenewableEventSource, renewable.abandonedRecords >= configuration.renewalThreshold,
                !tracker.rootGone {
                 let abandoned = renewable.abandonedRecords
                 do {
@@ -308,7 +278,7 @@ public final class Watcher: @unchecked Sendable {
         source.close()
         outbox.append(.readerStopped(failure))
         flush()
-        state.withLock { counters.readerFinished = true }
+        observer?.readerFinished()
     }
 
     // MARK: Consumer
@@ -362,18 +332,13 @@ public final class Watcher: @unchecked Sendable {
             if inbox.isEmpty && !stopRequested {
                 let deadline = [pending.nextDeadline(), timers.first?.deadline].compactMap { $0 }.min()
                 let now = clock.now
-                counters.consumerDecidedAt = now
+                observer?.consumerDecided(at: now)
                 if let deadline, deadline <= now {
                     // Due already: loop again without waiting.
                 } else {
-                    counters.consumerWaiting = true
-                    if clock.isManual || deadline == nil {
-                        state.wait()
-                    } else if let deadline {
-                        state.wait(timeout: deadline - now)
-                    }
-                    counters.consumerWaiting = false
-                    counters.consumerWakeups += 1
+                    observer?.consumerWillWait()
+                    clock.wait(on: state, decidedAt: now, until: deadline)
+                    observer?.consumerWokeUp()
                 }
             }
             state.unlock()

@@ -30,6 +30,7 @@ import Glibc
 #endif
 import SpecSyncStore
 import SpecSyncSys
+import SpecSyncSysTestSupport
 import Synchronization
 
 func say(_ line: String) {
@@ -224,6 +225,8 @@ func foreignSave(_ sequence: Int) -> [UInt8] {
     Array("seq: \(sequence)\nbody: \(String(repeating: "x", count: sequence % 97))\n".utf8)
 }
 
+// Faults a test asks for in SPECSYNC_FAULTS (fsync=EIO…): the child's calls fail as the test wants.
+SysFaults.installFromEnvironment()
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let mode = arguments.first else { usage() }
 

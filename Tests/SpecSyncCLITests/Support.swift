@@ -18,11 +18,19 @@ enum CLI {
 
     static var binary: String { productsDirectory.appendingPathComponent("specsync").path }
 
+    /// The same commands with the faults SPECSYNC_FAULTS names injected; the real binary ignores it.
+    static var binaryWithFaults: String { productsDirectory.appendingPathComponent("specsync-with-faults").path }
+
+    /// The binary to run with `environment`: the fault-injecting one when it asks for faults.
+    static func binary(for environment: [String: String]) -> String {
+        environment["SPECSYNC_FAULTS"] == nil ? binary : binaryWithFaults
+    }
+
     @discardableResult
     static func run(_ arguments: [String], stdin: String? = nil, cwd: String, environment: [String: String] = [:],
                     executable: String? = nil) throws -> CommandResult {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable ?? binary)
+        process.executableURL = URL(fileURLWithPath: executable ?? binary(for: environment))
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: cwd)
         var env = ProcessInfo.processInfo.environment

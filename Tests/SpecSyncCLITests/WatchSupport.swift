@@ -135,11 +135,12 @@ final class WatchDaemon {
         root = resolvedPath(directory ?? project.specs)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let watchArguments = ["watch", "--events", eventsToStdout ? "-" : eventsPath] + arguments + (directory.map { [$0] } ?? [])
+        let binary = CLI.binary(for: environment)
         if let launcher, let tool = launcher.first {
             process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = Array(launcher.dropFirst()) + [CLI.binary] + watchArguments
+            process.arguments = Array(launcher.dropFirst()) + [binary] + watchArguments
         } else {
-            process.executableURL = URL(fileURLWithPath: CLI.binary)
+            process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = watchArguments
         }
         process.currentDirectoryURL = URL(fileURLWithPath: project.root)
@@ -253,7 +254,7 @@ final class WatchDaemon {
 
 /// A watcher that cannot ask the kernel whether a writer still holds a file open (as with files it does
 /// not own, or leases disabled): exercises the fallback for late in-place writes, the displaced inode.
-/// Fault injection works in debug builds, which the tests use.
+/// Fault injection works in debug builds, which the tests use, and only in `specsync-with-faults`.
 let withoutWriterProbe = ["SPECSYNC_FAULTS": "fcntl=EINVAL*always"]
 
 /// Every `.specsync-tmp-*` file below `directory`.

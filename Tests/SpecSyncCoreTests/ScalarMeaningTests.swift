@@ -2,6 +2,7 @@
 // becoming .inf or 0, and integer, boolean, null and float keys keep their type.
 import XCTest
 @testable import SpecSyncCore
+import SpecSyncSchema
 
 final class ScalarMeaningTests: XCTestCase {
     private func analyze(_ text: String) -> SpecAnalysis {

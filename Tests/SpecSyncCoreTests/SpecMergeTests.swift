@@ -1,4 +1,5 @@
 import SpecSyncCore
+import SpecSyncSchema
 import XCTest
 
 /// The pure three-way merge (`SpecMerge`) and the line merge that writes conflict markers.

@@ -4,6 +4,7 @@ import SpecSyncCore
 @testable import SpecSyncEngine
 import SpecSyncStore
 import SpecSyncSys
+import SpecSyncSysTestSupport
 
 /// `fmt` against an editor that ignores our lock and saves between our read and our write.
 final class ReconcileRaceTests: XCTestCase {

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import SpecSyncStore
 import SpecSyncSys
+import SpecSyncSysTestSupport
 import XCTest
 
 /// `updateMany` between real processes: SIGKILL in the middle of batches, batches racing batches and

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import SpecSyncStore
 import SpecSyncSys
+import SpecSyncSysTestSupport
 import XCTest
 
 /// Records the wrapped system calls made while it is installed (debug builds; `SysFaults` hook), so

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import SpecSyncStore
 import SpecSyncSys
+import SpecSyncSysTestSupport
 import XCTest
 
 /// Reads never go past the limit + 1 byte, whatever the input claims or does.

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import SpecSyncStore
 import SpecSyncSys
+import SpecSyncSysTestSupport
 import XCTest
 
 /// replaceIfUnchanged against editors that ignore our lock (real child processes), including changes

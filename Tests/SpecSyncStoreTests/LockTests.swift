@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import SpecSyncStore
 import SpecSyncSys
+import SpecSyncSysTestSupport
 import XCTest
 
 /// The lock protocol between real processes: flock(1) as the foreign writer, and our own children.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SpecSyncSys
+import SpecSyncSysTestSupport
 import SystemPackage
 import XCTest
 

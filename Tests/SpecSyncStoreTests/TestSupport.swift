@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import SpecSyncStore
 import SpecSyncSys
+import SpecSyncSysTestSupport
 import XCTest
 
 /// A fresh directory under /tmp, removed (with everything in it) by `remove()`.

@@ -417,7 +417,7 @@ final class InotifyWatcherTests: XCTestCase {
         let recorded = runs.all
         XCTAssertEqual(recorded.count, 1)
         XCTAssertGreaterThanOrEqual((recorded.first?.0 ?? scheduled) - scheduled, .milliseconds(120))
-        XCTAssertEqual(recorded.first?.1, harness.watcher.counterSnapshot.consumerThreadID)
+        XCTAssertEqual(recorded.first?.1, harness.recorder.snapshot.consumerThreadID)
         harness.stop()
     }
 }

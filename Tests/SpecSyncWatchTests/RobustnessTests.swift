@@ -1,6 +1,7 @@
 import Foundation
 import SpecSyncSys
 @testable import SpecSyncWatch
+import SpecSyncWatchTestSupport
 import XCTest
 
 /// Queue overflow, a paused consumer, idleness without wake-ups, and the real watch limit.
@@ -9,9 +10,8 @@ final class RobustnessTests: XCTestCase {
         let tree = try TempTree()
         try tree.mkdir("d")
         let doomed = try tree.write("d/doomed.yaml")
-        let harness = try WatchHarness(root: tree.path)
         let gate = Gate()
-        harness.watcher.readerWillWaitForEvents = { gate.pass() }
+        let harness = try WatchHarness(root: tree.path, recorder: WatcherRecorder(readerWillWaitForEvents: { gate.pass() }))
         harness.startAndWaitUntilReady()
         XCTAssertTrue(gate.waitUntilSomeoneWaits(), "the reader reached the gate")
         // Each new file queues IN_CREATE and IN_CLOSE_WRITE: more than the kernel queue holds.
@@ -54,9 +54,9 @@ final class RobustnessTests: XCTestCase {
         let harness = try WatchHarness(root: tree.path)
         harness.startAndWaitUntilReady()
         _ = harness.sync(tree)  // everything settled: no deadline is pending
-        let watcher = harness.watcher
-        XCTAssertTrue(eventually { watcher.consumerIsIdle(decidedAt: watcher.counterSnapshot.consumerDecidedAt ?? .now) })
-        let counters = watcher.counterSnapshot
+        let recorder = harness.recorder
+        XCTAssertTrue(eventually { recorder.consumerIsIdle(decidedAt: recorder.snapshot.consumerDecidedAt ?? .now) })
+        let counters = recorder.snapshot
         guard let reader = counters.readerThreadID, let consumer = counters.consumerThreadID,
               let readerBefore = threadActivity(reader), let consumerBefore = threadActivity(consumer) else {
             return XCTFail("thread ids or /proc/self/task unavailable")
@@ -69,24 +69,23 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(consumerAfter?.switches, consumerBefore.switches, "the consumer did not wake up")
         XCTAssertEqual(readerAfter?.state, "S", "the reader sleeps in the kernel")
         XCTAssertEqual(consumerAfter?.state, "S", "the consumer sleeps on its condition")
-        XCTAssertEqual(watcher.counterSnapshot.readerBatches, counters.readerBatches)
-        XCTAssertEqual(watcher.counterSnapshot.consumerWakeups, counters.consumerWakeups)
+        XCTAssertEqual(recorder.snapshot.readerBatches, counters.readerBatches)
+        XCTAssertEqual(recorder.snapshot.consumerWakeups, counters.consumerWakeups)
 
         // The same measurement does move when something happens.
         let file = try tree.write("a/b/y.yaml")
         XCTAssertTrue(harness.wait { $0.contains { $0.isChange(of: file) } })
         XCTAssertGreaterThan(threadActivity(reader)?.switches ?? 0, readerBefore.switches)
-        XCTAssertGreaterThan(watcher.counterSnapshot.readerBatches, counters.readerBatches)
-        XCTAssertGreaterThan(watcher.counterSnapshot.consumerWakeups, counters.consumerWakeups)
+        XCTAssertGreaterThan(recorder.snapshot.readerBatches, counters.readerBatches)
+        XCTAssertGreaterThan(recorder.snapshot.consumerWakeups, counters.consumerWakeups)
         harness.stop()
-        XCTAssertTrue(watcher.counterSnapshot.readerFinished, "stop() ends the reader thread too")
+        XCTAssertTrue(recorder.snapshot.readerFinished, "stop() ends the reader thread too")
     }
 
     func testDirectoryChurnRenewsTheInotifyInstanceAndKeepsWatching() throws {
         let tree = try TempTree()
         try tree.mkdir("stable")
-        let harness = try WatchHarness(root: tree.path)
-        harness.watcher.renewalThreshold = 10
+        let harness = try WatchHarness(root: tree.path, configuration: WatchConfiguration(renewalThreshold: 10))
         harness.startAndWaitUntilReady()
         for round in 0..<12 {
             try tree.mkdir("churn\(round)")

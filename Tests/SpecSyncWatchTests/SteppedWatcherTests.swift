@@ -2,6 +2,7 @@ import Foundation
 import SpecSyncSys
 import SystemPackage
 @testable import SpecSyncWatch
+import SpecSyncWatchTestSupport
 import XCTest
 
 /// The watcher's logic stepped with the fake event source and a manual clock (the directory tree is
@@ -39,7 +40,7 @@ final class SteppedWatcherTests: XCTestCase {
     private func advance(_ milliseconds: Int, file: StaticString = #filePath, line: UInt = #line) {
         clock.advance(by: .milliseconds(milliseconds))
         let now = clock.now
-        XCTAssertTrue(eventually { harness.watcher.consumerIsIdle(decidedAt: now) },
+        XCTAssertTrue(eventually { harness.recorder.consumerIsIdle(decidedAt: now) },
                       "the consumer did not catch up with the clock", file: file, line: line)
     }
 

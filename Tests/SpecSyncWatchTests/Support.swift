@@ -1,6 +1,7 @@
 import Foundation
 import SpecSyncSys
 @testable import SpecSyncWatch
+import SpecSyncWatchTestSupport
 import XCTest
 
 /// A scratch directory for one test, under the package's .build directory (never /tmp: vim's default
@@ -67,6 +68,8 @@ final class TempTree {
 /// Runs a watcher on its own thread and records what it reports. Every wait has a deadline.
 final class WatchHarness: @unchecked Sendable {
     let watcher: Watcher
+    /// What the watcher's threads did (thread ids, wake-ups, idleness).
+    let recorder: WatcherRecorder
     private let condition = NSCondition()
     private var recorded: [WatchEvent] = []
     private var changedSoFar: Set<String> = []
@@ -82,8 +85,9 @@ final class WatchHarness: @unchecked Sendable {
     private var storedOnEvent: ((WatchEvent) -> Void)?
 
     init(root: String, configuration: WatchConfiguration = WatchConfiguration(), source: EventSource? = nil,
-         clock: WatchClock = SystemWatchClock()) throws {
-        watcher = try Watcher(root: root, configuration: configuration, source: source, clock: clock)
+         clock: WatchClock = SystemWatchClock(), recorder: WatcherRecorder = WatcherRecorder()) throws {
+        self.recorder = recorder
+        watcher = try Watcher(root: root, configuration: configuration, source: source, clock: clock, observer: recorder)
     }
 
     func start() {

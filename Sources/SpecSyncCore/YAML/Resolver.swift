@@ -2,9 +2,9 @@
 // validates), and whether a string can be written plain so that YAML 1.1 and 1.2 readers alike read
 // it back as the same string.
 
-enum ScalarResolver {
+package enum ScalarResolver {
     /// The YAML 1.2 core-schema value of a plain scalar.
-    static func resolvePlain(_ text: String) -> JSONValue {
+    package static func resolvePlain(_ text: String) -> JSONValue {
         let u = Array(text.utf8)
         if u.isEmpty { return .null }
         switch text {
@@ -47,7 +47,7 @@ enum ScalarResolver {
     }
 
     /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
-    static func isCoreFloat(_ u: [UInt8]) -> Bool {
+    package static func isCoreFloat(_ u: [UInt8]) -> Bool {
         var i = 0
         if i < u.count, u[i] == UInt8(ascii: "-") || u[i] == UInt8(ascii: "+") { i += 1 }
         var mantissaDigits = 0
@@ -70,7 +70,7 @@ enum ScalarResolver {
     /// True when `text` can be written as a plain scalar (in block context, not at column 0) and every
     /// YAML 1.1 or 1.2 reader reads it back as exactly this string. Deliberately conservative: anything
     /// that might look like a number, date, boolean, null or indicator is quoted.
-    static func isPlainSafe(_ text: String) -> Bool {
+    package static func isPlainSafe(_ text: String) -> Bool {
         let u = text.utf8
         guard let first = u.first, let last = u.last else { return false }
         switch first {
@@ -129,7 +129,7 @@ enum ScalarResolver {
         return true
     }
 
-    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    @inline(__always) package static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
     @inline(__always) static func isHexDigit(_ b: UInt8) -> Bool {
         isDigit(b) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66)
     }

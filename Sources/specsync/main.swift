@@ -1,0 +1,3 @@
+import SpecSyncCLI
+
+SpecsyncCommandLine.main()
