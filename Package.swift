@@ -84,5 +84,5 @@ let package = Package(
         // CLISupport.swift and WatchSupport.swift are symlinks to the CLI tests' helpers.
         .testTarget(name: "SpecSyncInteropTests", dependencies: ["specsync", "SpecSyncCore"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

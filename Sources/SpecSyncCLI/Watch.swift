@@ -17,19 +17,17 @@ struct Watch: ParsableCommand {
     @Option(help: "Write one JSON object per processed file to FILE, or to stdout with `-`.")
     var events: String?
 
-    @Option(help: "Start-up policy for the files already there: fix, check or off (default: from the configuration).")
-    var startup: String?
+    @Option(help: "Start-up policy for the files already there (default: from the configuration).")
+    var startup: StartupPolicy?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "info"
+    @Option(help: "Log level.")
+    var logLevel: Logger.Level = .info
 
     @Argument(help: CommonOptions.specsFolderHelp("Directory to watch"))
     var directory: String?
 
     func run() throws {
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ValidationError("unknown log level \(logLevel)")
-        }
+        let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -38,11 +36,7 @@ struct Watch: ParsableCommand {
         let logger = Logger(label: "specsync")
         // --startup overrides the configuration before the engine is built (once: building it loads the schema).
         let engine = try common.makeEngine { configuration in
-            guard let startup else { return }
-            guard let policy = StartupPolicy(rawValue: startup) else {
-                throw ValidationError("--startup must be fix, check or off")
-            }
-            configuration.startup = policy
+            if let startup { configuration.startup = startup }
         }
         let root = directory.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
             ?? engine.configuration.specsDirectory
@@ -71,3 +65,8 @@ struct Watch: ParsableCommand {
         throw ExitCode(code)
     }
 }
+
+extension StartupPolicy: ExpressibleByArgument {}
+
+// swift-log's levels by their names (trace … critical); retroactive: neither module is ours.
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,17 +1,22 @@
 import Dispatch
-import Foundation
 
 extension Array {
-    /// `transform` applied to every element on all cores; results in input order.
+    /// `transform` applied to every element on all cores; results in input order. `transform` must be
+    /// safe to call from several threads at once (every caller's is: it reads, validates, returns).
     func concurrentMap<R>(_ transform: (Element) -> R) -> [R] {
-        var results = [R?](repeating: nil, count: count)
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: count) { i in
-            let result = transform(self[i])
-            lock.lock()
-            results[i] = result
-            lock.unlock()
+        let output = UnsafeMutableBufferPointer<R?>.allocate(capacity: count)
+        output.initialize(repeating: nil)
+        defer {
+            output.deinitialize()
+            output.deallocate()
         }
-        return results.map { $0! }  // every index was filled above
+        withoutActuallyEscaping(transform) { transform in
+            // Each iteration writes its own slot, so the iterations share nothing mutable.
+            nonisolated(unsafe) let (input, output, transform) = (self, output, transform)
+            DispatchQueue.concurrentPerform(iterations: input.count) { i in
+                output[i] = transform(input[i])
+            }
+        }
+        return output.map { $0! }  // concurrentPerform returns after every index was filled
     }
 }

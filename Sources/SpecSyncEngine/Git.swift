@@ -45,7 +45,7 @@ public struct Git: Sendable {
         writer.start()
         // Drain stderr on its own thread while this one drains stdout: read one after the other, a git
         // that fills the stderr pipe (64 KiB of warnings) before closing stdout would wait for us forever.
-        final class Collected: @unchecked Sendable { var data = Data() }
+        final class Collected: @unchecked Sendable { var data = Data() }  // unchecked: written by the drain thread, read after it is joined
         let err = Collected()
         let errDrained = DispatchSemaphore(value: 0)
         let errReader = Thread {

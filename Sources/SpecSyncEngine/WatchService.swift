@@ -11,7 +11,7 @@ import SpecSyncWatch
 ///
 /// Threading: everything below runs on the thread that calls `run` (the watcher's consumer thread),
 /// so the per-file state needs no locks. `stop()` may be called from any thread.
-public final class WatchService: @unchecked Sendable {
+public final class WatchService: @unchecked Sendable {  // unchecked: per-file state is owned by the consumer thread; `stopping` is atomic
     public struct Options: Sendable {
         /// How long the inode we displaced stays linked so that a writer still holding it open is noticed.
         public var displacedGrace: Duration
@@ -302,7 +302,7 @@ public final class WatchService: @unchecked Sendable {
     }
 
     /// A batch step's reading and validating, running on other threads until `wait()`.
-    private final class Prefetch: @unchecked Sendable {
+    private final class Prefetch: @unchecked Sendable {  // unchecked: `result` is written by one task and read after `group.wait()`
         private let group = DispatchGroup()
         private var result: [(Evaluation, outside: String?)] = []
 
@@ -598,7 +598,7 @@ public final class WatchService: @unchecked Sendable {
 }
 
 /// Where `--events` lines go: a file (appended) or stdout.
-public final class EventLog: @unchecked Sendable {
+public final class EventLog: @unchecked Sendable {  // unchecked: lines are written under its lock
     private let handle: FileHandle
     private let lock = NSLock()
 
@@ -626,7 +626,7 @@ public final class EventLog: @unchecked Sendable {
     /// Making a formatter costs more than the rest of an event line: one, used under its own lock.
     private static let formatter = Mutex(FormatterBox())
 
-    private final class FormatterBox: @unchecked Sendable {
+    private final class FormatterBox: @unchecked Sendable {  // unchecked: only used inside the Mutex that holds it
         let formatter: ISO8601DateFormatter = {
             let formatter = ISO8601DateFormatter()
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

@@ -156,7 +156,7 @@ extension SpecStore {
 /// Holding the old version open across the rename moves that work to its last close, and closing on two
 /// serial queues lets it overlap the next chunk's reads and writes. Readers are unaffected: the old
 /// version only lives a little longer, unlinked.
-private final class DisplacedVersionReleaser: @unchecked Sendable {
+private final class DisplacedVersionReleaser: @unchecked Sendable {  // unchecked: work goes through its serial queues; `drain` waits on them
     private let queues = (0..<2).map { DispatchQueue(label: "specsync.store.release-displaced.\($0)") }
     private let group = DispatchGroup()
     private var next = 0    // only touched by the updateMany thread

@@ -6,7 +6,7 @@ import SpecSyncSys
 /// One `specsync watch` per directory tree: an exclusive, non-blocking flock on a close-on-exec
 /// file named after the tree's device and inode (so every spelling of the path, symlinks included,
 /// maps to the same lock). Held until the value is gone; the kernel drops it if the process dies.
-public final class InstanceLock: @unchecked Sendable {
+public final class InstanceLock: @unchecked Sendable {  // unchecked: immutable after init; the descriptor is only closed by deinit
     public enum Error: Swift.Error, CustomStringConvertible, Equatable {
         case alreadyRunning(root: String, lockPath: String)
         case unavailable(root: String, reason: String)

@@ -21,7 +21,7 @@ import SystemPackage
 /// - `inotify_add_watch`'s watch descriptor is not returned by the library: the kernel allocates
 ///   descriptors cyclically upwards, so a new watch is the library's next-higher entry; when the
 ///   kernel instead returned an existing watch (the inode is already watched), it is found by inode.
-public final class InotifyToolsEventSource: RenewableEventSource, @unchecked Sendable {
+public final class InotifyToolsEventSource: RenewableEventSource, @unchecked Sendable {  // unchecked: one per process (instanceLock); the watcher's threads take turns on it, the wake pipe is under wakeLock
     /// Directory events the watcher needs. IN_EXCL_UNLINK is deliberately absent: a writer that still
     /// holds a replaced (renamed-over) file open and closes it later then reports IN_CLOSE_WRITE for
     /// the name, which prompts the engine to look at the displaced inode at once.

@@ -5,7 +5,7 @@ import Glibc
 /// A pthread mutex with one condition variable whose timed waits run on CLOCK_MONOTONIC, so a
 /// wall-clock jump can neither stretch nor cut a settle window. Public because a `WatchClock` is
 /// handed the watcher's lock to wait on.
-public final class ConditionLock: @unchecked Sendable {
+public final class ConditionLock: @unchecked Sendable {  // unchecked: a pthread mutex and condition variable: the synchronization itself
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
 
@@ -64,7 +64,7 @@ public final class ConditionLock: @unchecked Sendable {
 
 /// A joinable OS thread running one closure. Not Foundation's `Thread`: the watcher stays free of
 /// Foundation so a daemon watching 100,000 files keeps a small resident set.
-final class JoinableThread: @unchecked Sendable {
+final class JoinableThread: @unchecked Sendable {  // unchecked: the pthread handle is written once before start and read by join
     private final class Box {
         let name: String
         let body: () -> Void

@@ -37,7 +37,7 @@ public struct WatchConfiguration: Sendable {
 /// our own writes, runs scheduled actions and calls the handler. Both block when idle — the reader
 /// in the kernel, the consumer on a condition variable until the earliest deadline — so an idle
 /// watcher never wakes up.
-public final class Watcher: @unchecked Sendable {
+public final class Watcher: @unchecked Sendable {  // unchecked: shared state lives in `state` (a ConditionLock); the rest is immutable or owned by one thread
     /// The watched directory, resolved (symlinks, "." and ".."); every reported path starts with it.
     public let root: String
     public let configuration: WatchConfiguration

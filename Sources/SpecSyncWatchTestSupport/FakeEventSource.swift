@@ -3,7 +3,7 @@ import SystemPackage
 
 /// An event source driven by hand, for stepping the watcher's logic in tests and for forcing rare
 /// errors (ENOSPC, read failures). Watches are bookkeeping only; events are whatever `push` is given.
-public final class FakeEventSource: RenewableEventSource, @unchecked Sendable {
+public final class FakeEventSource: RenewableEventSource, @unchecked Sendable {  // unchecked: every field is guarded by its lock
     private let lock = ConditionLock()
     private var queued: [RawEvent] = []
     private var wakeRequested = false

@@ -2,7 +2,7 @@ import SpecSyncWatch
 
 /// A clock that only moves when told to. The watcher's consumer waits for an advance, not for its
 /// deadline: every advance wakes it to look at the new time.
-public final class ManualWatchClock: WatchClock, @unchecked Sendable {
+public final class ManualWatchClock: WatchClock, @unchecked Sendable {  // unchecked: the time and the waiters are guarded by its lock
     private let lock = ConditionLock()
     private var current: ContinuousClock.Instant
     private var waiters: [ConditionLock] = []

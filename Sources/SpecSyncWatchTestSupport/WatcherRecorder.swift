@@ -2,7 +2,7 @@ import SpecSyncWatch
 
 /// Counts what the watcher's threads do (`WatcherObserver`), for tests that check it stays asleep
 /// when idle and for stepping it with a manual clock.
-public final class WatcherRecorder: WatcherObserver, @unchecked Sendable {
+public final class WatcherRecorder: WatcherObserver, @unchecked Sendable {  // unchecked: counters are guarded by its lock
     public struct Counters: Sendable {
         /// Batches the reader took from the source (each one is a wake-up of the reader thread).
         public var readerBatches = 0

@@ -14,8 +14,21 @@ import Glibc
 import Dispatch
 import SpecSyncWatch
 
+/// One write(2) per line, unbuffered (C's stdio streams are shared mutable state to Swift 6): results
+/// reach a pipe as soon as they are known.
+func writeLine(_ text: String, to descriptor: Int32 = 1) {
+    let line = Array((text + "\n").utf8)
+    var written = 0
+    while written < line.count {
+        let n = line[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return }
+        written += n
+    }
+}
+
 func fail(_ message: String) -> Never {
-    fputs("specsync-bench-watch: \(message)\n", stderr)
+    writeLine("specsync-bench-watch: \(message)", to: 2)
     exit(2)
 }
 
@@ -111,7 +124,7 @@ case "startup":
     let buildStart = ContinuousClock.now
     buildTree(at: root, directories: directories, files: files)
     let buildTime = ContinuousClock.now - buildStart
-    print("tree: \(root) (\(directories) directories, \(files) files; built or reused in \(Int(milliseconds(buildTime))) ms)")
+    writeLine("tree: \(root) (\(directories) directories, \(files) files; built or reused in \(Int(milliseconds(buildTime))) ms)")
     let rssBefore = procStatus("VmRSS")
     let start = ContinuousClock.now
     let watcher: Watcher
@@ -128,16 +141,16 @@ case "startup":
                 readyAt = ContinuousClock.now - start
                 readyCounts = (directories, files)
                 watcher.stop()
-            case let .warning(warning): fputs("warning: \(warning)\n", stderr)
+            case let .warning(warning): writeLine("warning: \(warning)", to: 2)
             default: break
             }
         }
     } catch { fail("\(error)") }
-    print("ready after \(oneDecimal(milliseconds(readyAt))) ms: \(readyCounts.0) directories watched, "
+    writeLine("ready after \(oneDecimal(milliseconds(readyAt))) ms: \(readyCounts.0) directories watched, "
         + "\(readyCounts.1) files, \(existing) existing-file events delivered")
-    print("RSS before start: \(rssBefore); RSS at end: \(procStatus("VmRSS")); peak RSS (VmHWM): \(procStatus("VmHWM"))")
+    writeLine("RSS before start: \(rssBefore); RSS at end: \(procStatus("VmRSS")); peak RSS (VmHWM): \(procStatus("VmHWM"))")
     if !arguments.contains("--keep") {
-        print("(tree kept for reuse; delete it with: rm -rf \(root))")
+        writeLine("(tree kept for reuse; delete it with: rm -rf \(root))")
     }
 
 case "idle":
@@ -188,7 +201,7 @@ case "idle":
     let after = switches()
     for (name, count) in after.sorted(by: { $0.key < $1.key }) where name.hasPrefix("specsync") || before[name] != count {
         let note = name.hasPrefix("specsync-bench") ? " (the benchmark's own sleep)" : ""
-        print("thread \(name): \(count - (before[name] ?? 0)) context switches in \(seconds) s\(note)")
+        writeLine("thread \(name): \(count - (before[name] ?? 0)) context switches in \(seconds) s\(note)")
     }
     watcher.stop()
     done.wait()
@@ -206,19 +219,18 @@ case "events":
         source.resume()
         return source
     }
-    setvbuf(stdout, nil, _IOLBF, 0)
     do {
         try watcher.run { event in
             switch event {
-            case let .existing(path): print("existing \(path)")
-            case let .ready(directories, files): print("ready \(directories) \(files)")
-            case let .changed(path, _, _): print("changed \(path)")
-            case let .removed(path): print("removed \(path)")
-            case let .rescanned(reason): print("rescanned \(reason)")
-            case let .warning(warning): print("warning \(warning)")
-            case let .rootGone(reason): print("rootGone \(reason)")
-            case let .gitOperation(inProgress, reason): print("gitOperation \(inProgress) \(reason)")
-            case .gitIndexChanged: print("gitIndexChanged")
+            case let .existing(path): writeLine("existing \(path)")
+            case let .ready(directories, files): writeLine("ready \(directories) \(files)")
+            case let .changed(path, _, _): writeLine("changed \(path)")
+            case let .removed(path): writeLine("removed \(path)")
+            case let .rescanned(reason): writeLine("rescanned \(reason)")
+            case let .warning(warning): writeLine("warning \(warning)")
+            case let .rootGone(reason): writeLine("rootGone \(reason)")
+            case let .gitOperation(inProgress, reason): writeLine("gitOperation \(inProgress) \(reason)")
+            case .gitIndexChanged: writeLine("gitIndexChanged")
             }
         }
     } catch {

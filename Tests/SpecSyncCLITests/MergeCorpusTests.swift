@@ -73,9 +73,10 @@ final class MergeCorpusTests: XCTestCase {
         // The driver itself, in process (the code `specsync merge` runs), on real files: two workers.
         let engine = try Engine(configuration: Configuration.load(from: p.root))
         let start = Date()
+        let names = corpus.map(\.name)
         DispatchQueue.concurrentPerform(iterations: 2) { worker in
-            for index in stride(from: worker, to: corpus.count, by: 2) {
-                let stem = "\(dir)/\(corpus[index].name)"
+            for index in stride(from: worker, to: names.count, by: 2) {
+                let stem = "\(dir)/\(names[index])"
                 var outcome = Outcome()
                 do {
                     let report = try MergeDriver(engine: engine).merge(base: stem + ".base", ours: stem + ".ours", theirs: stem + ".theirs",

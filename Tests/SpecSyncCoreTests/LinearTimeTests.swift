@@ -12,7 +12,7 @@ final class LinearTimeTests: XCTestCase {
     /// Linear is 8; quadratic is 64. Generous for noise.
     static let maxRatio = 16.0
 
-    static let shapes: [(name: String, make: (Int) -> String)] = [
+    static let shapes: [(name: String, make: @Sendable (Int) -> String)] = [
         ("keys in one block mapping", { n in "id: X-1\ntitle: T\n" + (0..<n).map { "k\($0): 1\n" }.joined() }),
         ("non-ASCII flow mapping on one line", { n in "id: X-1\ntitle: T\nx: {" + (0..<n).map { "é\($0): 1, " }.joined() + "z: 1}\n" }),
         ("non-ASCII flow sequence on one line", { n in "id: X-1\ntitle: T\nx: [" + String(repeating: "é, ", count: n) + "z]\n" }),

@@ -262,6 +262,8 @@ final class Background: @unchecked Sendable {
     private var error: Error?
 
     init(_ body: @escaping () throws -> Void) {
+        // Runs once, on that thread only; `join` reads the outcome after the semaphore.
+        nonisolated(unsafe) let body = body
         Thread { [self] in
             do { try body() } catch { self.error = error }
             done.signal()

@@ -1,5 +1,6 @@
 import Foundation
 import SpecSyncCore
+import Synchronization
 import XCTest
 
 /// Every spec specsync writes loads through yaml.v3, into a map and into the Coldwine-shaped struct, with
@@ -50,17 +51,16 @@ final class RoundTripTests: XCTestCase {
         let formatted = Date()
 
         let after = try GoClient.roundTrip(files)
-        let lock = NSLock()
-        var mismatches: [String] = []
         let chunks = stride(from: 0, to: files.count, by: 500).map { Array(files[$0..<min($0 + 500, files.count)]) }
+        let found = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: chunks.count) { index in
-            var found: [String] = []
+            var mismatches: [String] = []
             for path in chunks[index] {
-                found += Self.compare(path, before: before[path], after: after[path])
+                mismatches += Self.compare(path, before: before[path], after: after[path])
             }
-            lock.lock(); mismatches += found; lock.unlock()
+            found.withLock { $0 += mismatches }
         }
-        mismatches.sort()
+        let mismatches = found.withLock { $0 }.sorted()
         XCTAssertEqual(mismatches.count, 0, "\(mismatches.count) mismatches in \(files.count) files, e.g.\n"
                        + mismatches.prefix(5).joined(separator: "\n"), file: file, line: line)
         print(String(format: "round trip: %d files, fmt exit %d (%.1f s), %d diagnostics, %d mismatches; compared in %.1f s",

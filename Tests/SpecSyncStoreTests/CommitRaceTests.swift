@@ -163,9 +163,10 @@ final class CommitRaceTests: XCTestCase {
         let editor = try ChildProcess.testChild(["hold-open", raced])
         XCTAssertEqual(editor.readLine(), "opened", editor.standardError)
         let wrote = Counter()
+        let directory = scratch.path
         SysFaults.setBeforeCall { call, argument in
             // The directory fsync comes after every exchange of the chunk.
-            guard call == .fsync, argument == self.scratch.path, wrote.value == 0 else { return }
+            guard call == .fsync, argument == directory, wrote.value == 0 else { return }
             wrote.increment()
             editor.writeLine("write late edit")
             _ = editor.readLine()

@@ -89,7 +89,8 @@ var testChildPath: String {
 }
 
 /// A real child process with a pipe on stdin and stdout; stderr goes to a file read after exit.
-final class ChildProcess {
+/// Driven by one test at a time (also from its fault hooks, which run on the test's own thread).
+final class ChildProcess: @unchecked Sendable {
     let pid: pid_t
     private var stdinFD: Int32
     private let stdoutFD: Int32
