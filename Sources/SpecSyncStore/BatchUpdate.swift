@@ -301,7 +301,9 @@ private struct Batch {
                 items[position].temporary = try store.writeTemporary(items[position].newBytes, beside: target,
                                                                      givenPath: items[position].path,
                                                                      sync: !deferSync, sweep: false)
-                items[position].newBytes = []
+                // Kept only where our version may be kept after an undone exchange: its late writes are
+                // found by comparing against these bytes.
+                if !items[position].keepDisplaced { items[position].newBytes = [] }
             } catch {
                 fail(position, error, results: &results)
             }

@@ -88,7 +88,11 @@ final class WatchBurstTests: XCTestCase {
         }
         _ = try? waitUntil("every file to hold its newer save", timeout: 60) { lost().isEmpty }
         _ = try daemon.quiesce(timeout: 60)
-        XCTAssertEqual(Array(lost().prefix(5)), [], "\(lost().count) of \(names.count) newer saves lost")
+        let first = lost().first.map { name in
+            "; \(name) holds \(fileText(target + "/" + name)?.debugDescription ?? "nothing"), log:\n"
+                + daemon.log.split(separator: "\n").filter { $0.contains("/" + name) }.joined(separator: "\n")
+        } ?? ""
+        XCTAssertEqual(Array(lost().prefix(5)), [], "\(lost().count) of \(names.count) newer saves lost\(first)")
         let conflicts = daemon.log.components(separatedBy: "changed while being normalized").count - 1
         print("burst race: \(names.count) saves during the burst, \(conflicts) met under the lock or in the exchange")
         XCTAssertGreaterThan(conflicts, 0, "no save landed while the batch was at work: the race was not run")

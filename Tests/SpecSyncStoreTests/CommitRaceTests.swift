@@ -185,6 +185,35 @@ final class CommitRaceTests: XCTestCase {
         XCTAssertEqual(editor.exitCode, 0)
     }
 
+    /// A batch that keeps displaced versions keeps our version too when its exchange is undone (a
+    /// program may have opened the path while it was there) — unmodified, with the bytes it was written
+    /// with, so only a real late write into it ever counts as one.
+    func testABatchKeepsOurVersionUnmodifiedAfterAnUndoneExchange() throws {
+        try skipUnlessFaultInjection()
+        let path = spec("TAND-1")
+        try writeFile(path, "read under the lock\n")
+        let theirs = scratch.file("content.theirs")
+        try writeFile(theirs, "their save\n")
+        let exchanges = Counter()
+        SysFaults.setBeforeCall { call, argument in
+            guard call == .renameat2, argument?.hasSuffix("-> " + path) == true else { return }
+            exchanges.increment()
+            if exchanges.value == 1 { _ = try? ChildProcess.run(testChildPath, ["rename-in", path, theirs]) }
+        }
+        let outcomes = store.updateMany([path], keepingDisplaced: { _ in true }) { _, current in
+            current.map { _ in Array("ours\n".utf8) }
+        }
+        SysFaults.setBeforeCall(nil)
+        guard case .failure(StoreError.changedDuringUpdate) = outcomes[0].result else { return XCTFail("\(outcomes[0].result)") }
+        guard let kept = outcomes[0].displaced else { return XCTFail("our version was not kept") }
+        XCTAssertEqual(exchanges.value, 2)
+        XCTAssertEqual(try text(path), "their save\n")
+        XCTAssertEqual(try kept.bytes(), Array("ours\n".utf8))
+        XCTAssertFalse(try kept.hasBeenModified(), "nothing wrote into our version")
+        kept.discard()
+        XCTAssertEqual(directoryEntries(), ["TAND-1.yaml"])
+    }
+
     // MARK: Single files
 
     func testUpdateAndReplaceIfUnchangedDoNotRecreateAFileDeletedAfterItWasRead() throws {
