@@ -215,7 +215,7 @@ case "events":
     let queue = DispatchQueue(label: "signals")
     let sources = [SIGINT, SIGTERM].map { signalNumber -> DispatchSourceSignal in
         let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-        source.setEventHandler { watcher.stop() }
+        source.setEventHandler { @Sendable in watcher.stop() }  // @Sendable: not main-actor code (top level is)
         source.resume()
         return source
     }
