@@ -1,17 +1,14 @@
 import Dispatch
-import Foundation
+import Synchronization
 
 extension Array {
     /// `transform` applied to every element on all cores; results in input order.
     func concurrentMap<R>(_ transform: (Element) -> R) -> [R] {
-        var results = [R?](repeating: nil, count: count)
-        let lock = NSLock()
+        let results = Mutex([R?](repeating: nil, count: count))
         DispatchQueue.concurrentPerform(iterations: count) { i in
             let result = transform(self[i])
-            lock.lock()
-            results[i] = result
-            lock.unlock()
+            results.withLock { $0[i] = result }
         }
-        return results.map { $0! }  // every index was filled above
+        return results.withLock { $0.map { $0! } }  // every index was filled above
     }
 }

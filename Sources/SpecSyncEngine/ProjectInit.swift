@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials  // FileManager
 
 /// `specsync init`: what a project starting to use specsync needs, each step idempotent and never
 /// replacing content that is already there.
@@ -40,7 +40,7 @@ public struct ProjectInitializer {
         let topLevel = try? git.topLevel()
         let root: String
         if let source = configuration.source {
-            root = (source as NSString).deletingLastPathComponent
+            root = PathNames.parent(source)
         } else if case .discovered(exists: true) = configuration.specsDirectoryOrigin {
             root = configuration.projectRoot
         } else {
@@ -50,7 +50,7 @@ public struct ProjectInitializer {
         let specs = configuration.source == nil ? Configuration.discoverSpecsDirectory(under: root).path : configuration.specsDirectory
         var steps: [Step] = []
 
-        let configPath = (root as NSString).appendingPathComponent(Configuration.fileName)
+        let configPath = PathNames.appending(root, Configuration.fileName)
         if FileManager.default.fileExists(atPath: configPath) {
             steps.append(.keptConfiguration(path: configPath))
         } else {
@@ -66,9 +66,9 @@ public struct ProjectInitializer {
             steps.append(.createdSpecsFolder(path: specs))
         }
 
-        let ignorePath = (specs as NSString).appendingPathComponent(".gitignore")
+        let ignorePath = PathNames.appending(specs, ".gitignore")
         let existing = FileManager.default.contents(atPath: ignorePath).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let present = Set(existing.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        let present = Set(existing.split(separator: "\n").map { $0.trimmingWhitespace() })
         let missing = Self.ignoredPatterns.filter { !present.contains($0) }
         if missing.isEmpty {
             steps.append(.ignoreComplete(path: ignorePath))
@@ -96,14 +96,14 @@ public struct ProjectInitializer {
     /// The shipped defaults with a note on the folder found now; `specs_dir: null` keeps finding it as
     /// Coldwine does, should the project move from .tandemonium/specs to .coldwine/tasks.
     static func configurationText(specsFolder: String) -> String {
-        DefaultConfiguration.yaml.replacingOccurrences(
-            of: "\nspecs_dir: null\n",
+        DefaultConfiguration.yaml.replacingEvery(
+            "\nspecs_dir: null\n",
             with: "\nspecs_dir: null  # today: \(specsFolder) (written by specsync init)\n")
     }
 
     /// The systemd user unit, run by `executable`.
     public static func serviceUnit(executable: String) -> String {
-        ServiceUnit.text.replacingOccurrences(of: "ExecStart=/usr/local/bin/specsync watch", with: "ExecStart=\(executable) watch")
+        ServiceUnit.text.replacingEvery("ExecStart=/usr/local/bin/specsync watch", with: "ExecStart=\(executable) watch")
     }
 
     private func write(_ path: String, _ text: String) throws(EngineError) {

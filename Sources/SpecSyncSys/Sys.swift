@@ -232,6 +232,14 @@ public enum Sys {
 
     public static var processID: Int32 { getpid() }
 
+    /// getcwd(3); "" when the working directory is gone or unreachable (Foundation's
+    /// `currentDirectoryPath` had no error either, and every caller then fails on the path itself).
+    public static func currentDirectory() -> String {
+        guard let path = getcwd(nil, 0) else { return "" }
+        defer { free(path) }
+        return FileName.decode(cString: path)
+    }
+
     /// Whether a process with this id exists in our pid namespace (kill(pid, 0): EPERM still means it
     /// exists). Throws for any other failure.
     public static func processExists(_ pid: Int32) throws(SysError) -> Bool {

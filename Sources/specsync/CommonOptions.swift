@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import SpecSyncEngine
 
 /// Flags every subcommand shares.
@@ -13,7 +12,7 @@ struct CommonOptions: ParsableArguments {
     /// Argument help naming the folder used when no path is given, as found from here.
     static func specsFolderHelp(_ subject: String) -> ArgumentHelp {
         let rule = "specs_dir in .specsync.yaml, else \(Configuration.specsDirectoryCandidates.joined(separator: " if it exists, else "))"
-        let here = (try? Configuration.load(from: FileManager.default.currentDirectoryPath))
+        let here = (try? Configuration.load(from: ProcessContext.currentDirectory))
             .map { "; here: \(Terminal.display($0.specsDirectory))" } ?? ""
         return ArgumentHelp("\(subject) (default: the specs folder — \(rule)\(here)).")
     }
@@ -24,10 +23,8 @@ struct CommonOptions: ParsableArguments {
     /// Exits 2 (with what git is doing and how to finish it) when a git operation is under way in the
     /// repository of the files to be written.
     static func refuseDuringGitOperation(paths: [String], engine: Engine) throws {
-        var isDirectory: ObjCBool = false
         let directories = (paths.isEmpty ? [engine.configuration.specsDirectory] : paths).map { path in
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-                ? path : (path as NSString).deletingLastPathComponent
+            PathNames.isDirectory(path) ? path : PathNames.parent(path)
         }.map { $0.isEmpty ? "." : $0 }
         do {
             try GitOperations.refuseDuringOperation(in: directories, flag: "--during-git-operation")
@@ -39,7 +36,7 @@ struct CommonOptions: ParsableArguments {
 
     /// Loads the configuration and builds the engine, or exits 2 with the reason.
     func makeEngine() throws -> Engine {
-        let cwd = FileManager.default.currentDirectoryPath
+        let cwd = ProcessContext.currentDirectory
         do {
             let configuration = try Configuration.load(explicitPath: config, from: cwd)
             let schemaPath = schema.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
@@ -66,17 +63,17 @@ struct SymlinkOptions: ParsableArguments {
 
 enum Terminal {
     static func error(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        ProcessContext.writeError(Array((line + "\n").utf8))
     }
 
     static func out(_ text: String) {
         guard !text.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(text.utf8))
+        ProcessContext.writeOut(Array(text.utf8))
     }
 
     /// Paths shown relative to the working directory when inside it.
     static func display(_ path: String) -> String {
-        let cwd = FileManager.default.currentDirectoryPath
+        let cwd = ProcessContext.currentDirectory
         if path.hasPrefix(cwd + "/") { return PathNames.displayed(String(path.dropFirst(cwd.count + 1))) }
         return PathNames.displayed(path)
     }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import SpecSyncEngine
 
 struct Fmt: ParsableCommand {
@@ -41,10 +40,10 @@ struct Fmt: ParsableCommand {
                 Terminal.error(result.diagnostics.map { $0.rendered(path: stdinFilename) }.joined(separator: "\n"))
             }
             if result.action == .invalid {
-                FileHandle.standardOutput.write(Data(input))
+                ProcessContext.writeOut(input)
                 throw ExitCode(1)
             }
-            FileHandle.standardOutput.write(Data(result.canonical ?? input))
+            ProcessContext.writeOut(result.canonical ?? input)
             return
         }
         if paths.contains("-") { throw ValidationError("`-` (stdin) cannot be combined with paths") }

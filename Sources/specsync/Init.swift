@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import SpecSyncEngine
 
 struct Init: ParsableCommand {
@@ -17,7 +16,7 @@ struct Init: ParsableCommand {
     var serviceUnit = false
 
     func run() throws {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "specsync"
+        let executable = ProcessContext.executablePath() ?? "specsync"
         if serviceUnit {
             Terminal.out(ProjectInitializer.serviceUnit(executable: executable))
             return
@@ -25,7 +24,7 @@ struct Init: ParsableCommand {
         let engine = try common.makeEngine()
         let report: ProjectInitializer.Report
         do {
-            report = try ProjectInitializer(engine: engine).run(from: FileManager.default.currentDirectoryPath, executable: executable)
+            report = try ProjectInitializer(engine: engine).run(from: ProcessContext.currentDirectory, executable: executable)
         } catch {
             Terminal.error("specsync: \(error)")
             throw ExitCode(2)

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import Glibc
 import SpecSyncEngine
 
 /// Exit codes: 0 clean, 1 findings (invalid or not canonical), 2 usage, configuration or I/O trouble.
@@ -20,16 +20,16 @@ struct Specsync: ParsableCommand {
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch let code as ExitCode {
-            Foundation.exit(code.rawValue)
+            Glibc.exit(code.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 exit(withError: error)  // --help, --version
             }
             let message = fullMessage(for: error)
-            FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+            ProcessContext.writeError(Array((message.hasSuffix("\n") ? message : message + "\n").utf8))
             // Usage and configuration problems are exit 2, never confused with findings (1).
-            Foundation.exit(2)
+            Glibc.exit(2)
         }
     }
 }

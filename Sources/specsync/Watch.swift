@@ -1,6 +1,6 @@
 import ArgumentParser
 import Dispatch
-import Foundation
+import Glibc
 import Logging
 import SpecSyncEngine
 
@@ -48,7 +48,7 @@ struct Watch: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let root = directory.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
+        let root = directory.map { $0.hasPrefix("/") ? $0 : ProcessContext.currentDirectory + "/" + $0 }
             ?? engine.configuration.specsDirectory
         let service: WatchService
         do {
