@@ -12,9 +12,19 @@ struct CommonOptions: ParsableArguments {
     /// Argument help naming the folder used when no path is given, as found from here.
     static func specsFolderHelp(_ subject: String) -> ArgumentHelp {
         let rule = "specs_dir in .specsync.yaml, else \(Configuration.specsDirectoryCandidates.joined(separator: " if it exists, else "))"
-        let here = (try? Configuration.load(from: ProcessContext.currentDirectory))
+        // The argument parser builds this text for every run (each time it makes the command), but
+        // shows it only for help, the man page and completions: finding the folder costs a
+        // configuration load, a good part of `check`'s start-up, so it is done only for those.
+        let here = !mayShowArgumentHelp ? "" : (try? Configuration.load(from: ProcessContext.currentDirectory))
             .map { "; here: \(Terminal.display($0.specsDirectory))" } ?? ""
         return ArgumentHelp("\(subject) (default: the specs folder — \(rule)\(here)).")
+    }
+
+    /// Whether the arguments ask for something that prints argument help: --help/-h/help, the dump
+    /// generate-manual reads, or completion scripts (zsh and fish carry the help text).
+    static let mayShowArgumentHelp = CommandLine.arguments.dropFirst().contains { argument in
+        ["-h", "--help", "-help", "help", "--help-hidden", "--experimental-dump-help"].contains(argument)
+            || argument.hasPrefix("--generate-completion-script")
     }
 
     static let duringGitOperationHelp = ArgumentHelp(
