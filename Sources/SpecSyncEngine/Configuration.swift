@@ -79,17 +79,12 @@ extension Configuration {
         var dir = PathNames.standardized(directory)
         while true {
             if specsDirectoryCandidates.contains(where: { isDirectory(absolute($0, relativeTo: dir)) }) { return dir }
-            if exists(PathNames.appending(dir, ".git")) { break }
+            if SmallFiles.exists(PathNames.appending(dir, ".git")) { break }
             let parent = PathNames.parent(dir)
             if parent == dir || parent.isEmpty { break }
             dir = parent
         }
         return PathNames.standardized(directory)
-    }
-
-    /// Whether `path` names something, following symlinks (what FileManager.fileExists answered).
-    private static func exists(_ path: String) -> Bool {
-        (try? Sys.stat(path)) != nil
     }
 
     private static func isDirectory(_ path: String) -> Bool {
@@ -118,8 +113,8 @@ extension Configuration {
         var dir = PathNames.standardized(directory)
         while true {
             let candidate = PathNames.appending(dir, fileName)
-            if exists(candidate) { return candidate }
-            if exists(PathNames.appending(dir, ".git")) { return nil }
+            if SmallFiles.exists(candidate) { return candidate }
+            if SmallFiles.exists(PathNames.appending(dir, ".git")) { return nil }
             let parent = PathNames.parent(dir)
             if parent == dir || parent.isEmpty { return nil }
             dir = parent

@@ -1,4 +1,3 @@
-import FoundationEssentials  // FileManager, for install-hook
 import SpecSyncCore
 import SpecSyncStore
 import SpecSyncSys
@@ -208,19 +207,18 @@ public struct HookInstaller {
         let hooks = try git.hooksDirectory()
         let hook = PathNames.appending(hooks, "pre-commit")
         let chained = hook + ".before-specsync"
-        let fm = FileManager.default
         var previous: String?
-        if let existing = fm.contents(atPath: hook) {
+        if let existing = SmallFiles.contents(hook) {
             if String(decoding: existing, as: UTF8.self).contains(Self.marker) { return .alreadyInstalled(path: hook) }
-            guard !fm.fileExists(atPath: chained) else {
+            guard !SmallFiles.exists(chained) else {
                 throw .io("\(hook) exists and \(chained) too; move one of them away, then run install-hook again")
             }
-            do { try fm.moveItem(atPath: hook, toPath: chained) } catch {
+            do { try Sys.rename(hook, chained) } catch {
                 throw .io("cannot move the existing hook \(hook) to \(chained): \(error)")
             }
             previous = chained
         }
-        do { try fm.createDirectory(atPath: hooks, withIntermediateDirectories: true) } catch {
+        do { try SmallFiles.createDirectories(hooks) } catch {
             throw .io("cannot create \(hooks): \(error)")
         }
         let script = """
@@ -238,7 +236,7 @@ public struct HookInstaller {
             """
         do {
             _ = try engine.store.replace(hook, with: Array(script.utf8))
-            try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+            try Sys.chmod(hook, 0o755)
         } catch {
             throw .io("cannot write \(hook): \(error)")
         }

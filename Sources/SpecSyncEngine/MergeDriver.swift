@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials  // FileManager
 import SpecSyncSys
 import SpecSyncCore
 import SpecSyncStore
@@ -171,7 +170,7 @@ public struct MergeDriverInstaller {
         }
 
         let attributes = PathNames.appending(top, ".gitattributes")
-        let existing = FileManager.default.contents(atPath: attributes).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let existing = SmallFiles.contents(attributes).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let present = Set(existing.split(separator: "\n").map { $0.trimmingWhitespace() })
         let missing = Self.patterns(specsFolder: folder).filter { !present.contains($0) }
         if !missing.isEmpty {

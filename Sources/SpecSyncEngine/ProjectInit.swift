@@ -1,5 +1,3 @@
-import FoundationEssentials  // FileManager
-
 /// `specsync init`: what a project starting to use specsync needs, each step idempotent and never
 /// replacing content that is already there.
 public struct ProjectInitializer {
@@ -51,7 +49,7 @@ public struct ProjectInitializer {
         var steps: [Step] = []
 
         let configPath = PathNames.appending(root, Configuration.fileName)
-        if FileManager.default.fileExists(atPath: configPath) {
+        if SmallFiles.exists(configPath) {
             steps.append(.keptConfiguration(path: configPath))
         } else {
             let found = relative(specs, to: root)
@@ -59,15 +57,15 @@ public struct ProjectInitializer {
             steps.append(.wroteConfiguration(path: configPath))
         }
 
-        if !FileManager.default.fileExists(atPath: specs) {
-            do { try FileManager.default.createDirectory(atPath: specs, withIntermediateDirectories: true) } catch {
+        if !SmallFiles.exists(specs) {
+            do { try SmallFiles.createDirectories(specs) } catch {
                 throw .io("cannot create the specs folder \(specs): \(error)")
             }
             steps.append(.createdSpecsFolder(path: specs))
         }
 
         let ignorePath = PathNames.appending(specs, ".gitignore")
-        let existing = FileManager.default.contents(atPath: ignorePath).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let existing = SmallFiles.contents(ignorePath).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let present = Set(existing.split(separator: "\n").map { $0.trimmingWhitespace() })
         let missing = Self.ignoredPatterns.filter { !present.contains($0) }
         if missing.isEmpty {

@@ -158,6 +158,16 @@ public enum Sys {
         }
     }
 
+    /// mkdir(2); `permissions` minus umask.
+    public static func mkdir(_ path: String, permissions: UInt32 = 0o777) throws(SysError) {
+        _ = try perform(.mkdir, path) { _ in FileName.withCString(path) { Glibc.mkdir($0, mode_t(permissions)) } }
+    }
+
+    /// chmod(2), following symlinks.
+    public static func chmod(_ path: String, _ permissions: UInt32) throws(SysError) {
+        _ = try perform(.chmod, path) { _ in FileName.withCString(path) { Glibc.chmod($0, mode_t(permissions)) } }
+    }
+
     public static func unlink(_ path: String) throws(SysError) {
         _ = try perform(.unlink, path) { _ in FileName.withCString(path) { Glibc.unlink($0) } }
     }
