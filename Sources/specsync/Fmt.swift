@@ -3,6 +3,7 @@ import SpecSyncEngine
 
 struct Fmt: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "fmt",  // named, not derived from the type (a reflection lookup at every start)
         abstract: "Rewrite specs in canonical form, or format stdin to stdout with `-`.",
         discussion: """
             With `-`, reads a spec on stdin and writes its canonical form to stdout (editor format-on-save); \

@@ -3,6 +3,7 @@ import SpecSyncEngine
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",  // named, not derived from the type (a reflection lookup at every start)
         abstract: "Set a project up for specsync: .specsync.yaml, the specs folder's .gitignore, the pre-commit hook, the merge driver.",
         discussion: """
             Idempotent: files that exist are kept (and said so); missing .gitignore lines are appended. The \

@@ -17,6 +17,12 @@ struct Specsync: ParsableCommand {
             // Arguments from the raw argv: CommandLine.arguments would replace bytes that are not UTF-8
             // (a file name from another system) with U+FFFD, naming a file that does not exist.
             let arguments = (1..<Int(CommandLine.argc)).compactMap { CommandLine.unsafeArgv[$0].map { PathNames.argument($0) } }
+            // `--version` alone is answered before the parser builds its command tree (nearly all of the
+            // start-up of this one-line answer); the line is the one the parser would print.
+            if arguments == ["--version"] && !configuration.version.isEmpty {
+                ProcessContext.writeOut(Array((configuration.version + "\n").utf8))
+                return
+            }
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch let code as ExitCode {

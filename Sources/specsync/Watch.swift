@@ -6,6 +6,7 @@ import SpecSyncEngine
 
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "watch",  // named, not derived from the type (a reflection lookup at every start)
         abstract: "Watch the specs directory and keep every spec valid and canonical as it is edited.",
         discussion: """
             Runs until SIGINT or SIGTERM (in-flight writes finish, exit 0) or until the watched directory \
