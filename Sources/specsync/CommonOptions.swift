@@ -46,6 +46,10 @@ struct CommonOptions: ParsableArguments {
 
     /// Loads the configuration and builds the engine, or exits 2 with the reason.
     func makeEngine() throws -> Engine {
+        try Self.makeEngine(config: config, schema: schema)
+    }
+
+    static func makeEngine(config: String?, schema: String?) throws -> Engine {
         let cwd = ProcessContext.currentDirectory
         do {
             let configuration = try Configuration.load(explicitPath: config, from: cwd)

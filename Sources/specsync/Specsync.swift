@@ -23,6 +23,10 @@ struct Specsync: ParsableCommand {
                 ProcessContext.writeOut(Array((configuration.version + "\n").utf8))
                 return
             }
+            if let stdinFilename = Fmt.editorInvocation(arguments) {
+                try Fmt.formatStandardInput(engine: CommonOptions.makeEngine(config: nil, schema: nil), name: stdinFilename)
+                return
+            }
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch let code as ExitCode {
