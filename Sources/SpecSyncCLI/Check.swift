@@ -1,10 +1,10 @@
 import ArgumentParser
-import Foundation
 import SpecSyncCore
 import SpecSyncEngine
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",  // named, not derived from the type (a reflection lookup at every start)
         abstract: "Validate specs and report the ones that are invalid or not canonical.",
         discussion: "Exit 0 when every file is valid and canonical, 1 when any is not, 2 on usage or configuration errors.")
 

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import SpecSyncEngine
 
 /// Flags every subcommand shares.
@@ -13,9 +12,19 @@ struct CommonOptions: ParsableArguments {
     /// Argument help naming the folder used when no path is given, as found from here.
     static func specsFolderHelp(_ subject: String) -> ArgumentHelp {
         let rule = "specs_dir in .specsync.yaml, else \(Configuration.specsDirectoryCandidates.joined(separator: " if it exists, else "))"
-        let here = (try? Configuration.load(from: FileManager.default.currentDirectoryPath))
+        // The argument parser builds this text for every run (each time it makes the command), but
+        // shows it only for help, the man page and completions: finding the folder costs a
+        // configuration load, a good part of `check`'s start-up, so it is done only for those.
+        let here = !mayShowArgumentHelp ? "" : (try? Configuration.load(from: ProcessContext.currentDirectory))
             .map { "; here: \(Terminal.display($0.specsDirectory))" } ?? ""
         return ArgumentHelp("\(subject) (default: the specs folder — \(rule)\(here)).")
+    }
+
+    /// Whether the arguments ask for something that prints argument help: --help/-h/help, the dump
+    /// generate-manual reads, or completion scripts (zsh and fish carry the help text).
+    static let mayShowArgumentHelp = CommandLine.arguments.dropFirst().contains { argument in
+        ["-h", "--help", "-help", "help", "--help-hidden", "--experimental-dump-help"].contains(argument)
+            || argument.hasPrefix("--generate-completion-script")
     }
 
     static let duringGitOperationHelp = ArgumentHelp(
@@ -24,10 +33,8 @@ struct CommonOptions: ParsableArguments {
     /// Exits 2 (with what git is doing and how to finish it) when a git operation is under way in the
     /// repository of the files to be written.
     static func refuseDuringGitOperation(paths: [String], engine: Engine) throws {
-        var isDirectory: ObjCBool = false
         let directories = (paths.isEmpty ? [engine.configuration.specsDirectory] : paths).map { path in
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-                ? path : (path as NSString).deletingLastPathComponent
+            PathNames.isDirectory(path) ? path : PathNames.parent(path)
         }.map { $0.isEmpty ? "." : $0 }
         do {
             try GitOperations.refuseDuringOperation(in: directories, flag: "--during-git-operation")
@@ -40,7 +47,12 @@ struct CommonOptions: ParsableArguments {
     /// Loads the configuration, lets the command adjust it (a flag overriding a setting), and builds the
     /// engine once; exits 2 with the reason. A `ValidationError` from `adjust` goes out as a usage error.
     func makeEngine(adjusting adjust: (inout Configuration) throws -> Void = { _ in }) throws -> Engine {
-        let cwd = FileManager.default.currentDirectoryPath
+        try Self.makeEngine(config: config, schema: schema, adjusting: adjust)
+    }
+
+    static func makeEngine(config: String?, schema: String?,
+                           adjusting adjust: (inout Configuration) throws -> Void = { _ in }) throws -> Engine {
+        let cwd = ProcessContext.currentDirectory
         do {
             var configuration = try Configuration.load(explicitPath: config, from: cwd)
             try adjust(&configuration)
@@ -70,17 +82,17 @@ struct SymlinkOptions: ParsableArguments {
 
 enum Terminal {
     static func error(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        ProcessContext.writeError(Array((line + "\n").utf8))
     }
 
     static func out(_ text: String) {
         guard !text.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(text.utf8))
+        ProcessContext.writeOut(Array(text.utf8))
     }
 
     /// Paths shown relative to the working directory when inside it.
     static func display(_ path: String) -> String {
-        let cwd = FileManager.default.currentDirectoryPath
+        let cwd = ProcessContext.currentDirectory
         if path.hasPrefix(cwd + "/") { return PathNames.displayed(String(path.dropFirst(cwd.count + 1))) }
         return PathNames.displayed(path)
     }

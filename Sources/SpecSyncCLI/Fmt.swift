@@ -1,9 +1,9 @@
 import ArgumentParser
-import Foundation
 import SpecSyncEngine
 
 struct Fmt: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "fmt",  // named, not derived from the type (a reflection lookup at every start)
         abstract: "Rewrite specs in canonical form, or format stdin to stdout with `-`.",
         discussion: """
             With `-`, reads a spec on stdin and writes its canonical form to stdout (editor format-on-save); \
@@ -27,24 +27,7 @@ struct Fmt: ParsableCommand {
     func run() throws {
         let engine = try common.makeEngine()
         if paths == ["-"] {
-            let input: [UInt8]
-            switch engine.readStandardInput(name: stdinFilename) {
-            case .bytes(let bytes): input = bytes
-            case .rejected(let result):
-                // Nothing on stdout: the input was not read whole, so it cannot be echoed back.
-                for diagnostic in result.diagnostics { Terminal.error(diagnostic.rendered(path: stdinFilename)) }
-                if let error = result.error { Terminal.error("specsync: \(error)") }
-                throw ExitCode(result.action == .error ? 2 : 1)
-            }
-            let result = engine.evaluate(path: stdinFilename, bytes: input)
-            if !result.diagnostics.isEmpty {
-                Terminal.error(result.diagnostics.map { $0.rendered(path: stdinFilename) }.joined(separator: "\n"))
-            }
-            if result.action == .invalid {
-                FileHandle.standardOutput.write(Data(input))
-                throw ExitCode(1)
-            }
-            FileHandle.standardOutput.write(Data(result.canonical ?? input))
+            try Self.formatStandardInput(engine: engine, name: stdinFilename)
             return
         }
         if paths.contains("-") { throw ValidationError("`-` (stdin) cannot be combined with paths") }
@@ -60,5 +43,54 @@ struct Fmt: ParsableCommand {
         if results.contains(where: { $0.action == .error }) { throw ExitCode(2) }
         // A file left non-canonical (a symlink out of the tree) is a finding like an invalid one.
         throw ExitCode(results.contains { $0.action == .invalid || $0.action == .notCanonical } ? 1 : 0)
+    }
+}
+
+extension Fmt {
+    /// `specsync fmt -` as editors run it on every save: `fmt -`, optionally with
+    /// `--stdin-filename NAME`, in any order. `Specsync.main` answers these before the argument
+    /// parser, whose set-up (it reflects over every command's arguments) was half of this start-up;
+    /// any other form, or anything unusual in this one, is left to the parser (nil). Returns the name
+    /// diagnostics use for stdin.
+    static func editorInvocation(_ arguments: [String]) -> String? {
+        guard arguments.first == "fmt" else { return nil }
+        var name: String?
+        var sawStdin = false
+        var rest = arguments.dropFirst()[...]
+        while let argument = rest.popFirst() {
+            if argument == "-" && !sawStdin {
+                sawStdin = true
+            } else if argument == "--stdin-filename", name == nil, let value = rest.popFirst(), !value.hasPrefix("-") {
+                name = value
+            } else if argument.hasPrefix("--stdin-filename="), name == nil {
+                name = String(argument.dropFirst("--stdin-filename=".count))
+            } else {
+                return nil
+            }
+        }
+        return sawStdin ? name ?? "<stdin>" : nil
+    }
+
+    /// Reads a spec on stdin and writes its canonical form to stdout; an invalid spec is echoed back
+    /// unchanged (exit 1), diagnostics go to stderr.
+    static func formatStandardInput(engine: Engine, name stdinFilename: String) throws {
+        let input: [UInt8]
+        switch engine.readStandardInput(name: stdinFilename) {
+        case .bytes(let bytes): input = bytes
+        case .rejected(let result):
+            // Nothing on stdout: the input was not read whole, so it cannot be echoed back.
+            for diagnostic in result.diagnostics { Terminal.error(diagnostic.rendered(path: stdinFilename)) }
+            if let error = result.error { Terminal.error("specsync: \(error)") }
+            throw ExitCode(result.action == .error ? 2 : 1)
+        }
+        let result = engine.evaluate(path: stdinFilename, bytes: input)
+        if !result.diagnostics.isEmpty {
+            Terminal.error(result.diagnostics.map { $0.rendered(path: stdinFilename) }.joined(separator: "\n"))
+        }
+        if result.action == .invalid {
+            ProcessContext.writeOut(input)
+            throw ExitCode(1)
+        }
+        ProcessContext.writeOut(result.canonical ?? input)
     }
 }

@@ -1,9 +1,9 @@
 import ArgumentParser
-import Foundation
 import SpecSyncEngine
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",  // named, not derived from the type (a reflection lookup at every start)
         abstract: "Set a project up for specsync: .specsync.yaml, the specs folder's .gitignore, the pre-commit hook, the merge driver.",
         discussion: """
             Idempotent: files that exist are kept (and said so); missing .gitignore lines are appended. The \
@@ -17,7 +17,7 @@ struct Init: ParsableCommand {
     var serviceUnit = false
 
     func run() throws {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "specsync"
+        let executable = ProcessContext.executablePath() ?? "specsync"
         if serviceUnit {
             Terminal.out(ProjectInitializer.serviceUnit(executable: executable))
             return
@@ -25,7 +25,7 @@ struct Init: ParsableCommand {
         let engine = try common.makeEngine()
         let report: ProjectInitializer.Report
         do {
-            report = try ProjectInitializer(engine: engine).run(from: FileManager.default.currentDirectoryPath, executable: executable)
+            report = try ProjectInitializer(engine: engine).run(from: ProcessContext.currentDirectory, executable: executable)
         } catch {
             Terminal.error("specsync: \(error)")
             throw ExitCode(2)

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import SpecSyncEngine
 
 struct InstallHook: ParsableCommand {
@@ -14,7 +13,7 @@ struct InstallHook: ParsableCommand {
 
     func run() throws {
         let engine = try common.makeEngine()
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "specsync"
+        let executable = ProcessContext.executablePath() ?? "specsync"
         do {
             switch try HookInstaller(engine: engine).install(executable: executable) {
             case .installed(let path):

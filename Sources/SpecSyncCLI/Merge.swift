@@ -1,9 +1,9 @@
 import ArgumentParser
-import Foundation
 import SpecSyncEngine
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "merge",  // named, not derived from the type (a reflection lookup at every start)
         abstract: "Git merge driver: merge three versions of a spec by structure into OURS.",
         discussion: """
             Register it with `specsync install-hook --merge-driver` (or `specsync init`), or by hand:

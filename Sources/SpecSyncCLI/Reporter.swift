@@ -1,4 +1,3 @@
-import Foundation
 import SpecSyncCore
 import SpecSyncEngine
 
@@ -59,11 +58,11 @@ struct Reporter {
 
     /// Workflow-command escaping: message data, and (stricter) property values such as file=.
     private func escapeData(_ s: String) -> String {
-        s.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D")
-            .replacingOccurrences(of: "\n", with: "%0A")
+        s.replacingEvery("%", with: "%25").replacingEvery("\r", with: "%0D")
+            .replacingEvery("\n", with: "%0A")
     }
 
     private func escape(_ s: String) -> String {
-        escapeData(s).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+        escapeData(s).replacingEvery(":", with: "%3A").replacingEvery(",", with: "%2C")
     }
 }

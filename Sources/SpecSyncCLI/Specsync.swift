@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import Glibc
 import SpecSyncEngine
 
 /// Exit codes: 0 clean, 1 findings (invalid or not canonical), 2 usage, configuration or I/O trouble.
@@ -16,19 +16,29 @@ struct Specsync: ParsableCommand {
             // Arguments from the raw argv: CommandLine.arguments would replace bytes that are not UTF-8
             // (a file name from another system) with U+FFFD, naming a file that does not exist.
             let arguments = (1..<Int(CommandLine.argc)).compactMap { CommandLine.unsafeArgv[$0].map { PathNames.argument($0) } }
+            // `--version` alone is answered before the parser builds its command tree (nearly all of the
+            // start-up of this one-line answer); the line is the one the parser would print.
+            if arguments == ["--version"] && !configuration.version.isEmpty {
+                ProcessContext.writeOut(Array((configuration.version + "\n").utf8))
+                return
+            }
+            if let stdinFilename = Fmt.editorInvocation(arguments) {
+                try Fmt.formatStandardInput(engine: CommonOptions.makeEngine(config: nil, schema: nil), name: stdinFilename)
+                return
+            }
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch let code as ExitCode {
-            Foundation.exit(code.rawValue)
+            Glibc.exit(code.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 exit(withError: error)  // --help, --version
             }
             let message = fullMessage(for: error)
-            FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+            ProcessContext.writeError(Array((message.hasSuffix("\n") ? message : message + "\n").utf8))
             // Usage and configuration problems are exit 2, never confused with findings (1).
-            Foundation.exit(2)
+            Glibc.exit(2)
         }
     }
 }

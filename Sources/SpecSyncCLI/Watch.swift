@@ -1,11 +1,12 @@
 import ArgumentParser
 import Dispatch
-import Foundation
+import Glibc
 import Logging
 import SpecSyncEngine
 
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "watch",  // named, not derived from the type (a reflection lookup at every start)
         abstract: "Watch the specs directory and keep every spec valid and canonical as it is edited.",
         discussion: """
             Runs until SIGINT or SIGTERM (in-flight writes finish, exit 0) or until the watched directory \
@@ -38,7 +39,7 @@ struct Watch: ParsableCommand {
         let engine = try common.makeEngine { configuration in
             if let startup { configuration.startup = startup }
         }
-        let root = directory.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
+        let root = directory.map { $0.hasPrefix("/") ? $0 : ProcessContext.currentDirectory + "/" + $0 }
             ?? engine.configuration.specsDirectory
         let service: WatchService
         do {

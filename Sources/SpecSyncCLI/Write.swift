@@ -1,9 +1,9 @@
 import ArgumentParser
-import Foundation
 import SpecSyncEngine
 
 struct Write: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "write",  // named, not derived from the type (a reflection lookup at every start)
         abstract: "Replace a spec with content from stdin: validated, canonical, durable, under the file's lock.",
         discussion: "Exit 0 written, 1 content rejected (file untouched), 2 usage, lock timeout or I/O error.")
 

@@ -1,5 +1,5 @@
-import Foundation
 import SpecSyncCore
+import SpecSyncSys
 
 public enum StartupPolicy: String, Sendable, CaseIterable {
     case fix, check, off
@@ -76,20 +76,19 @@ extension Configuration {
     /// of a git work tree) that holds one of the specs folders, as Coldwine finds its project root;
     /// `directory` itself when none does.
     static func projectRootWithoutConfigFile(from directory: String) -> String {
-        var dir = (directory as NSString).standardizingPath
+        var dir = PathNames.standardized(directory)
         while true {
             if specsDirectoryCandidates.contains(where: { isDirectory(absolute($0, relativeTo: dir)) }) { return dir }
-            if FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent(".git")) { break }
-            let parent = (dir as NSString).deletingLastPathComponent
+            if SmallFiles.exists(PathNames.appending(dir, ".git")) { break }
+            let parent = PathNames.parent(dir)
             if parent == dir || parent.isEmpty { break }
             dir = parent
         }
-        return (directory as NSString).standardizingPath
+        return PathNames.standardized(directory)
     }
 
     private static func isDirectory(_ path: String) -> Bool {
-        var directory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
+        DirectoryListing.isDirectory(path)
     }
 
     /// Finds `.specsync.yaml` in `directory` or the nearest parent (stopping at a git work tree's top),
@@ -97,7 +96,7 @@ extension Configuration {
     public static func load(explicitPath: String? = nil, from directory: String) throws(ConfigurationError) -> Configuration {
         let path = explicitPath.map { absolute($0, relativeTo: directory) } ?? findConfigFile(from: directory)
         // Relative settings (specs_dir, schema) are relative to the directory holding the configuration file.
-        let root = path.map { ($0 as NSString).deletingLastPathComponent } ?? projectRootWithoutConfigFile(from: directory)
+        let root = path.map { PathNames.parent($0) } ?? projectRootWithoutConfigFile(from: directory)
         let defaults = try parse(Array(DefaultConfiguration.yaml.utf8), path: "<built-in defaults>", projectRoot: root, onto: nil)
         guard let path else { return defaults }
         let data: [UInt8]
@@ -111,12 +110,12 @@ extension Configuration {
     }
 
     static func findConfigFile(from directory: String) -> String? {
-        var dir = (directory as NSString).standardizingPath
+        var dir = PathNames.standardized(directory)
         while true {
-            let candidate = (dir as NSString).appendingPathComponent(fileName)
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-            if FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent(".git")) { return nil }
-            let parent = (dir as NSString).deletingLastPathComponent
+            let candidate = PathNames.appending(dir, fileName)
+            if SmallFiles.exists(candidate) { return candidate }
+            if SmallFiles.exists(PathNames.appending(dir, ".git")) { return nil }
+            let parent = PathNames.parent(dir)
             if parent == dir || parent.isEmpty { return nil }
             dir = parent
         }
@@ -228,6 +227,6 @@ extension Configuration {
 }
 
 func absolute(_ path: String, relativeTo base: String) -> String {
-    let joined = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
-    return (joined as NSString).standardizingPath
+    let joined = path.hasPrefix("/") ? path : PathNames.appending(base, path)
+    return PathNames.standardized(joined)
 }

@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 import SpecSyncCore
 import SpecSyncStore
 import SpecSyncSys
@@ -109,10 +108,10 @@ public final class Engine: Sendable {
     /// The tree a file named on its own belongs to: the specs directory when it is in there, else the
     /// directory holding it (as named: a symlink is judged by where the link is, not where it leads).
     public func tree(forFile path: String) -> String {
-        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let absolute = path.hasPrefix("/") ? path : Sys.currentDirectory() + "/" + path
         let specs = configuration.specsDirectory
         if absolute.hasPrefix(specs + "/") { return specs }
-        return (absolute as NSString).deletingLastPathComponent
+        return PathNames.parent(absolute)
     }
 
     private func walk(_ root: String) -> [String] {

@@ -1,4 +1,3 @@
-import Foundation
 import SpecSyncCore
 import SpecSyncStore
 import SpecSyncSys
@@ -19,7 +18,7 @@ public struct Git: Sendable {
     public func run(_ arguments: [String], input: [UInt8]? = nil) throws(EngineError) -> [UInt8] {
         let result = try execute(arguments, input: input)
         guard result.status == 0 else {
-            let message = String(decoding: result.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let message = String(decoding: result.stderr, as: UTF8.self).trimmingWhitespaceAndNewlines()
             throw .git("git \(arguments.first ?? "") failed: \(message)")
         }
         return result.stdout
@@ -28,39 +27,14 @@ public struct Git: Sendable {
     /// Runs git and returns its exit status with both outputs, for commands whose status is an answer
     /// (`merge-file` counts conflicts, `config --get` says whether a key is set).
     public func execute(_ arguments: [String], input: [UInt8]? = nil) throws(EngineError) -> (status: Int32, stdout: [UInt8], stderr: [UInt8]) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
-        let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
-        do { try process.run() } catch { throw .git("cannot run git: \(error)") }
-        // Feed stdin from another thread so a large answer cannot deadlock against a large question.
-        let writer = Thread {
-            if let input { stdin.fileHandleForWriting.write(Data(input)) }
-            try? stdin.fileHandleForWriting.close()
-        }
-        writer.start()
-        // Drain stderr on its own thread while this one drains stdout: read one after the other, a git
-        // that fills the stderr pipe (64 KiB of warnings) before closing stdout would wait for us forever.
-        final class Collected: @unchecked Sendable { var data = Data() }  // unchecked: written by the drain thread, read after it is joined
-        let err = Collected()
-        let errDrained = DispatchSemaphore(value: 0)
-        let errReader = Thread {
-            err.data = stderr.fileHandleForReading.readDataToEndOfFile()
-            errDrained.signal()
-        }
-        errReader.start()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        errDrained.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, [UInt8](out), [UInt8](err.data))
+        do {
+            let result = try Sys.runProcess("/usr/bin/env", [executable] + arguments, workingDirectory: workingDirectory, input: input)
+            return (result.status, result.stdout, result.stderr)
+        } catch { throw .git("cannot run git: \(error)") }
     }
 
     public func topLevel() throws(EngineError) -> String {
-        String(decoding: try run(["rev-parse", "--show-toplevel"]), as: UTF8.self).trimmingCharacters(in: .newlines)
+        String(decoding: try run(["rev-parse", "--show-toplevel"]), as: UTF8.self).trimmingNewlines()
     }
 
     /// Paths (relative to the top level) of files added, copied, modified or renamed in the index.
@@ -127,8 +101,8 @@ public struct Git: Sendable {
 
     /// Where git looks for hooks (honours core.hooksPath), absolute.
     public func hooksDirectory() throws(EngineError) -> String {
-        let path = String(decoding: try run(["rev-parse", "--git-path", "hooks"]), as: UTF8.self).trimmingCharacters(in: .newlines)
-        return path.hasPrefix("/") ? path : (workingDirectory as NSString).appendingPathComponent(path)
+        let path = String(decoding: try run(["rev-parse", "--git-path", "hooks"]), as: UTF8.self).trimmingNewlines()
+        return path.hasPrefix("/") ? path : PathNames.appending(workingDirectory, path)
     }
 }
 
@@ -141,12 +115,12 @@ public struct StagedFiles {
     }
 
     public func check() throws(EngineError) -> [FileResult] {
-        let git = Git(workingDirectory: FileManager.default.currentDirectoryPath)
+        let git = Git(workingDirectory: Sys.currentDirectory())
         let top = try git.topLevel()
         let specsDir = engine.configuration.specsDirectory
-        let resolvedSpecs = (specsDir as NSString).resolvingSymlinksInPath
+        let resolvedSpecs = PathNames.resolvingSymlinks(specsDir)
         let candidates = try git.stagedPaths().filter { relative in
-            let absolute = (top as NSString).appendingPathComponent(relative)
+            let absolute = PathNames.appending(top, relative)
             for dir in [specsDir, resolvedSpecs] where absolute.hasPrefix(dir + "/") {
                 return engine.filter.isSpec(relativePath: String(absolute.dropFirst(dir.count + 1)))
             }
@@ -156,7 +130,7 @@ public struct StagedFiles {
         let contents = try git.stagedContents(candidates, limit: limit)
         let links = try git.stagedSymlinks()
         return zip(candidates, contents).map { relative, content in
-            let path = (top as NSString).appendingPathComponent(relative)
+            let path = PathNames.appending(top, relative)
             switch content {
             case .bytes(let bytes) where links.contains(relative):
                 return checkLink(path, relative: relative, text: String(decoding: bytes, as: UTF8.self), top: top, git: git)
@@ -172,11 +146,11 @@ public struct StagedFiles {
     /// said so — the watcher's rule, with the git work tree as the tree.
     private func checkLink(_ path: String, relative: String, text: String, top: String, git: Git) -> FileResult {
         let limit = engine.configuration.limits.maxBytes
-        let absolute = text.hasPrefix("/") ? (text as NSString).standardizingPath : nil
+        let absolute = text.hasPrefix("/") ? PathNames.standardized(text) : nil
         let inTree = absolute.map { $0.hasPrefix(top + "/") ? String($0.dropFirst(top.count + 1)) : nil }
             ?? Self.inside(link: relative, target: text)
         if let target = inTree {
-            let targetPath = (top as NSString).appendingPathComponent(target)
+            let targetPath = PathNames.appending(top, target)
             do {
                 switch try git.stagedContents([target], limit: limit).first {
                 case .bytes(let bytes)?: return engine.evaluate(path: path, bytes: bytes)
@@ -188,10 +162,9 @@ public struct StagedFiles {
             return FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false,
                               failure: FileError(kind: .notFound, message: "\(path) is a symlink to \(targetPath), which is not in the index; stage it too"))
         }
-        let resolved = text.hasPrefix("/") ? text : ((((top as NSString).appendingPathComponent(relative)) as NSString)
-            .deletingLastPathComponent as NSString).appendingPathComponent(text)
+        let resolved = text.hasPrefix("/") ? text : PathNames.appending(PathNames.parent(PathNames.appending(top, relative)), text)
         var result = engine.reconcile(path, mode: .check)
-        result.notWritten = TreeBoundary.refusal(path, resolved: (resolved as NSString).standardizingPath, tree: top,
+        result.notWritten = TreeBoundary.refusal(path, resolved: PathNames.standardized(resolved), tree: top,
                                                  outcome: "the commit stores only the link; checked as it is on disk", flagHint: false)
         return result
     }
@@ -232,24 +205,23 @@ public struct HookInstaller {
     }
 
     public func install(executable: String,
-                        workingDirectory: String = FileManager.default.currentDirectoryPath) throws(EngineError) -> Outcome {
+                        workingDirectory: String = Sys.currentDirectory()) throws(EngineError) -> Outcome {
         let git = Git(workingDirectory: workingDirectory)
         let hooks = try git.hooksDirectory()
-        let hook = (hooks as NSString).appendingPathComponent("pre-commit")
+        let hook = PathNames.appending(hooks, "pre-commit")
         let chained = hook + ".before-specsync"
-        let fm = FileManager.default
         var previous: String?
-        if let existing = fm.contents(atPath: hook) {
+        if let existing = SmallFiles.contents(hook) {
             if String(decoding: existing, as: UTF8.self).contains(Self.marker) { return .alreadyInstalled(path: hook) }
-            guard !fm.fileExists(atPath: chained) else {
+            guard !SmallFiles.exists(chained) else {
                 throw .io("\(hook) exists and \(chained) too; move one of them away, then run install-hook again")
             }
-            do { try fm.moveItem(atPath: hook, toPath: chained) } catch {
+            do { try Sys.rename(hook, chained) } catch {
                 throw .io("cannot move the existing hook \(hook) to \(chained): \(error)")
             }
             previous = chained
         }
-        do { try fm.createDirectory(atPath: hooks, withIntermediateDirectories: true) } catch {
+        do { try SmallFiles.createDirectories(hooks) } catch {
             throw .io("cannot create \(hooks): \(error)")
         }
         let script = """
@@ -267,7 +239,7 @@ public struct HookInstaller {
             """
         do {
             _ = try engine.store.replace(hook, with: Array(script.utf8))
-            try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+            try Sys.chmod(hook, 0o755)
         } catch {
             throw .io("cannot write \(hook): \(error)")
         }

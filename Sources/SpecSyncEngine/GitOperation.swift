@@ -1,4 +1,3 @@
-import Foundation
 import SpecSyncSys
 import SpecSyncWatch
 
@@ -40,8 +39,8 @@ public struct GitOperations: Sendable {
             return
         }
         markers = zip(Self.known, lines.dropFirst()).map { known, path in
-            let absolute = path.hasPrefix("/") ? path : (directory as NSString).appendingPathComponent(path)
-            return GitMarker(path: (absolute as NSString).standardizingPath, operation: known.operation)
+            let absolute = path.hasPrefix("/") ? path : PathNames.appending(directory, path)
+            return GitMarker(path: PathNames.standardized(absolute), operation: known.operation)
         }
     }
 
@@ -61,7 +60,7 @@ public struct GitOperations: Sendable {
         for record in out.split(separator: 0) {
             guard let tab = record.firstIndex(of: 0x09) else { continue }
             let relative = String(decoding: record[(tab + 1)...], as: UTF8.self)
-            paths.insert((directory as NSString).appendingPathComponent(relative))
+            paths.insert(PathNames.appending(directory, relative))
         }
         return paths
     }

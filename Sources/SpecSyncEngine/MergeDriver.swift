@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import SpecSyncSys
 import SpecSyncCore
 import SpecSyncStore
 
@@ -32,7 +35,7 @@ public struct MergeDriver {
     }
 
     public func merge(base: String, ours: String, theirs: String,
-                      workingDirectory: String = FileManager.default.currentDirectoryPath) throws(EngineError) -> Report {
+                      workingDirectory: String = Sys.currentDirectory()) throws(EngineError) -> Report {
         let sides = [(SpecMerge.Side.base, base), (.ours, ours), (.theirs, theirs)]
         var contents: [[UInt8]] = []
         var tooLarge: (SpecMerge.Side, Diagnostic)?
@@ -133,11 +136,11 @@ public struct MergeDriverInstaller {
     /// The configuration line's command: `specsync merge %O %A %B %P` when `specsync` on PATH is
     /// this executable, else this executable's absolute path.
     public static func driverCommand(executable: String) -> String {
-        let onPath = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains { dir in
+        let onPath = (getenv("PATH").map { String(cString: $0) } ?? "").split(separator: ":").contains { dir in
             let candidate = String(dir) + "/specsync"
-            return (candidate as NSString).resolvingSymlinksInPath == (executable as NSString).resolvingSymlinksInPath
+            return PathNames.resolvingSymlinks(candidate) == PathNames.resolvingSymlinks(executable)
         }
-        let program = onPath ? "specsync" : "'" + executable.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        let program = onPath ? "specsync" : "'" + executable.replacingEvery("'", with: "'\\''") + "'"
         return program + " merge %O %A %B %P"
     }
 
@@ -147,11 +150,11 @@ public struct MergeDriverInstaller {
     }
 
     public func install(executable: String, specsDirectory: String? = nil,
-                        workingDirectory: String = FileManager.default.currentDirectoryPath) throws(EngineError) -> Outcome {
+                        workingDirectory: String = Sys.currentDirectory()) throws(EngineError) -> Outcome {
         let git = Git(workingDirectory: workingDirectory)
         let top = try git.topLevel()
-        let specs = ((specsDirectory ?? engine.configuration.specsDirectory) as NSString).resolvingSymlinksInPath
-        let resolvedTop = (top as NSString).resolvingSymlinksInPath
+        let specs = PathNames.resolvingSymlinks(specsDirectory ?? engine.configuration.specsDirectory)
+        let resolvedTop = PathNames.resolvingSymlinks(top)
         guard specs.hasPrefix(resolvedTop + "/") else { return .specsOutsideWorkTree }
         let folder = String(specs.dropFirst(resolvedTop.count + 1))
 
@@ -159,16 +162,16 @@ public struct MergeDriverInstaller {
         for (key, value) in [("merge.\(Self.driverName).name", Self.description),
                              ("merge.\(Self.driverName).driver", Self.driverCommand(executable: executable))] {
             let current = try git.execute(["config", "--get", key])
-            if current.status == 0 && String(decoding: current.stdout, as: UTF8.self).trimmingCharacters(in: .newlines) == value {
+            if current.status == 0 && String(decoding: current.stdout, as: UTF8.self).trimmingNewlines() == value {
                 continue
             }
             try git.run(["config", key, value])
             changed = true
         }
 
-        let attributes = (top as NSString).appendingPathComponent(".gitattributes")
-        let existing = FileManager.default.contents(atPath: attributes).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let present = Set(existing.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        let attributes = PathNames.appending(top, ".gitattributes")
+        let existing = SmallFiles.contents(attributes).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let present = Set(existing.split(separator: "\n").map { $0.trimmingWhitespace() })
         let missing = Self.patterns(specsFolder: folder).filter { !present.contains($0) }
         if !missing.isEmpty {
             var text = existing

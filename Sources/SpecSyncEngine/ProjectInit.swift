@@ -1,5 +1,3 @@
-import Foundation
-
 /// `specsync init`: what a project starting to use specsync needs, each step idempotent and never
 /// replacing content that is already there.
 public struct ProjectInitializer {
@@ -40,7 +38,7 @@ public struct ProjectInitializer {
         let topLevel = try? git.topLevel()
         let root: String
         if let source = configuration.source {
-            root = (source as NSString).deletingLastPathComponent
+            root = PathNames.parent(source)
         } else if case .discovered(exists: true) = configuration.specsDirectoryOrigin {
             root = configuration.projectRoot
         } else {
@@ -50,8 +48,8 @@ public struct ProjectInitializer {
         let specs = configuration.source == nil ? Configuration.discoverSpecsDirectory(under: root).path : configuration.specsDirectory
         var steps: [Step] = []
 
-        let configPath = (root as NSString).appendingPathComponent(Configuration.fileName)
-        if FileManager.default.fileExists(atPath: configPath) {
+        let configPath = PathNames.appending(root, Configuration.fileName)
+        if SmallFiles.exists(configPath) {
             steps.append(.keptConfiguration(path: configPath))
         } else {
             let found = relative(specs, to: root)
@@ -59,16 +57,16 @@ public struct ProjectInitializer {
             steps.append(.wroteConfiguration(path: configPath))
         }
 
-        if !FileManager.default.fileExists(atPath: specs) {
-            do { try FileManager.default.createDirectory(atPath: specs, withIntermediateDirectories: true) } catch {
+        if !SmallFiles.exists(specs) {
+            do { try SmallFiles.createDirectories(specs) } catch {
                 throw .io("cannot create the specs folder \(specs): \(error)")
             }
             steps.append(.createdSpecsFolder(path: specs))
         }
 
-        let ignorePath = (specs as NSString).appendingPathComponent(".gitignore")
-        let existing = FileManager.default.contents(atPath: ignorePath).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let present = Set(existing.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        let ignorePath = PathNames.appending(specs, ".gitignore")
+        let existing = SmallFiles.contents(ignorePath).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let present = Set(existing.split(separator: "\n").map { $0.trimmingWhitespace() })
         let missing = Self.ignoredPatterns.filter { !present.contains($0) }
         if missing.isEmpty {
             steps.append(.ignoreComplete(path: ignorePath))
@@ -96,14 +94,14 @@ public struct ProjectInitializer {
     /// The shipped defaults with a note on the folder found now; `specs_dir: null` keeps finding it as
     /// Coldwine does, should the project move from .tandemonium/specs to .coldwine/tasks.
     static func configurationText(specsFolder: String) -> String {
-        DefaultConfiguration.yaml.replacingOccurrences(
-            of: "\nspecs_dir: null\n",
+        DefaultConfiguration.yaml.replacingEvery(
+            "\nspecs_dir: null\n",
             with: "\nspecs_dir: null  # today: \(specsFolder) (written by specsync init)\n")
     }
 
     /// The systemd user unit, run by `executable`.
     public static func serviceUnit(executable: String) -> String {
-        ServiceUnit.text.replacingOccurrences(of: "ExecStart=/usr/local/bin/specsync watch", with: "ExecStart=\(executable) watch")
+        ServiceUnit.text.replacingEvery("ExecStart=/usr/local/bin/specsync watch", with: "ExecStart=\(executable) watch")
     }
 
     private func write(_ path: String, _ text: String) throws(EngineError) {

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
 import Logging
 import Synchronization
 import SpecSyncCore
@@ -128,7 +131,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         switch event {
         case .existing(let path):
             if engine.configuration.startup != .off { backlog.append(path) }
-            specDirectories.insert((path as NSString).deletingLastPathComponent)
+            specDirectories.insert(PathNames.parent(path))
         case .ready(let directories, let files):
             // Temporaries of a writer killed mid-write (whole old versions, visible to git) go now, not
             // at the next write in their directory.
@@ -320,7 +323,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
     /// "4.9 ms", "1.23 s".
     static func readable(_ duration: Duration) -> String {
         let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        return ms < 1000 ? String(format: "%.1f ms", ms) : String(format: "%.2f s", ms / 1000)
+        return ms < 1000 ? fixedPoint(ms, digits: 1) + " ms" : fixedPoint(ms / 1000, digits: 2) + " s"
     }
 
     private func process(_ path: String, since: ContinuousClock.Instant?, mayWrite: Bool) {
@@ -591,50 +594,62 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         if let since {
             let elapsed = ContinuousClock.now - since
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            extra.append(("latency_ms", String(format: "%.3f", ms)))
+            extra.append(("latency_ms", fixedPoint(ms, digits: 3)))
         }
         events.write(JSONLine.object(result, path: result.path, extra: extra))
     }
 }
 
 /// Where `--events` lines go: a file (appended) or stdout.
-public final class EventLog: @unchecked Sendable {  // unchecked: lines are written under its lock
-    private let handle: FileHandle
-    private let lock = NSLock()
+public final class EventLog: Sendable {
+    private let descriptor: Mutex<Descriptor>
 
     public init(path: String) throws(EngineError) {
         if path == "-" {
-            handle = FileHandle.standardOutput
+            descriptor = Mutex(Descriptor(rawValue: STDOUT_FILENO, path: "<stdout>"))
             return
         }
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw .io("\(path): cannot create the events file")
-            }
+        // Created when missing (as FileManager.createFile did, 0666 minus umask); lines go at the end.
+        do {
+            descriptor = Mutex(try Sys.open(path, .writeOnly, [.create, .append], permissions: 0o666))
+        } catch {
+            throw .io("\(path): cannot open the events file for writing")
         }
-        guard let h = FileHandle(forWritingAtPath: path) else { throw .io("\(path): cannot open the events file for writing") }
-        h.seekToEndOfFile()
-        handle = h
     }
 
+    deinit {
+        descriptor.withLock { if $0.rawValue != STDOUT_FILENO { Sys.closeIgnoringErrors($0) } }
+    }
+
+    /// A line that cannot be written is dropped: the watcher's work does not depend on its log.
     public func write(_ line: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        handle.write(Data((line + "\n").utf8))
+        descriptor.withLock { try? Sys.writeAll($0, Array((line + "\n").utf8)) }
     }
 
-    /// Making a formatter costs more than the rest of an event line: one, used under its own lock.
-    private static let formatter = Mutex(FormatterBox())
-
-    private final class FormatterBox: @unchecked Sendable {  // unchecked: only used inside the Mutex that holds it
-        let formatter: ISO8601DateFormatter = {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            return formatter
-        }()
-    }
-
+    /// RFC 3339 in UTC with milliseconds, "2026-01-02T03:04:05.678Z" (ISO8601DateFormatter's
+    /// `.withInternetDateTime, .withFractionalSeconds`).
     static func timestamp() -> String {
-        formatter.withLock { $0.formatter.string(from: Date()) }
+        timestamp(nanosecondsSinceEpoch: Sys.wallClockNanoseconds())
+    }
+
+    static func timestamp(nanosecondsSinceEpoch nanoseconds: Int64) -> String {
+        var seconds = time_t(nanoseconds.floorDivided(by: 1_000_000_000))
+        let milliseconds = Int(nanoseconds - Int64(seconds) * 1_000_000_000) / 1_000_000
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func digits(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return digits(parts.tm_year + 1900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2)
+            + "T" + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2)
+            + "." + digits(Int32(milliseconds), 3) + "Z"
+    }
+}
+
+private extension Int64 {
+    func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor < 0) ? quotient - 1 : quotient
     }
 }

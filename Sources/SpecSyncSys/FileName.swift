@@ -28,7 +28,10 @@ public enum FileName {
 
     /// Decodes a NUL-terminated C string (from readdir, realpath, …).
     public static func decode(cString: UnsafePointer<CChar>) -> String {
-        decode(UnsafeRawBufferPointer(start: cString, count: strlen(cString)))
+        // The common case without the generic validation above, whose first use at start-up costs
+        // more than the decoding (run-time generic metadata).
+        if let valid = String(validatingCString: cString) { return valid }
+        return decode(UnsafeRawBufferPointer(start: cString, count: strlen(cString)))
     }
 
     /// Calls `body` with the path's bytes for the kernel, escapes turned back into the original bytes.

@@ -158,6 +158,16 @@ public enum Sys {
         }
     }
 
+    /// mkdir(2); `permissions` minus umask.
+    public static func mkdir(_ path: String, permissions: UInt32 = 0o777) throws(SysError) {
+        _ = try perform(.mkdir, path) { _ in FileName.withCString(path) { Glibc.mkdir($0, mode_t(permissions)) } }
+    }
+
+    /// chmod(2), following symlinks.
+    public static func chmod(_ path: String, _ permissions: UInt32) throws(SysError) {
+        _ = try perform(.chmod, path) { _ in FileName.withCString(path) { Glibc.chmod($0, mode_t(permissions)) } }
+    }
+
     public static func unlink(_ path: String) throws(SysError) {
         _ = try perform(.unlink, path) { _ in FileName.withCString(path) { Glibc.unlink($0) } }
     }
@@ -231,6 +241,14 @@ public enum Sys {
     // MARK: Process and time
 
     public static var processID: Int32 { getpid() }
+
+    /// getcwd(3); "" when the working directory is gone or unreachable (Foundation's
+    /// `currentDirectoryPath` had no error either, and every caller then fails on the path itself).
+    public static func currentDirectory() -> String {
+        guard let path = getcwd(nil, 0) else { return "" }
+        defer { free(path) }
+        return FileName.decode(cString: path)
+    }
 
     /// Whether a process with this id exists in our pid namespace (kill(pid, 0): EPERM still means it
     /// exists). Throws for any other failure.

@@ -7,6 +7,7 @@ public enum SysCall: String, Sendable, CaseIterable, CustomStringConvertible {
     case rename, renameat2, unlink, flock, opendir, readdir, realpath, readlink, close, syncfs, getrlimit
     case fstatat, unlinkat, kill
     case sigaction, timerCreate = "timer_create", fcntl
+    case pipe = "pipe2", posixSpawn = "posix_spawn", poll, waitpid, mkdir, chmod
 
     public var description: String { rawValue }
 }

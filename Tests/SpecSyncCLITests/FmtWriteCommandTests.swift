@@ -18,6 +18,30 @@ final class FmtWriteCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("X-2.yaml:3:11: error:"), r.stderr)
     }
 
+    /// `fmt -` as editors call it is answered before the argument parser; `--` sends the same request
+    /// through the parser. Both must answer alike, byte for byte, for every kind of input.
+    func testFmtStdinEditorFormsAnswerAsTheParserDoes() throws {
+        let p = try Project()
+        let inputs = ["title:    'Fix it'   # note\nid: X-1\n", "id: X-2\ntitle: T\npriority: high\n", "id: [\n", canonicalSpec, ""]
+        let forms: [(fast: [String], parsed: [String])] = [
+            (["fmt", "-"], ["fmt", "--", "-"]),
+            (["fmt", "-", "--stdin-filename", "X.yaml"], ["fmt", "--stdin-filename", "X.yaml", "--", "-"]),
+            (["fmt", "--stdin-filename=X.yaml", "-"], ["fmt", "--stdin-filename", "X.yaml", "--", "-"]),
+        ]
+        for input in inputs {
+            for form in forms {
+                let fast = try CLI.run(form.fast, stdin: input, cwd: p.root)
+                let parsed = try CLI.run(form.parsed, stdin: input, cwd: p.root)
+                XCTAssertEqual(fast.status, parsed.status, "\(form.fast) on \(input.debugDescription)")
+                XCTAssertEqual(fast.stdout, parsed.stdout, "\(form.fast) on \(input.debugDescription)")
+                XCTAssertEqual(fast.stderr, parsed.stderr, "\(form.fast) on \(input.debugDescription)")
+            }
+        }
+        // Forms the early path leaves to the parser still work, or fail, as the parser says.
+        XCTAssertEqual(try CLI.run(["fmt", "-", "-"], stdin: "id: a\n", cwd: p.root).status, 2)
+        XCTAssertEqual(try CLI.run(["fmt", "-", "--stdin-filename"], stdin: "id: a\n", cwd: p.root).status, 2)
+    }
+
     func testFmtInPlaceRewritesValidAndLeavesInvalid() throws {
         let p = try Project()
         try p.write(".tandemonium/specs/a.yaml", "title: A\nid: a\n")

@@ -107,6 +107,8 @@ final class WatchGitOperationTests: XCTestCase {
         var expected = ["\(daemon.root)/shared.yaml": canonicalForm("SHARED", "after 10")]
         for n in 1...10 { expected["\(daemon.root)/t\(n).yaml"] = canonicalForm("T\(n)", "step \(n)") }
         try waitForCanonical(daemon, expected)
+        // The event line follows the write: a file can read canonical a moment before its line is there.
+        for path in expected.keys { try daemon.waitForEvent(path, action: "normalized", timeout: 30) }
         let lines = daemon.events
         let paused = try XCTUnwrap(lines.firstIndex { $0.action == "paused" && $0.raw.contains("a rebase") }, "\(lines)")
         let resumed = try XCTUnwrap(lines.lastIndex { $0.action == "resumed" && $0.raw.contains("a rebase") }, "\(lines)")
