@@ -48,14 +48,11 @@ struct Check: ParsableCommand {
                 results = engine.reconcile(found.files, mode: fix ? .fix : .check, trees: found.trees)
             }
         } catch {
-            Terminal.error("specsync: \(error)")
-            throw ExitCode(2)
+            throw stopped(by: error)
         }
         let reporter = Reporter(format: format, showDiff: diff)
         for result in results { reporter.report(result, fixing: fix) }
         reporter.summary(results, fixing: fix)
-        if results.contains(where: { $0.action == .error }) { throw ExitCode(2) }
-        let findings = results.contains { $0.action != .unchanged }
-        throw ExitCode(findings ? 1 : 0)
+        throw ExitStatus.after(results, finding: { $0.action != .unchanged }).code
     }
 }

@@ -39,8 +39,7 @@ struct CommonOptions: ParsableArguments {
         do {
             try GitOperations.refuseDuringOperation(in: directories, flag: "--during-git-operation")
         } catch {
-            Terminal.error("specsync: \(error)")
-            throw ExitCode(2)
+            throw stopped(by: error)
         }
     }
 
@@ -61,8 +60,7 @@ struct CommonOptions: ParsableArguments {
         } catch let error as ValidationError {
             throw error
         } catch {
-            Terminal.error("specsync: \(error)")
-            throw ExitCode(2)
+            throw stopped(by: error)
         }
     }
 }

@@ -33,16 +33,14 @@ struct Fmt: ParsableCommand {
         if paths.contains("-") { throw ValidationError("`-` (stdin) cannot be combined with paths") }
         let found: (files: [String], trees: [String?])
         do { found = try symlinks.files(engine, paths) } catch {
-            Terminal.error("specsync: \(error)")
-            throw ExitCode(2)
+            throw stopped(by: error)
         }
         if !duringGitOperation { try CommonOptions.refuseDuringGitOperation(paths: paths, engine: engine) }
         let results = engine.reconcile(found.files, mode: .fix, trees: found.trees)
         let reporter = Reporter(format: .text, showDiff: false)
         for result in results { reporter.report(result, fixing: true) }
-        if results.contains(where: { $0.action == .error }) { throw ExitCode(2) }
         // A file left non-canonical (a symlink out of the tree) is a finding like an invalid one.
-        throw ExitCode(results.contains { $0.action == .invalid || $0.action == .notCanonical } ? 1 : 0)
+        throw ExitStatus.after(results, finding: { $0.action == .invalid || $0.action == .notCanonical }).code
     }
 }
 
@@ -81,7 +79,7 @@ extension Fmt {
             // Nothing on stdout: the input was not read whole, so it cannot be echoed back.
             for diagnostic in result.diagnostics { Terminal.error(diagnostic.rendered(path: stdinFilename)) }
             if let error = result.error { Terminal.error("specsync: \(error)") }
-            throw ExitCode(result.action == .error ? 2 : 1)
+            throw (result.action == .error ? ExitStatus.trouble : .findings).code
         }
         let result = engine.evaluate(path: stdinFilename, bytes: input)
         if !result.diagnostics.isEmpty {
@@ -89,7 +87,7 @@ extension Fmt {
         }
         if result.action == .invalid {
             ProcessContext.writeOut(input)
-            throw ExitCode(1)
+            throw ExitStatus.findings.code
         }
         ProcessContext.writeOut(result.canonical ?? input)
     }

@@ -27,8 +27,7 @@ struct Init: ParsableCommand {
         do {
             report = try ProjectInitializer(engine: engine).run(from: ProcessContext.currentDirectory, executable: executable)
         } catch {
-            Terminal.error("specsync: \(error)")
-            throw ExitCode(2)
+            throw stopped(by: error)
         }
         for step in report.steps { Terminal.out(describe(step) + "\n") }
         let root = report.projectRoot

@@ -25,8 +25,7 @@ struct InstallHook: ParsableCommand {
             }
             if mergeDriver { Terminal.out(Self.describe(try MergeDriverInstaller(engine: engine).install(executable: executable)) + "\n") }
         } catch {
-            Terminal.error("specsync: \(error)")
-            throw ExitCode(2)
+            throw stopped(by: error)
         }
     }
 

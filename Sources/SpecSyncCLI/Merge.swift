@@ -35,8 +35,7 @@ struct Merge: ParsableCommand {
         do {
             report = try MergeDriver(engine: engine).merge(base: base, ours: ours, theirs: theirs)
         } catch {
-            Terminal.error("specsync merge: \(name): \(error)")
-            throw ExitCode(2)
+            throw stopped(by: error, context: "specsync merge: \(name)")
         }
         if case .text(let side) = report.method {
             Terminal.error("specsync merge: \(name): \(side.rawValue) is not a readable spec; merged as text by git merge-file")
@@ -51,6 +50,6 @@ struct Merge: ParsableCommand {
                 Terminal.error("specsync merge: \(name): the merged spec would be invalid: \(diagnostic.rendered(path: name))")
             }
         }
-        if !report.clean { throw ExitCode(1) }
+        if !report.clean { throw ExitStatus.findings.code }
     }
 }

@@ -38,7 +38,7 @@ struct Specsync: ParsableCommand {
             let message = fullMessage(for: error)
             ProcessContext.writeError(Array((message.hasSuffix("\n") ? message : message + "\n").utf8))
             // Usage and configuration problems are exit 2, never confused with findings (1).
-            Glibc.exit(2)
+            Glibc.exit(ExitStatus.trouble.rawValue)
         }
     }
 }

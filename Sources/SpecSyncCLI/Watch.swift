@@ -46,8 +46,7 @@ struct Watch: ParsableCommand {
             let log = try events.map { try EventLog(path: $0) }
             service = try WatchService(engine: engine, root: root, logger: logger, events: log)
         } catch {
-            Terminal.error("specsync: \(error)")
-            throw ExitCode(2)
+            throw stopped(by: error)
         }
         // Signals become an orderly stop on the watcher's loop: the file being written is finished first.
         var sources: [DispatchSourceSignal] = []

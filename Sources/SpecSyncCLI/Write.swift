@@ -25,10 +25,9 @@ struct Write: ParsableCommand {
         switch result.action {
         case .invalid:
             Terminal.error("specsync: \(file) left unchanged: the new content is not a valid spec")
-            throw ExitCode(1)
+            throw ExitStatus.findings.code
         case .error:
-            Terminal.error("specsync: \(result.error ?? "write failed")")
-            throw ExitCode(2)
+            throw stopped(by: result.failure ?? FileError(kind: .other, message: "write failed"))
         default:
             return
         }

@@ -2,6 +2,7 @@ import Dispatch
 import SpecSyncCore
 import SpecSyncStore
 import SpecSyncSys
+import SpecSyncWatch
 
 /// What happened to one file in a reconcile pass. The engine never prints; the CLI and the
 /// watcher render these.
@@ -38,23 +39,34 @@ public struct FileResult: Sendable {
     public var isValid: Bool { diagnostics.isEmpty && action != .error }
 }
 
+/// Why a command could not do its work at all (as opposed to a finding about one file, `FileResult`).
 public enum EngineError: Error, CustomStringConvertible {
     case configuration(ConfigurationError)
     case schema(path: String, message: String)
     case noSuchPath(String)
-    case git(String)
+    /// git could not be started, failed (`status`), or answered in a way that cannot be read.
+    case git(command: String, status: Int32?, message: String)
     /// `check --fix`/`fmt` while git is mid-operation; the message says which and how to finish it.
     case gitOperationInProgress(String)
-    case io(String)
+    /// A file of specsync's own — the configuration, a hook, the events log, a merge result — could not
+    /// be handled: what was being done (`action`, "create the specs folder"), where, and why.
+    case file(action: String, path: String, cause: FileError)
+    /// Another `specsync watch` already serves the tree, or its lock cannot be taken.
+    case instance(InstanceLock.Error)
+    /// The watcher could not start on the tree.
+    case watcher(WatcherError)
 
     public var description: String {
         switch self {
         case .configuration(let e): return e.description
         case .schema(let path, let message): return "\(path): invalid schema: \(message)"
         case .noSuchPath(let path): return "\(FileName.displayed(path)): no such file or directory"
-        case .git(let message): return "git: \(message)"
+        case .git(_, _, let message): return "git: \(message)"
         case .gitOperationInProgress(let message): return message
-        case .io(let message): return message
+        case .file(let action, let path, let cause):
+            return "\(FileName.displayed(path)): cannot \(action): \(cause.message)"
+        case .instance(let error): return error.description
+        case .watcher(let error): return error.description
         }
     }
 }

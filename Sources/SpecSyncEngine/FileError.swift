@@ -51,6 +51,8 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
             self = error
         } else if let error = error as? StoreError {
             self.init(kind: Self.kind(of: error), message: error.description, errno: error.errno)
+        } else if let error = error as? SysError {
+            self.init(kind: Self.kind(of: error.errno), message: error.description, errno: error.errno)
         } else {
             self.init(kind: .other, message: "\(error)")
         }
@@ -63,17 +65,21 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
         FileError(kind: kind, message: message + note, errno: errno)
     }
 
+    static func kind(of errno: Errno) -> Kind {
+        switch errno {
+        case .noSpace, .diskQuotaExceeded: return .noSpace
+        case .permissionDenied, .notPermitted: return .permissionDenied
+        case .readOnlyFileSystem: return .readOnlyFileSystem
+        case .ioError: return .ioError
+        case .tooManyOpenFiles, .tooManyOpenFilesInSystem: return .tooManyOpenFiles
+        case .noSuchFileOrDirectory: return .notFound
+        default: return .io
+        }
+    }
+
     static func kind(of error: StoreError) -> Kind {
         switch error {
-        case .io(_, _, _, let errno):
-            switch errno {
-            case .noSpace, .diskQuotaExceeded: return .noSpace
-            case .permissionDenied, .notPermitted: return .permissionDenied
-            case .readOnlyFileSystem: return .readOnlyFileSystem
-            case .ioError: return .ioError
-            case .tooManyOpenFiles, .tooManyOpenFilesInSystem: return .tooManyOpenFiles
-            default: return .io
-            }
+        case .io(_, _, _, let errno): return kind(of: errno)
         case .directorySyncFailed: return .notDurable
         case .fileNotFound: return .notFound
         case .targetIsDirectory, .targetNotRegularFile: return .notARegularFile

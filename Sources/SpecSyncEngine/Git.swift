@@ -19,7 +19,7 @@ public struct Git: Sendable {
         let result = try execute(arguments, input: input)
         guard result.status == 0 else {
             let message = String(decoding: result.stderr, as: UTF8.self).trimmingWhitespaceAndNewlines()
-            throw .git("git \(arguments.first ?? "") failed: \(message)")
+            throw .git(command: arguments.first ?? "", status: result.status, message: "git \(arguments.first ?? "") failed: \(message)")
         }
         return result.stdout
     }
@@ -30,7 +30,7 @@ public struct Git: Sendable {
         do {
             let result = try Sys.runProcess("/usr/bin/env", [executable] + arguments, workingDirectory: workingDirectory, input: input)
             return (result.status, result.stdout, result.stderr)
-        } catch { throw .git("cannot run git: \(error)") }
+        } catch { throw .git(command: arguments.first ?? "", status: nil, message: "cannot run git: \(error)") }
     }
 
     public func topLevel() throws(EngineError) -> String {
@@ -55,10 +55,10 @@ public struct Git: Sendable {
         var i = 0
         for index in small {
             let path = paths[index]
-            guard let newline = out[i...].firstIndex(of: 0x0A) else { throw .git("short answer from cat-file for \(path)") }
+            guard let newline = out[i...].firstIndex(of: 0x0A) else { throw .git(command: "cat-file", status: nil, message: "short answer from cat-file for \(path)") }
             let header = String(decoding: out[i..<newline], as: UTF8.self).split(separator: " ")
             guard header.count == 3, let size = Int(header[2]), size <= limit, newline + 1 + size <= out.count else {
-                throw .git("cannot read the staged content of \(path)")
+                throw .git(command: "cat-file", status: nil, message: "cannot read the staged content of \(path)")
             }
             contents[index] = .bytes(Array(out[(newline + 1)..<(newline + 1 + size)]))
             i = newline + 1 + size + 1
@@ -87,12 +87,12 @@ public struct Git: Sendable {
     private func objectSizes(_ paths: [String]) throws(EngineError) -> [Int64] {
         let request = paths.map { ":" + $0 + "\n" }.joined()
         let lines = try run(["cat-file", "--batch-check"], input: Array(request.utf8)).split(separator: 0x0A)
-        guard lines.count == paths.count else { throw .git("short answer from cat-file --batch-check") }
+        guard lines.count == paths.count else { throw .git(command: "cat-file", status: nil, message: "short answer from cat-file --batch-check") }
         var sizes: [Int64] = []
         for (path, line) in zip(paths, lines) {
             let fields = String(decoding: line, as: UTF8.self).split(separator: " ")
             guard fields.count == 3, let size = Int64(fields[2]) else {
-                throw .git("cannot find the staged content of \(path)")
+                throw .git(command: "cat-file", status: nil, message: "cannot find the staged content of \(path)")
             }
             sizes.append(size)
         }
@@ -214,15 +214,16 @@ public struct HookInstaller {
         if let existing = SmallFiles.contents(hook) {
             if String(decoding: existing, as: UTF8.self).contains(Self.marker) { return .alreadyInstalled(path: hook) }
             guard !SmallFiles.exists(chained) else {
-                throw .io("\(hook) exists and \(chained) too; move one of them away, then run install-hook again")
+                throw .file(action: "move the existing hook aside", path: hook,
+                            cause: FileError(kind: .other, message: "\(chained) exists too; move one of them away, then run install-hook again"))
             }
             do { try Sys.rename(hook, chained) } catch {
-                throw .io("cannot move the existing hook \(hook) to \(chained): \(error)")
+                throw .file(action: "move the existing hook to \(chained)", path: hook, cause: FileError(error))
             }
             previous = chained
         }
         do { try SmallFiles.createDirectories(hooks) } catch {
-            throw .io("cannot create \(hooks): \(error)")
+            throw .file(action: "create the hooks folder", path: hooks, cause: FileError(error))
         }
         let script = """
             #!/bin/sh
@@ -241,7 +242,7 @@ public struct HookInstaller {
             _ = try engine.store.replace(hook, with: Array(script.utf8))
             try Sys.chmod(hook, 0o755)
         } catch {
-            throw .io("cannot write \(hook): \(error)")
+            throw .file(action: "write the hook", path: hook, cause: FileError(error))
         }
         if let previous { return .installedChaining(path: hook, previous: previous) }
         return .installed(path: hook)

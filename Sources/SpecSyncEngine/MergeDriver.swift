@@ -79,7 +79,7 @@ public struct MergeDriver {
             // Git's temporary OURS file is no spec any writer locks: durable replace without a sidecar
             // (a `.lock` file there would be left in the work tree).
             do { _ = try engine.store.replaceUnlocked(ours, with: result) } catch {
-                throw .io("cannot write the merge result to \(ours): \(error)")
+                throw .file(action: "write the merge result", path: ours, cause: FileError(error))
             }
         }
         return report
@@ -97,7 +97,7 @@ public struct MergeDriver {
             if case StoreError.fileTooLarge = error {
                 return .tooLarge(Diagnostic(kind: .limit, line: 1, column: 1, pointer: "", message: "\(error)"))
             }
-            throw .io("cannot read \(path): \(error)")
+            throw .file(action: "read it", path: path, cause: FileError(error))
         }
     }
 
@@ -179,7 +179,7 @@ public struct MergeDriverInstaller {
             text += "# specs merge by structure (specsync merge; see `git config merge.specsync.driver`)\n"
             text += missing.map { $0 + "\n" }.joined()
             do { _ = try engine.store.replaceUnlocked(attributes, with: Array(text.utf8)) } catch {
-                throw .io("cannot write \(attributes): \(error)")
+                throw .file(action: "write it", path: attributes, cause: FileError(error))
             }
             return .registered(attributes: attributes, patterns: missing)
         }

@@ -59,7 +59,7 @@ public struct ProjectInitializer {
 
         if !SmallFiles.exists(specs) {
             do { try SmallFiles.createDirectories(specs) } catch {
-                throw .io("cannot create the specs folder \(specs): \(error)")
+                throw .file(action: "create the specs folder", path: specs, cause: FileError(error))
             }
             steps.append(.createdSpecsFolder(path: specs))
         }
@@ -106,7 +106,7 @@ public struct ProjectInitializer {
 
     private func write(_ path: String, _ text: String) throws(EngineError) {
         do { _ = try engine.store.replaceUnlocked(path, with: Array(text.utf8)) } catch {
-            throw .io("cannot write \(path): \(error)")
+            throw .file(action: "write it", path: path, cause: FileError(error))
         }
     }
 

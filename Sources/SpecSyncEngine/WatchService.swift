@@ -76,7 +76,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         do {
             instance = try InstanceLock.acquire(for: watchRoot)
         } catch {
-            throw .io("\(error)")
+            throw .instance(error)
         }
         do {
             watcher = try Watcher(root: watchRoot, configuration: WatchConfiguration(
@@ -84,7 +84,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
                 filter: WatchFilter(includeFile: { filter.isSpec(relativePath: $0) }),
                 gitMarkers: git.markers))
         } catch {
-            throw .io("\(error)")
+            throw .watcher(error)
         }
     }
 
@@ -613,7 +613,7 @@ public final class EventLog: Sendable {
         do {
             descriptor = Mutex(try Sys.open(path, .writeOnly, [.create, .append], permissions: 0o666))
         } catch {
-            throw .io("\(path): cannot open the events file for writing")
+            throw .file(action: "open the events file for writing", path: path, cause: FileError(error))
         }
     }
 

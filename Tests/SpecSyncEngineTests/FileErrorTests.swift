@@ -41,3 +41,27 @@ final class FileErrorTests: XCTestCase {
         XCTAssertFalse(clean.contains("error"), clean)
     }
 }
+
+/// Command-level errors carry what was being done, where, and the cause as a typed value.
+final class EngineErrorTests: XCTestCase {
+    func testAFileErrorNamesThePathTheActionAndTheCause() {
+        let cause = FileError(SysError(call: .open, path: "/p/events.jsonl", errno: .permissionDenied))
+        XCTAssertEqual(cause.kind, .permissionDenied)
+        XCTAssertEqual(cause.errno, .permissionDenied)
+        let error = EngineError.file(action: "open the events file for writing", path: "/p/events.jsonl", cause: cause)
+        XCTAssertTrue(error.description.hasPrefix("/p/events.jsonl: cannot open the events file for writing: "), error.description)
+        XCTAssertTrue(error.description.contains(cause.message), error.description)
+    }
+
+    func testAnEventsFileThatCannotBeOpenedIsATypedError() {
+        do {
+            _ = try EventLog(path: "/nonexistent-directory-\(getpid())/events.jsonl")
+            XCTFail("opened an events file in a missing directory")
+        } catch {
+            guard case .file(_, let path, let cause) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, "/nonexistent-directory-\(getpid())/events.jsonl")
+            XCTAssertEqual(cause.kind, .notFound)
+            XCTAssertEqual(cause.errno, .noSuchFileOrDirectory)
+        }
+    }
+}
