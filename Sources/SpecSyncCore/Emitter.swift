@@ -39,25 +39,41 @@ public struct CanonicalEmitter {
 
     // MARK: Mappings and sequences
 
+    /// The entries in canonical order. Most mappings are in that order already and come back as they
+    /// are; otherwise a permutation of indices is sorted, never the (large) entries themselves.
     private func ordered(_ entries: [Entry], path: [PathComponent]) -> [Entry] {
         guard entries.count > 1 else { return entries }
         let order = keyOrder(path)
         guard !order.isEmpty else { return entries }
         // Spec mappings and schema key lists are short: scan. A long mapping (a hostile 100k keys) gets
         // a table, so ranking stays linear in the number of keys.
-        let rank: (String) -> Int
+        var ranks: [Int] = []
+        ranks.reserveCapacity(entries.count)
         if entries.count * order.count > 1024 {
             var table: [String: Int] = [:]
             for (i, key) in order.enumerated() where table[key] == nil { table[key] = i }
-            rank = { table[$0] ?? Int.max }
+            for i in entries.indices { ranks.append(table[entries[i].keyText] ?? Int.max) }
         } else {
-            rank = { order.firstIndex(of: $0) ?? Int.max }
+            for i in entries.indices { ranks.append(Self.rank(of: entries[i], in: order)) }
         }
-        let indexed = entries.enumerated().map { item in
-            (offset: item.offset, entry: item.element, rank: rank(item.element.keyText))
+        var sorted = true
+        for i in 1..<ranks.count where ranks[i - 1] > ranks[i] { sorted = false; break }
+        if sorted { return entries }
+        let permutation = ranks.indices.sorted { (ranks[$0], $0) < (ranks[$1], $1) }
+        return permutation.map { entries[$0] }
+    }
+
+    /// Position of an entry's key in a short key list (Int.max when absent), as `firstIndex(of:)` finds
+    /// it. Compares UTF-8 bytes; String equality (canonical equivalence) decides only where non-ASCII
+    /// text is involved.
+    private static func rank(of entry: Entry, in order: [String]) -> Int {
+        let key = entry.keyText
+        let keyASCII = key.utf8.allSatisfy { $0 < 0x80 }
+        for (i, candidate) in order.enumerated() {
+            if key.utf8.elementsEqual(candidate.utf8) { return i }
+            if !keyASCII || candidate.utf8.contains(where: { $0 >= 0x80 }), key == candidate { return i }
         }
-        if zip(indexed, indexed.dropFirst()).allSatisfy({ $0.rank <= $1.rank }) { return entries }
-        return indexed.sorted { ($0.rank, $0.offset) < ($1.rank, $1.offset) }.map(\.entry)
+        return Int.max
     }
 
     /// Entries of a block mapping at `indent`. When `firstLineWritten`, the caller already wrote
@@ -325,11 +341,13 @@ struct LiteralBlock {
         for scalar in s.unicodeScalars where scalar != "\n" && scalar != "\t" && !ScalarResolver.isPlainPrintable(scalar) {
             return nil
         }
-        var body = Substring(s)
+        // Split on UTF-8 bytes: Character-wise splitting (grapheme breaking) cost more than the rest
+        // of the emitter. (No `\r` gets here, so no `\r\n` grapheme is split apart.)
+        var body = Substring(s).utf8[...]
         var trailingNewlines = 0
-        while body.hasSuffix("\n") { body = body.dropLast(); trailingNewlines += 1 }
+        while body.last == UInt8(ascii: "\n") { body = body.dropLast(); trailingNewlines += 1 }
         guard !body.isEmpty else { return nil }
-        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Substring($0) }
         var firstContent = true
         for line in lines {
             if let last = line.utf8.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { return nil }

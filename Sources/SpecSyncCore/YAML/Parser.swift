@@ -201,15 +201,22 @@ final class TreeBuilder {
                     }
                 case YAML_SCALAR_EVENT:
                     let s = event.data.scalar
-                    let text = String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
+                    let bytes = UnsafeBufferPointer(start: s.value, count: s.length)
+                    let text = String(decoding: bytes, as: UTF8.self)
                     let style = scalarStyle(s.style)
                     let tag = s.tag.map { String(cString: $0) }
-                    let value: JSONValue
-                    switch resolveTagged(text: text, style: style, tag: tag, plainImplicit: s.plain_implicit == 1) {
-                    case .success(let v): value = v
-                    case .failure(let message):
-                        diagnostics.append(Diagnostic(kind: .unsupported, at: start, pointer: currentPath().jsonPointer, message: message))
+                    var value: JSONValue
+                    if tag == nil {
+                        // The common case, resolved on libyaml's bytes in place.
                         value = .string(text)
+                        if style == .plain, let resolved = ScalarResolver.resolvePlain(bytes: bytes) { value = resolved }
+                    } else {
+                        switch resolveTagged(text: text, style: style, tag: tag, plainImplicit: s.plain_implicit == 1) {
+                        case .success(let v): value = v
+                        case .failure(let message):
+                            diagnostics.append(Diagnostic(kind: .unsupported, at: start, pointer: currentPath().jsonPointer, message: message))
+                            value = .string(text)
+                        }
                     }
                     let node = BuildNode(kind: .scalar(Scalar(text: text, style: style, tag: tag, value: value)),
                                          start: start, end: end, isBlock: true)
