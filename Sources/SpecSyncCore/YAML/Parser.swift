@@ -143,8 +143,28 @@ final class TreeBuilder {
         var items: [BuildNode] = []
         var pendingKey: BuildNode?
         var entries: [(key: BuildNode, value: BuildNode)] = []
-        /// Keys seen so far and where, for duplicate detection (hashed: a hostile mapping may hold 100k keys).
-        var seenKeys: [String: SourcePosition] = [:]
+        /// Keys seen so far and where, for duplicate detection: scanned while the mapping is small (most
+        /// are), hashed beyond that (a hostile mapping may hold 100k keys).
+        var keyList: [(text: String, start: SourcePosition)] = []
+        var keyTable: [String: SourcePosition]?
+
+        /// Where `key` was first seen, or nil after recording it as seen at `start`.
+        func firstSighting(of key: String, at start: SourcePosition) -> SourcePosition? {
+            if keyTable == nil {
+                for seen in keyList where seen.text == key { return seen.start }
+                keyList.append((key, start))
+                if keyList.count > 16 {
+                    var table: [String: SourcePosition] = [:]
+                    for seen in keyList where table[seen.text] == nil { table[seen.text] = seen.start }
+                    keyTable = table
+                    keyList = []
+                }
+                return nil
+            }
+            if let first = keyTable?[key] { return first }
+            keyTable?[key] = start
+            return nil
+        }
         let anchor: String?
         let path: [PathComponent]
 
@@ -341,13 +361,11 @@ final class TreeBuilder {
                     diagnostics.append(Diagnostic(kind: .unsupported, at: node.start, pointer: top.path.jsonPointer,
                         message: "empty mapping key (it reads as null); give the key a name, or write \"\" for an empty string"))
                 }
-                if let first = top.seenKeys[keyScalar.text] {
+                if let first = top.firstSighting(of: keyScalar.text, at: node.start) {
                     var path = top.path
                     path.append(.key(keyScalar.text))
                     diagnostics.append(Diagnostic(kind: .duplicateKey, at: node.start, pointer: path.jsonPointer,
                         message: "duplicate key \"\(keyScalar.text)\" (first defined at line \(first.line), column \(first.column)); keep one of them"))
-                } else {
-                    top.seenKeys[keyScalar.text] = node.start
                 }
                 top.pendingKey = node
             }
