@@ -364,7 +364,9 @@ struct LiteralBlock {
     var extraNewlines: Int
 
     init?(_ s: String) {
-        guard s.utf8.contains(UInt8(ascii: "\n")) else { return nil }
+        // Asked of every string: look at contiguous bytes, not through String indices.
+        guard s.utf8.withContiguousStorageIfAvailable({ $0.contains(UInt8(ascii: "\n")) })
+                ?? s.utf8.contains(UInt8(ascii: "\n")) else { return nil }
         for scalar in s.unicodeScalars where scalar != "\n" && scalar != "\t" && !ScalarResolver.isPlainPrintable(scalar) {
             return nil
         }

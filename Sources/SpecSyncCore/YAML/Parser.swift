@@ -104,9 +104,12 @@ struct RawComment {
 struct AnchorPoint {
     var line: Int
     var column: Int
-    var node: BuildNode
+    // unowned(unsafe), like BuildNode's back references: the root holds every node until the tree is
+    // frozen, and the comment layer reads anchor points only then; strong references cost a retain and
+    // a release per point.
+    unowned(unsafe) var node: BuildNode
     /// The collection holding it; its ancestors follow `parent`.
-    var container: BuildNode
+    unowned(unsafe) var container: BuildNode
 
     /// Enclosing collections, outermost first.
     var containers: [BuildNode] {

@@ -108,7 +108,12 @@ enum ScalarResolver {
     /// YAML 1.1 or 1.2 reader reads it back as exactly this string. Deliberately conservative: anything
     /// that might look like a number, date, boolean, null or indicator is quoted.
     static func isPlainSafe(_ text: String) -> Bool {
-        let u = text.utf8
+        var contiguous = text
+        // Native strings are contiguous UTF-8: read them in place (no index arithmetic per byte).
+        return contiguous.withUTF8 { isPlainSafe(text, bytes: $0) }
+    }
+
+    private static func isPlainSafe(_ text: String, bytes u: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = u.first, let last = u.last else { return false }
         switch first {
         case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "-"), UInt8(ascii: "?"), UInt8(ascii: ":"),
@@ -135,7 +140,9 @@ enum ScalarResolver {
         if !isASCII, text.unicodeScalars.contains(where: { !isPlainPrintable($0) }) { return false }
         if isDigit(first) || first == UInt8(ascii: "+") || first == UInt8(ascii: ".") {
             if looksNumeric { return false }
-            if looksLikeDate(u) { return false }
+            if u.count >= 6 && u[0..<4].allSatisfy(isDigit) && u[4] == UInt8(ascii: "-") && isDigit(u[5]) {
+                return false  // looks like a date
+            }
         }
         if isASCII {
             // The words below are at most 5 bytes: longer ASCII text needs no lower-cased copy.
@@ -152,17 +159,6 @@ enum ScalarResolver {
         default:
             return false
         }
-    }
-
-    private static func looksLikeDate(_ u: String.UTF8View) -> Bool {
-        guard u.count >= 6 else { return false }
-        var i = u.startIndex
-        for _ in 0..<4 {
-            guard isDigit(u[i]) else { return false }
-            i = u.index(after: i)
-        }
-        guard u[i] == UInt8(ascii: "-") else { return false }
-        return isDigit(u[u.index(after: i)])
     }
 
     /// Bytes that occur in YAML 1.1/1.2 ints, floats, sexagesimals and timestamps.
