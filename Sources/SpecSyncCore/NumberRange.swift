@@ -5,24 +5,10 @@
 /// keeps their digits.
 enum NumberRange {
     static func diagnostics(in root: Node) -> [Diagnostic] {
-        // Almost no document holds such a number: find that out without building paths.
-        guard hasProblem(root) else { return [] }
         var out: [Diagnostic] = []
         var path: [PathComponent] = []
         walk(root, &path, &out)
         return out
-    }
-
-    private static func hasProblem(_ node: Node) -> Bool {
-        switch node.kind {
-        case .scalar(let scalar):
-            if case .number(let d) = scalar.value, d.isInfinite || d == 0 { return problem(scalar.text, d) != nil }
-            return false
-        case .sequence(let items):
-            return items.contains(where: hasProblem)
-        case .mapping(let entries):
-            return entries.contains { hasProblem($0.key) || hasProblem($0.value) }
-        }
     }
 
     private static func walk(_ node: Node, _ path: inout [PathComponent], _ out: inout [Diagnostic]) {

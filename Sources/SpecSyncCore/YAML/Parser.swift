@@ -24,6 +24,9 @@ public struct YAMLDocument: Sendable {
     public var leadingComments: [TriviaLine]
     /// Problems that do not prevent building the tree (duplicate keys, unsupported tags).
     public var diagnostics: [Diagnostic]
+    /// False when the parser read no number that could be out of a 64-bit float's range (no infinity,
+    /// no zero): then `NumberRange` has nothing to look for and skips its walk.
+    var mayHoldNumbersOutOfRange = true
 }
 
 public enum YAMLParseResult: Sendable {
@@ -135,6 +138,8 @@ final class TreeBuilder {
     /// First line of a comment block moved from the file's head to the first key (its blank line stays with the head).
     private var movedLeadingLine: Int?
     private var diagnostics: [Diagnostic] = []
+    /// A scalar read as an infinite or zero float (what `NumberRange` checks) was seen.
+    private var sawInfiniteOrZero = false
     private var aliasNodes = 0
     /// Every alias node built: an alias to an enclosing collection makes a reference cycle, broken when
     /// the parse ends (the frozen tree holds expanded copies, never these nodes).
@@ -241,6 +246,7 @@ final class TreeBuilder {
                             value = .string(text)
                         }
                     }
+                    if case .number(let d) = value, d.isInfinite || d == 0 { sawInfiniteOrZero = true }
                     let node = BuildNode(kind: .scalar(Scalar(text: text, style: style, tag: tag, value: value)),
                                          start: start, end: end, isBlock: true)
                     recordScalarSpan(start: start, end: end, style: style, hasProperties: s.anchor != nil || s.tag != nil)
@@ -428,7 +434,9 @@ final class TreeBuilder {
         let leading = trivia(documentLeading, before: documentLeading.isEmpty ? nil : (movedLeadingLine ?? firstContentLine(root)),
                              blankBefore: false)
         let frozen = freeze(root, keepComments: true)
-        return .document(YAMLDocument(root: frozen, leadingComments: leading, diagnostics: diagnostics.sorted()))
+        var document = YAMLDocument(root: frozen, leadingComments: leading, diagnostics: diagnostics.sorted())
+        document.mayHoldNumbersOutOfRange = sawInfiniteOrZero
+        return .document(document)
     }
 
     private func firstContentLine(_ root: BuildNode) -> Int {
