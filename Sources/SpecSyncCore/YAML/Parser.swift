@@ -62,7 +62,7 @@ final class BuildNode {
     enum Kind {
         case scalar(Scalar)
         case sequence([BuildNode])
-        case mapping([(key: BuildNode, value: BuildNode)])
+        case mapping([BuildEntry])
         case alias(BuildNode)
     }
 
@@ -91,6 +91,13 @@ final class BuildNode {
         self.end = end
         self.isBlock = isBlock
     }
+}
+
+/// A mapping entry while building. A struct, not a tuple: arrays of tuples are destroyed through the
+/// runtime's generic tuple code, which showed up in profiles as a cost of its own.
+struct BuildEntry {
+    let key: BuildNode
+    let value: BuildNode
 }
 
 struct RawComment {
@@ -145,22 +152,27 @@ final class TreeBuilder {
     /// the parse ends (the frozen tree holds expanded copies, never these nodes).
     private var aliasesBuilt: [BuildNode] = []
 
+    private struct SeenKey {
+        let text: String
+        let start: SourcePosition
+    }
+
     /// Open collections with the path to them (a class: frames are updated in place, never copied).
     private final class Frame {
         let node: BuildNode
         var items: [BuildNode] = []
         var pendingKey: BuildNode?
-        var entries: [(key: BuildNode, value: BuildNode)] = []
+        var entries: [BuildEntry] = []
         /// Keys seen so far and where, for duplicate detection: scanned while the mapping is small (most
         /// are), hashed beyond that (a hostile mapping may hold 100k keys).
-        var keyList: [(text: String, start: SourcePosition)] = []
+        var keyList: [SeenKey] = []
         var keyTable: [String: SourcePosition]?
 
         /// Where `key` was first seen, or nil after recording it as seen at `start`.
         func firstSighting(of key: String, at start: SourcePosition) -> SourcePosition? {
             if keyTable == nil {
                 for seen in keyList where seen.text == key { return seen.start }
-                keyList.append((key, start))
+                keyList.append(SeenKey(text: key, start: start))
                 if keyList.count > 16 {
                     var table: [String: SourcePosition] = [:]
                     for seen in keyList where table[seen.text] == nil { table[seen.text] = seen.start }
@@ -355,7 +367,7 @@ final class TreeBuilder {
             node.owner = node
         case .mapping:
             if let key = top.pendingKey {
-                top.entries.append((key, node))
+                top.entries.append(BuildEntry(key: key, value: node))
                 top.pendingKey = nil
                 key.valueNode = node
                 node.owner = key
