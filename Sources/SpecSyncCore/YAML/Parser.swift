@@ -213,9 +213,13 @@ final class TreeBuilder {
                 let end = position(event.end_mark)
                 switch event.type {
                 case YAML_STREAM_END_EVENT:
-                    if let root { return finish(root) }
+                    if var tree = root {
+                        root = nil  // the tree's only owner now, so the comment walk changes it in place
+                        return finish(&tree)
+                    }
                     _ = newNode(NodeInfo(start: .start, end: .start, isBlock: true, isCollection: false, isAlias: false))
-                    return finish(Node(kind: .scalar(Scalar(text: "", style: .plain, tag: nil, value: .null)), start: .start, end: .start))
+                    var empty = Node(kind: .scalar(Scalar(text: "", style: .plain, tag: nil, value: .null)), start: .start, end: .start)
+                    return finish(&empty)
                 case YAML_DOCUMENT_START_EVENT:
                     documents += 1
                     if documents > 1 {
@@ -347,7 +351,7 @@ final class TreeBuilder {
     }
 
     /// Adds a finished node to the collection on top of the stack (or makes it the root).
-    private func add(_ node: Node, _ id: Int32, expandedCount: Int, _ root: inout Node?,
+    private func add(_ node: consuming Node, _ id: Int32, expandedCount: Int, _ root: inout Node?,
                      alreadyRegistered: Bool = false) -> YAMLParseResult? {
         guard let t = stack.indices.last else {
             root = node
@@ -436,14 +440,13 @@ final class TreeBuilder {
     /// The root is node 0 (the first node of the event stream).
     private static let rootID: Int32 = 0
 
-    private func finish(_ root: Node) -> YAMLParseResult {
+    private func finish(_ tree: inout Node) -> YAMLParseResult {
         var documentLeading: [RawComment] = []
         attachComments(documentLeading: &documentLeading)
         let leading = trivia(documentLeading, before: documentLeading.isEmpty ? nil : (movedLeadingLine ?? firstContentLine()),
                              blankBefore: false)
         // Anchored trees share storage with the tree: let go of them, so the tree is changed in place.
         anchors = [:]
-        var tree = root
         var next: Int32 = 0
         applyComments(&tree, &next)
         var document = YAMLDocument(root: tree, leadingComments: leading, diagnostics: diagnostics.sorted())
