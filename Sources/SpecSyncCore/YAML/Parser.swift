@@ -73,6 +73,8 @@ struct NodeInfo {
     var owner: Int32 = -1
     /// Keys: their value.
     var value: Int32 = -1
+    /// Some comment was attached to it (most nodes have none: their tables need no look-up).
+    var hasComments = false
 }
 
 struct RawComment {
@@ -181,7 +183,6 @@ final class TreeBuilder {
             return nil
         }
     }
-    private var stack: [Frame] = []
 
     init(source: SourceText, limits: ParseLimits) {
         self.source = source
@@ -202,6 +203,9 @@ final class TreeBuilder {
             yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
             yaml_parser_set_input_string(&parser, buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, buffer.count)
             var root: Node?
+            // Open collections: a local, not a property, so the many accesses per event need no
+            // run-time exclusivity checks (class properties get one per access).
+            var stack: [Frame] = []
             var documents = 0
             var event = yaml_event_t()
             while true {
@@ -241,7 +245,7 @@ final class TreeBuilder {
                         switch resolveTagged(text: text, style: style, tag: tag, plainImplicit: s.plain_implicit == 1) {
                         case .success(let v): value = v
                         case .failure(let message):
-                            diagnostics.append(Diagnostic(kind: .unsupported, at: start, pointer: currentPath().jsonPointer, message: message))
+                            diagnostics.append(Diagnostic(kind: .unsupported, at: start, pointer: currentPath(stack).jsonPointer, message: message))
                             value = .string(text)
                         }
                     }
@@ -252,16 +256,16 @@ final class TreeBuilder {
                     if let anchor = s.anchor {
                         anchors[String(cString: anchor)] = Anchored(node: node, expandedCount: 1, isCollection: false)
                     }
-                    if let failure = add(node, id, expandedCount: 1, &root) { return failure }
+                    if let failure = add(node, id, expandedCount: 1, &root, &stack) { return failure }
                 case YAML_ALIAS_EVENT:
                     let name = String(cString: event.data.alias.anchor)
                     guard let target = anchors[name] else {
-                        return .failure(diagnostics + [Diagnostic(kind: .syntax, at: start, pointer: currentPath().jsonPointer,
+                        return .failure(diagnostics + [Diagnostic(kind: .syntax, at: start, pointer: currentPath(stack).jsonPointer,
                             message: "alias *\(name) refers to no anchor defined before it (define &\(name) earlier in the file)")])
                     }
                     aliasNodes += target.expandedCount
                     if aliasNodes > limits.maxAliasNodes {
-                        return .failure(diagnostics + [Diagnostic(kind: .limit, at: start, pointer: currentPath().jsonPointer,
+                        return .failure(diagnostics + [Diagnostic(kind: .limit, at: start, pointer: currentPath(stack).jsonPointer,
                             message: "aliases expand to more than \(limits.maxAliasNodes) nodes (limits.max_alias_nodes); expand them by hand or raise the limit")])
                     }
                     // Aliases are expanded: the anchored tree (its comments stay only at the anchor's site,
@@ -271,10 +275,10 @@ final class TreeBuilder {
                     node.end = end
                     let id = newNode(NodeInfo(start: start, end: end, isBlock: true, isCollection: target.isCollection, isAlias: true))
                     recordScalarSpan(start: start, end: end, style: .plain, hasProperties: false)
-                    if let failure = add(node, id, expandedCount: target.expandedCount, &root) { return failure }
+                    if let failure = add(node, id, expandedCount: target.expandedCount, &root, &stack) { return failure }
                 case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
                     if stack.count >= limits.maxDepth {
-                        return .failure(diagnostics + [Diagnostic(kind: .limit, at: start, pointer: currentPath().jsonPointer,
+                        return .failure(diagnostics + [Diagnostic(kind: .limit, at: start, pointer: currentPath(stack).jsonPointer,
                             message: "nesting deeper than \(limits.maxDepth) levels (limits.max_depth)")])
                     }
                     let isSequence = event.type == YAML_SEQUENCE_START_EVENT
@@ -286,15 +290,15 @@ final class TreeBuilder {
                         let tag = String(cString: tagPointer)
                         let expected = isSequence ? "tag:yaml.org,2002:seq" : "tag:yaml.org,2002:map"
                         if tag != expected && tag != "!" {
-                            diagnostics.append(Diagnostic(kind: .unsupported, at: start, pointer: currentPath().jsonPointer,
+                            diagnostics.append(Diagnostic(kind: .unsupported, at: start, pointer: currentPath(stack).jsonPointer,
                                 message: "unsupported tag \(tag); spec files hold plain JSON-like data (remove the tag)"))
                         }
                     }
                     var nodeInfo = NodeInfo(start: start, end: end, isBlock: isBlock, isCollection: true, isAlias: false)
                     nodeInfo.parent = stack.last?.id ?? -1
                     let id = newNode(nodeInfo)
-                    let path = currentPath()
-                    registerAnchorPoint(id, start: start)
+                    let path = currentPath(stack)
+                    registerAnchorPoint(id, start: start, stack)
                     stack.append(Frame(id: id, isSequence: isSequence, start: start, isBlock: isBlock,
                                        anchor: anchorPointer.map { String(cString: $0) }, path: path))
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
@@ -313,7 +317,7 @@ final class TreeBuilder {
                     if let anchor = frame.anchor {
                         anchors[anchor] = Anchored(node: node, expandedCount: frame.expandedCount, isCollection: true)
                     }
-                    if let failure = add(node, frame.id, expandedCount: frame.expandedCount, &root, alreadyRegistered: true) { return failure }
+                    if let failure = add(node, frame.id, expandedCount: frame.expandedCount, &root, &stack, alreadyRegistered: true) { return failure }
                 default:
                     break
                 }
@@ -332,7 +336,7 @@ final class TreeBuilder {
         source.position(line0: Int(mark.line), column0: Int(mark.column))
     }
 
-    private func currentPath() -> [PathComponent] {
+    private func currentPath(_ stack: [Frame]) -> [PathComponent] {
         guard let t = stack.indices.last else { return [] }
         var path = stack[t].path
         if stack[t].isSequence { path.append(.index(stack[t].items.count)) }
@@ -340,7 +344,7 @@ final class TreeBuilder {
         return path
     }
 
-    private func registerAnchorPoint(_ id: Int32, start: SourcePosition) {
+    private func registerAnchorPoint(_ id: Int32, start: SourcePosition, _ stack: [Frame]) {
         guard let t = stack.indices.last else { return }
         if stack[t].isSequence {
             let column = stack[t].isBlock ? stack[t].start.column : start.column
@@ -352,12 +356,12 @@ final class TreeBuilder {
 
     /// Adds a finished node to the collection on top of the stack (or makes it the root).
     private func add(_ node: consuming Node, _ id: Int32, expandedCount: Int, _ root: inout Node?,
-                     alreadyRegistered: Bool = false) -> YAMLParseResult? {
+                     _ stack: inout [Frame], alreadyRegistered: Bool = false) -> YAMLParseResult? {
         guard let t = stack.indices.last else {
             root = node
             return nil
         }
-        if !alreadyRegistered { registerAnchorPoint(id, start: node.start) }
+        if !alreadyRegistered { registerAnchorPoint(id, start: node.start, stack) }
         if stack[t].isSequence {
             stack[t].items.append(node)
             stack[t].expandedCount += expandedCount
@@ -487,18 +491,21 @@ final class TreeBuilder {
                 case .indicatorsOnly where next < points.count && trailing[points[next].node] == nil:
                     // `- # c` above a mapping item: it belongs to the item's first line.
                     trailing[points[next].node] = comment.text
+                    info[Int(points[next].node)].hasComments = true
                     continue
                 default:
                     if next > 0 {
                         let target = eolTarget(points[next - 1], line: comment.line)
                         if trailing[target] == nil {
                             trailing[target] = comment.text
+                            info[Int(target)].hasComments = true
                             continue
                         }
                     }
                     if next == 0, trailing[root] == nil, !info[Int(root)].isCollection,
                        info[Int(root)].start.line == comment.line {
                         trailing[root] = comment.text
+                        info[Int(root)].hasComments = true
                         continue
                     }
                     comment.ownLine = true
@@ -513,6 +520,7 @@ final class TreeBuilder {
             let value = info[Int(previous.node)].value
             if value >= 0, info[Int(value)].start.line > comment.line, !info[Int(value)].isCollection {
                 rawLeading[previous.node, default: []].append(comment)
+                info[Int(previous.node)].hasComments = true
                 continue
             }
             let previousContainers = containers(previous)
@@ -522,10 +530,12 @@ final class TreeBuilder {
                 let following = points[next]
                 if comment.column <= following.column || containers(following).contains(container) {
                     rawLeading[following.node, default: []].append(comment)
+                    info[Int(following.node)].hasComments = true
                     continue
                 }
             }
             rawEndOfBlock[container, default: []].append(comment)
+            info[Int(container)].hasComments = true
         }
         splitDocumentLeading(&documentLeading, firstAnchor: points.first)
     }
@@ -552,6 +562,7 @@ final class TreeBuilder {
         while blockStart > 0 && leading[blockStart - 1].line == leading[blockStart].line - 1 { blockStart -= 1 }
         guard leading[blockStart].line != firstNonBlankLine() else { return }
         rawLeading[first.node, default: []].insert(contentsOf: leading[blockStart...], at: 0)
+        info[Int(first.node)].hasComments = true
         movedLeadingLine = leading[blockStart].line
         leading.removeSubrange(blockStart...)
     }
@@ -590,17 +601,17 @@ final class TreeBuilder {
         let id = next
         next += 1
         let nodeInfo = info[Int(id)]
-        let raw = rawLeading[id] ?? []
         let anchorLine = nodeInfo.start.line
-        let blankBefore = raw.first.map { $0.line != movedLeadingLine } ?? true
-        var leading = trivia(raw, before: anchorLine, blankBefore: blankBefore)
-        if raw.isEmpty && isSeparatorBlank(anchorLine - 1) && anchorLine > 1 { leading = [.blank] }
-        let endOfBlock = trivia(rawEndOfBlock[id] ?? [], before: nil, blankBefore: true)
-        let trailingComment = trailing[id]
-        if !leading.isEmpty || !endOfBlock.isEmpty || trailingComment != nil {
+        if nodeInfo.hasComments {
+            let raw = rawLeading[id] ?? []
+            let blankBefore = raw.first.map { $0.line != movedLeadingLine } ?? true
+            var leading = trivia(raw, before: anchorLine, blankBefore: blankBefore)
+            if raw.isEmpty && isSeparatorBlank(anchorLine - 1) && anchorLine > 1 { leading = [.blank] }
             node.comments.leading = leading
-            node.comments.endOfBlock = endOfBlock
-            node.comments.trailing = trailingComment
+            node.comments.endOfBlock = trivia(rawEndOfBlock[id] ?? [], before: nil, blankBefore: true)
+            node.comments.trailing = trailing[id]
+        } else if anchorLine > 1 && isSeparatorBlank(anchorLine - 1) {
+            node.comments.leading = [.blank]
         }
         guard !nodeInfo.isAlias, nodeInfo.isCollection else { return }
         switch node.kind {
