@@ -144,7 +144,10 @@ final class TreeBuilder {
         let start: SourcePosition
         let isBlock: Bool
         let anchor: String?
-        let path: [PathComponent]
+        /// The step from the enclosing collection to this one (nil for the root, or a collection used as
+        /// a key). Paths are put together only for diagnostics: a copy per frame cost depth² per line of
+        /// deeply nested flow collections.
+        let step: PathComponent?
         var items: [Node] = []
         var entries: [Entry] = []
         var pendingKey: Node?
@@ -156,13 +159,13 @@ final class TreeBuilder {
         var keyList: [SeenKey] = []
         var keyTable: [String: SourcePosition]?
 
-        init(id: Int32, isSequence: Bool, start: SourcePosition, isBlock: Bool, anchor: String?, path: [PathComponent]) {
+        init(id: Int32, isSequence: Bool, start: SourcePosition, isBlock: Bool, anchor: String?, step: PathComponent?) {
             self.id = id
             self.isSequence = isSequence
             self.start = start
             self.isBlock = isBlock
             self.anchor = anchor
-            self.path = path
+            self.step = step
         }
 
         /// Where `key` was first seen, or nil after recording it as seen at `start`.
@@ -297,10 +300,10 @@ final class TreeBuilder {
                     var nodeInfo = NodeInfo(start: start, end: end, isBlock: isBlock, isCollection: true, isAlias: false)
                     nodeInfo.parent = stack.last?.id ?? -1
                     let id = newNode(nodeInfo)
-                    let path = currentPath(stack)
+                    let step = childStep(stack)
                     registerAnchorPoint(id, start: start, stack)
                     stack.append(Frame(id: id, isSequence: isSequence, start: start, isBlock: isBlock,
-                                       anchor: anchorPointer.map { String(cString: $0) }, path: path))
+                                       anchor: anchorPointer.map { String(cString: $0) }, step: step))
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                     guard var frame = stack.popLast() else { break }
                     info[Int(frame.id)].end = end
@@ -336,11 +339,24 @@ final class TreeBuilder {
         source.position(line0: Int(mark.line), column0: Int(mark.column))
     }
 
+    /// The path to the collection at `stack[depth - 1]` (the root for depth 0).
+    private func path(_ stack: [Frame], depth: Int) -> [PathComponent] {
+        var path: [PathComponent] = []
+        for i in 0..<depth { if let step = stack[i].step { path.append(step) } }
+        return path
+    }
+
+    /// The step from the innermost open collection to the node that comes next in it.
+    private func childStep(_ stack: [Frame]) -> PathComponent? {
+        guard let t = stack.indices.last else { return nil }
+        if stack[t].isSequence { return .index(stack[t].items.count) }
+        if let key = stack[t].pendingKey, case .scalar(let s) = key.kind { return .key(s.text) }
+        return nil
+    }
+
     private func currentPath(_ stack: [Frame]) -> [PathComponent] {
-        guard let t = stack.indices.last else { return [] }
-        var path = stack[t].path
-        if stack[t].isSequence { path.append(.index(stack[t].items.count)) }
-        else if let key = stack[t].pendingKey, case .scalar(let s) = key.kind { path.append(.key(s.text)) }
+        var path = path(stack, depth: stack.count)
+        if let step = childStep(stack) { path.append(step) }
         return path
     }
 
@@ -376,19 +392,19 @@ final class TreeBuilder {
             info[Int(id)].owner = keyID
         } else {
             guard !info[Int(id)].isAlias, case .scalar(let keyScalar) = node.kind else {
-                return .failure(diagnostics + [Diagnostic(kind: .unsupported, at: node.start, pointer: stack[t].path.jsonPointer,
+                return .failure(diagnostics + [Diagnostic(kind: .unsupported, at: node.start, pointer: path(stack, depth: t + 1).jsonPointer,
                     message: "a mapping key must be a plain string, not a collection or alias")])
             }
             if keyScalar.text.isEmpty, keyScalar.style == .plain, keyScalar.tag == nil {
                 // `? ` or `: value` with nothing before it: a null key, almost surely a slip, and
                 // one that cannot be written back as it reads (`""` would make it a string).
-                diagnostics.append(Diagnostic(kind: .unsupported, at: node.start, pointer: stack[t].path.jsonPointer,
+                diagnostics.append(Diagnostic(kind: .unsupported, at: node.start, pointer: path(stack, depth: t + 1).jsonPointer,
                     message: "empty mapping key (it reads as null); give the key a name, or write \"\" for an empty string"))
             }
             if let first = stack[t].firstSighting(of: keyScalar.text, at: node.start) {
-                var path = stack[t].path
-                path.append(.key(keyScalar.text))
-                diagnostics.append(Diagnostic(kind: .duplicateKey, at: node.start, pointer: path.jsonPointer,
+                var keyPath = path(stack, depth: t + 1)
+                keyPath.append(.key(keyScalar.text))
+                diagnostics.append(Diagnostic(kind: .duplicateKey, at: node.start, pointer: keyPath.jsonPointer,
                     message: "duplicate key \"\(keyScalar.text)\" (first defined at line \(first.line), column \(first.column)); keep one of them"))
             }
             stack[t].pendingKey = node
