@@ -9,6 +9,8 @@ public struct CanonicalEmitter {
     private var out: [UInt8] = []
     /// True right after a keep-chomped literal (`|+`): a blank line there would become content.
     private var lastWasKeepBlock = false
+    /// Key lists already checked for repeats (`hasNoRepeats`).
+    private var checkedOrders: [(order: [String], unique: Bool)] = []
 
     public init(keyOrder: @escaping KeyOrder = { _ in [] }) {
         self.keyOrder = keyOrder
@@ -27,7 +29,7 @@ public struct CanonicalEmitter {
         let root = document.root
         switch root.kind {
         case .mapping(let entries) where !entries.isEmpty:
-            emitMappingBody(entries, indent: 0, path: &path, depth: 0, firstLineWritten: false)
+            emitMappingBody(entries, indent: 0, path: &path, depth: 0, firstLine: (false, nil))
         case .sequence(let items) where !items.isEmpty:
             emitSequenceBody(items, indent: 0, path: &path, depth: 0)
         default:
@@ -39,76 +41,117 @@ public struct CanonicalEmitter {
 
     // MARK: Mappings and sequences
 
-    private func ordered(_ entries: [Entry], path: [PathComponent]) -> [Entry] {
+    /// The entries in canonical order. Most mappings are in that order already and come back as they
+    /// are, found by one merge-like walk along the key list; otherwise a permutation of indices is
+    /// sorted, never the (large) entries themselves.
+    private mutating func ordered(_ entries: [Entry], path: [PathComponent]) -> [Entry] {
         guard entries.count > 1 else { return entries }
         let order = keyOrder(path)
         guard !order.isEmpty else { return entries }
+        if hasNoRepeats(order), Self.isInOrder(entries, order) { return entries }
         // Spec mappings and schema key lists are short: scan. A long mapping (a hostile 100k keys) gets
         // a table, so ranking stays linear in the number of keys.
-        let rank: (String) -> Int
+        var ranks: [Int] = []
+        ranks.reserveCapacity(entries.count)
         if entries.count * order.count > 1024 {
             var table: [String: Int] = [:]
             for (i, key) in order.enumerated() where table[key] == nil { table[key] = i }
-            rank = { table[$0] ?? Int.max }
+            for i in entries.indices { ranks.append(table[entries[i].keyText] ?? Int.max) }
         } else {
-            rank = { order.firstIndex(of: $0) ?? Int.max }
+            for i in entries.indices { ranks.append(order.firstIndex(of: entries[i].keyText) ?? Int.max) }
         }
-        let indexed = entries.enumerated().map { item in
-            (offset: item.offset, entry: item.element, rank: rank(item.element.keyText))
-        }
-        if zip(indexed, indexed.dropFirst()).allSatisfy({ $0.rank <= $1.rank }) { return entries }
-        return indexed.sorted { ($0.rank, $0.offset) < ($1.rank, $1.offset) }.map(\.entry)
+        let permutation = ranks.indices.sorted { (ranks[$0], $0) < (ranks[$1], $1) }
+        return permutation.map { entries[$0] }
     }
 
-    /// Entries of a block mapping at `indent`. When `firstLineWritten`, the caller already wrote
-    /// the `- ` of a sequence item and the first entry continues that line.
-    private mutating func emitMappingBody(_ entries: [Entry], indent: Int, path: inout [PathComponent], depth: Int,
-                                          firstLineWritten: Bool) {
-        for (i, entry) in ordered(entries, path: path).enumerated() {
-            let inline = firstLineWritten && i == 0
+    /// Whether a key list names each key once. Answered once per list and document: the schema hands
+    /// out the same few arrays again and again (kept here, so a cached array's storage is never reused).
+    private mutating func hasNoRepeats(_ order: [String]) -> Bool {
+        let base = order.withUnsafeBufferPointer { $0.baseAddress }
+        for known in checkedOrders where known.order.count == order.count
+            && known.order.withUnsafeBufferPointer({ $0.baseAddress }) == base {
+            return known.unique
+        }
+        let unique = Set(order).count == order.count
+        if checkedOrders.count < 16 { checkedOrders.append((order, unique)) }
+        return unique
+    }
+
+    /// Whether the keys' ranks in `order` (unlisted keys last) never decrease. Walks forward along
+    /// `order` as the keys do; a key not found ahead is looked up once from the start. `order` names each
+    /// key once (as `Schema.propertyOrder` gives it); a list with repeats takes the general path.
+    private static func isInOrder(_ entries: [Entry], _ order: [String]) -> Bool {
+        var next = 0          // ranks below this are behind us
+        var unlisted = false  // an unlisted key was seen: only unlisted keys may follow
+        for i in entries.indices {
+            let key = entries[i].keyText
+            var j = next
+            while j < order.count && order[j] != key { j += 1 }
+            if j < order.count {
+                // Found ahead: its rank, since `order` names each key once.
+                if unlisted { return false }
+                next = j + 1
+                continue
+            }
+            if order[..<next].contains(key) { return false }  // listed, but behind us
+            unlisted = true
+        }
+        return true
+    }
+
+    /// Entries of a block mapping at `indent`. With `firstLine`, the caller already wrote the `- ` of a
+    /// sequence item, the entries are in canonical order, and the first entry continues that line with
+    /// the given end-of-line comment.
+    private mutating func emitMappingBody(_ unordered: [Entry], indent: Int, path: inout [PathComponent], depth: Int,
+                                          firstLine: (written: Bool, trailing: String?) = (false, nil)) {
+        let entries = firstLine.written ? unordered : ordered(unordered, path: path)
+        // Entries are read in place by index: binding each to a local copied all of its strings and arrays.
+        for i in entries.indices {
+            let inline = firstLine.written && i == 0
             if !inline {
-                emitTrivia(entry.key.comments.leading, indent: indent, allowBlank: depth == 0, atTop: false)
+                emitTrivia(entries[i].key.comments.leading, indent: indent, allowBlank: depth == 0, atTop: false)
                 writeIndent(indent)
             }
-            if writeKey(entry.key, text: entry.keyText) {
+            let keyText = entries[i].keyText
+            if writeKey(entries[i].key, text: keyText) {
                 // libyaml reads implicit keys of up to 1024 characters; longer ones need `? key` / `: value`.
                 out.append(UInt8(ascii: "\n"))
                 writeIndent(indent)
             }
             out.append(UInt8(ascii: ":"))
-            path.append(.key(entry.keyText))
-            emitInlineOrBlockValue(entry.value, indent: indent, path: &path, trailing: entry.key.comments.trailing, afterKey: true)
-            emitNestedEndOfBlock(entry.value, indent: indent + 2)
+            path.append(.key(keyText))
+            emitInlineOrBlockValue(entries[i].value, indent: indent, path: &path,
+                                   trailing: inline ? firstLine.trailing : entries[i].key.comments.trailing, afterKey: true)
+            emitNestedEndOfBlock(entries[i].value, indent: indent + 2)
             path.removeLast()
         }
     }
 
     private mutating func emitSequenceBody(_ items: [Node], indent: Int, path: inout [PathComponent], depth: Int) {
-        for (i, item) in items.enumerated() {
+        for i in items.indices {
             path.append(.index(i))
             defer { path.removeLast() }
-            var leading = item.comments.leading
-            var trailing = item.comments.trailing
-            if case .mapping(let entries) = item.kind, !entries.isEmpty {
+            var leading = items[i].comments.leading
+            var trailing = items[i].comments.trailing
+            if case .mapping(let entries) = items[i].kind, !entries.isEmpty {
                 // Comments above the first key go above the `- ` line, where a re-read puts them back.
                 let sorted = ordered(entries, path: path)
                 leading += sorted[0].key.comments.leading
-                var first = sorted[0]
-                first.key.comments.leading = []
-                if first.key.comments.trailing == nil { first.key.comments.trailing = trailing; trailing = nil }
+                var firstTrailing = sorted[0].key.comments.trailing
+                if firstTrailing == nil { firstTrailing = trailing; trailing = nil }
                 else if let extra = trailing { leading.append(.comment(extra)); trailing = nil }
                 emitTrivia(leading, indent: indent, allowBlank: false, atTop: false)
                 writeIndent(indent)
                 out.append(contentsOf: "- ".utf8)
-                emitMappingBody([first] + sorted.dropFirst(), indent: indent + 2, path: &path, depth: depth + 1, firstLineWritten: true)
-                emitTrivia(item.comments.endOfBlock, indent: indent + 2, allowBlank: false, atTop: false)
+                emitMappingBody(sorted, indent: indent + 2, path: &path, depth: depth + 1, firstLine: (true, firstTrailing))
+                emitTrivia(items[i].comments.endOfBlock, indent: indent + 2, allowBlank: false, atTop: false)
                 continue
             }
             emitTrivia(leading, indent: indent, allowBlank: false, atTop: false)
             writeIndent(indent)
             out.append(UInt8(ascii: "-"))
-            emitInlineOrBlockValue(item, indent: indent, path: &path, trailing: trailing, afterKey: true)
-            emitNestedEndOfBlock(item, indent: indent + 2)
+            emitInlineOrBlockValue(items[i], indent: indent, path: &path, trailing: trailing, afterKey: true)
+            emitNestedEndOfBlock(items[i], indent: indent + 2)
         }
     }
 
@@ -141,7 +184,7 @@ public struct CanonicalEmitter {
         case .mapping(let entries):
             writeCollectionLineEnd(empty: entries.isEmpty ? "{}" : nil, afterKey: afterKey, trailing: trailing)
             if !entries.isEmpty {
-                emitMappingBody(entries, indent: indent + 2, path: &path, depth: path.count, firstLineWritten: false)
+                emitMappingBody(entries, indent: indent + 2, path: &path, depth: path.count, firstLine: (false, nil))
             }
         case .sequence(let items):
             writeCollectionLineEnd(empty: items.isEmpty ? "[]" : nil, afterKey: afterKey, trailing: trailing)
@@ -321,15 +364,19 @@ struct LiteralBlock {
     var extraNewlines: Int
 
     init?(_ s: String) {
-        guard s.utf8.contains(UInt8(ascii: "\n")) else { return nil }
+        // Asked of every string: look at contiguous bytes, not through String indices.
+        guard s.utf8.withContiguousStorageIfAvailable({ $0.contains(UInt8(ascii: "\n")) })
+                ?? s.utf8.contains(UInt8(ascii: "\n")) else { return nil }
         for scalar in s.unicodeScalars where scalar != "\n" && scalar != "\t" && !ScalarResolver.isPlainPrintable(scalar) {
             return nil
         }
-        var body = Substring(s)
+        // Split on UTF-8 bytes: Character-wise splitting (grapheme breaking) cost more than the rest
+        // of the emitter. (No `\r` gets here, so no `\r\n` grapheme is split apart.)
+        var body = Substring(s).utf8[...]
         var trailingNewlines = 0
-        while body.hasSuffix("\n") { body = body.dropLast(); trailingNewlines += 1 }
+        while body.last == UInt8(ascii: "\n") { body = body.dropLast(); trailingNewlines += 1 }
         guard !body.isEmpty else { return nil }
-        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Substring($0) }
         var firstContent = true
         for line in lines {
             if let last = line.utf8.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { return nil }

@@ -50,7 +50,8 @@ public struct SpecProcessor: Sendable {
             return SpecAnalysis(diagnostics: diagnostics.sorted(), canonical: nil, document: nil)
         case .document(var document):
             validator?.resolveAmbiguousScalars(&document.root)
-            var diagnostics = document.diagnostics + NumberRange.diagnostics(in: document.root)
+            var diagnostics = document.diagnostics
+            if document.mayHoldNumbersOutOfRange { diagnostics += NumberRange.diagnostics(in: document.root) }
             let readable = !diagnostics.contains { $0.kind == .duplicateKey }
             if let validator { diagnostics += validator.validate(document.root) }
             let canonical: [UInt8]?

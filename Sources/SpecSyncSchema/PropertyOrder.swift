@@ -43,24 +43,26 @@ struct PropertyOrderTable: Sendable {
         return PropertyOrderTable(states: builder.states, root: rootState, rootTypes: nodes[Int(root)].staticTypes)
     }
 
+    // Fields are read in place: binding `states[i]` to a local copied the whole State (six
+    // reference-counted members) on every step of every walk.
     func step(_ state: Int32, _ component: PathComponent) -> Int32 {
-        let s = states[Int(state)]
+        let i = Int(state)
         switch component {
         case .key(let k):
-            return s.keyTransitions[k] ?? s.otherKey
-        case .index(let i):
-            return i >= 0 && i < s.indexTransitions.count ? s.indexTransitions[i] : s.otherIndex
+            return states[i].keyTransitions[k] ?? states[i].otherKey
+        case .index(let n):
+            return n >= 0 && n < states[i].indexTransitions.count ? states[i].indexTransitions[n] : states[i].otherIndex
         }
     }
 
     /// The instance types admitted one `component` below `state`.
     func types(_ state: Int32, _ component: PathComponent) -> JSONTypes {
-        let s = states[Int(state)]
+        let i = Int(state)
         switch component {
         case .key(let k):
-            return s.keyTypes[k] ?? s.otherKeyTypes
-        case .index(let i):
-            return i >= 0 && i < s.indexTypes.count ? s.indexTypes[i] : s.otherIndexTypes
+            return states[i].keyTypes[k] ?? states[i].otherKeyTypes
+        case .index(let n):
+            return n >= 0 && n < states[i].indexTypes.count ? states[i].indexTypes[n] : states[i].otherIndexTypes
         }
     }
 

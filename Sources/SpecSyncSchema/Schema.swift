@@ -74,16 +74,26 @@ public struct Schema: Sendable {
         case .scalar(let scalar):
             return readsAsString(scalar, admitted)
         case .sequence(let items):
-            for (i, item) in items.enumerated()
-            where needsResolution(item, order.step(state, .index(i)), order.types(state, .index(i))) { return true }
+            for i in items.indices where mayNeedResolution(items[i]) {
+                if needsResolution(items[i], order.step(state, .index(i)), order.types(state, .index(i))) { return true }
+            }
             return false
         case .mapping(let entries):
-            for entry in entries {
-                let key = PathComponent.key(entry.keyText)
-                if needsResolution(entry.value, order.step(state, key), order.types(state, key)) { return true }
+            // Most values are strings or quoted: those are settled without looking anything up.
+            for i in entries.indices where mayNeedResolution(entries[i].value) {
+                let key = PathComponent.key(entries[i].keyText)
+                if needsResolution(entries[i].value, order.step(state, key), order.types(state, key)) { return true }
             }
             return false
         }
+    }
+
+    /// False for scalars `readsAsString` rejects whatever the schema admits (strings, quoted, tagged).
+    private func mayNeedResolution(_ node: Node) -> Bool {
+        guard case .scalar(let scalar) = node.kind else { return true }
+        guard scalar.style == .plain, scalar.tag == nil else { return false }
+        if case .string = scalar.value { return false }
+        return true
     }
 
     private func resolve(_ node: inout Node, _ state: Int32, _ admitted: JSONTypes) {

@@ -249,8 +249,9 @@ struct SchemaValidator {
             report(node.start, "expected at most \(m) key\(plural(m)), got \(entries.count)")
         }
         var found: UInt64 = 0
-        for entry in entries {
-            let key = entry.keyText
+        // By index: binding each entry to a local copied its strings and comment arrays.
+        for i in entries.indices {
+            let key = entries[i].keyText
             let schema: Int32
             if let property = s.propertyIndex[key] {
                 if property.requiredBit >= 0 { found |= 1 << UInt64(property.requiredBit) }
@@ -258,7 +259,7 @@ struct SchemaValidator {
                 if nodes[Int(schema)].rejectsEverything {
                     if !collect { return false }
                     ok = false
-                    report(entry.key.start, "key \(quotedForMessage(key)) is not allowed here; remove it", child: .key(key))
+                    report(entries[i].key.start, "key \(quotedForMessage(key)) is not allowed here; remove it", child: .key(key))
                     continue
                 }
             } else if s.additionalProperties != noSchema {
@@ -268,14 +269,14 @@ struct SchemaValidator {
                 if additional.rejectsEverything {
                     if !collect { return false }
                     ok = false
-                    report(entry.key.start, unknownKeyMessage(key, s), child: .key(key))
+                    report(entries[i].key.start, unknownKeyMessage(key, s), child: .key(key))
                     continue
                 }
             } else {
                 continue
             }
             path.append(.key(key))
-            let valid = validate(entry.value, schema, collect: collect)
+            let valid = validate(entries[i].value, schema, collect: collect)
             path.removeLast()
             if !valid {
                 if !collect { return false }

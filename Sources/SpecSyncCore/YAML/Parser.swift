@@ -24,6 +24,9 @@ public struct YAMLDocument: Sendable {
     public var leadingComments: [TriviaLine]
     /// Problems that do not prevent building the tree (duplicate keys, unsupported tags).
     public var diagnostics: [Diagnostic]
+    /// False when the parser read no number that could be out of a 64-bit float's range (no infinity,
+    /// no zero): then `NumberRange` has nothing to look for and skips its walk.
+    var mayHoldNumbersOutOfRange = true
 }
 
 public enum YAMLParseResult: Sendable {
@@ -54,40 +57,24 @@ func hexByte(_ b: UInt8) -> String {
 
 // MARK: - Tree building from libyaml events
 
-/// Mutable node used while events stream in; comments are attached before freezing into `Node`.
-final class BuildNode {
-    enum Kind {
-        case scalar(Scalar)
-        case sequence([BuildNode])
-        case mapping([(key: BuildNode, value: BuildNode)])
-        case alias(BuildNode)
-    }
-
-    var kind: Kind
+/// What the comment layer needs to know about a node, kept beside the tree: the nodes themselves go
+/// straight into the final `Node` values as events stream in (one tree, not a tree of build objects
+/// frozen into a second one). Nodes are numbered in event order, which is the tree's pre-order.
+struct NodeInfo {
     var start: SourcePosition
     var end: SourcePosition
     var isBlock: Bool
-    var comments = NodeComments()
-    /// Raw own-line comments with their lines, turned into trivia (with blank lines) at the end.
-    var rawLeading: [RawComment] = []
-    var rawEndOfBlock: [RawComment] = []
-    /// Nodes in this subtree once aliases are expanded (bounded by `maxAliasNodes`).
-    var expandedCount = 1
-    // Back references are unowned(unsafe): the root keeps every node alive until the tree is frozen,
-    // and weak references would cost a side-table allocation per node.
-    /// The collection holding this one (collections only).
-    unowned(unsafe) var parent: BuildNode?
-    /// For a collection: the anchor point it hangs from (the key node of its entry, or itself as an item).
-    unowned(unsafe) var owner: BuildNode?
-    /// For a key node: its value.
-    var valueNode: BuildNode?
-
-    init(kind: Kind, start: SourcePosition, end: SourcePosition, isBlock: Bool) {
-        self.kind = kind
-        self.start = start
-        self.end = end
-        self.isBlock = isBlock
-    }
+    /// A sequence or mapping (for an alias: whether its target is one).
+    var isCollection: Bool
+    var isAlias: Bool
+    /// Collections: the enclosing collection, or -1.
+    var parent: Int32 = -1
+    /// Collections: the anchor point they hang from (the key of their entry, or themselves as an item).
+    var owner: Int32 = -1
+    /// Keys: their value.
+    var value: Int32 = -1
+    /// Some comment was attached to it (most nodes have none: their tables need no look-up).
+    var hasComments = false
 }
 
 struct RawComment {
@@ -104,17 +91,9 @@ struct RawComment {
 struct AnchorPoint {
     var line: Int
     var column: Int
-    var node: BuildNode
-    /// The collection holding it; its ancestors follow `parent`.
-    var container: BuildNode
-
-    /// Enclosing collections, outermost first.
-    var containers: [BuildNode] {
-        var chain: [BuildNode] = []
-        var current: BuildNode? = container
-        while let c = current { chain.append(c); current = c.parent }
-        return chain.reversed()
-    }
+    var node: Int32
+    /// The collection holding it; its ancestors follow `NodeInfo.parent`.
+    var container: Int32
 }
 
 /// A class, not a struct: its methods run inside `withUnsafeBufferPointer`, where every call on a
@@ -123,38 +102,90 @@ final class TreeBuilder {
     let source: SourceText
     let limits: ParseLimits
 
-    private var anchors: [String: BuildNode] = [:]
+    /// An anchored node as an alias expands it: its tree (shared, copy-on-write) and what it counts.
+    private struct Anchored {
+        var node: Node
+        var expandedCount: Int
+        var isCollection: Bool
+    }
+
+    private var anchors: [String: Anchored] = [:]
+    private var info: [NodeInfo] = []
     private var anchorPoints: [AnchorPoint] = []
+    /// Comments attached to nodes, by node number (few nodes have any).
+    private var trailing: [Int32: String] = [:]
+    private var rawLeading: [Int32: [RawComment]] = [:]
+    private var rawEndOfBlock: [Int32: [RawComment]] = [:]
     /// Byte ranges of scalar text, where a `#` is content, not a comment.
-    private var scalarSpans: [(start: Int, end: Int, startLine: Int, endLine: Int, block: Bool, keep: Bool)] = []
+    private var scalarSpans: [ScalarSpan] = []
     /// Lines that look blank but are scalar content (inside quoted/plain scalars, or kept by `|+`).
     private var contentLines = Set<Int>()
     /// First line of a comment block moved from the file's head to the first key (its blank line stays with the head).
     private var movedLeadingLine: Int?
     private var diagnostics: [Diagnostic] = []
+    /// A scalar read as an infinite or zero float (what `NumberRange` checks) was seen.
+    private var sawInfiniteOrZero = false
     private var aliasNodes = 0
-    /// Every alias node built: an alias to an enclosing collection makes a reference cycle, broken when
-    /// the parse ends (the frozen tree holds expanded copies, never these nodes).
-    private var aliasesBuilt: [BuildNode] = []
 
-    /// Open collections with the path to them (a class: frames are updated in place, never copied).
-    private final class Frame {
-        let node: BuildNode
-        var items: [BuildNode] = []
-        var pendingKey: BuildNode?
-        var entries: [(key: BuildNode, value: BuildNode)] = []
-        /// Keys seen so far and where, for duplicate detection (hashed: a hostile mapping may hold 100k keys).
-        var seenKeys: [String: SourcePosition] = [:]
+    private struct ScalarSpan {
+        var start: Int
+        var end: Int
+    }
+
+    private struct SeenKey {
+        let text: String
+        let start: SourcePosition
+    }
+
+    /// An open collection with the path to it. Frames live in `stack` and are changed in place there.
+    private struct Frame {
+        let id: Int32
+        let isSequence: Bool
+        let start: SourcePosition
+        let isBlock: Bool
         let anchor: String?
-        let path: [PathComponent]
+        /// The step from the enclosing collection to this one (nil for the root, or a collection used as
+        /// a key). Paths are put together only for diagnostics: a copy per frame cost depth² per line of
+        /// deeply nested flow collections.
+        let step: PathComponent?
+        var items: [Node] = []
+        var entries: [Entry] = []
+        var pendingKey: Node?
+        var pendingKeyID: Int32 = -1
+        /// Nodes below this one once aliases are expanded.
+        var expandedCount = 1
+        /// Keys seen so far and where, for duplicate detection: scanned while the mapping is small (most
+        /// are), hashed beyond that (a hostile mapping may hold 100k keys).
+        var keyList: [SeenKey] = []
+        var keyTable: [String: SourcePosition]?
 
-        init(node: BuildNode, anchor: String?, path: [PathComponent]) {
-            self.node = node
+        init(id: Int32, isSequence: Bool, start: SourcePosition, isBlock: Bool, anchor: String?, step: PathComponent?) {
+            self.id = id
+            self.isSequence = isSequence
+            self.start = start
+            self.isBlock = isBlock
             self.anchor = anchor
-            self.path = path
+            self.step = step
+        }
+
+        /// Where `key` was first seen, or nil after recording it as seen at `start`.
+        mutating func firstSighting(of key: String, at start: SourcePosition) -> SourcePosition? {
+            if keyTable == nil {
+                for seen in keyList where seen.text == key { return seen.start }
+                keyList.append(SeenKey(text: key, start: start))
+                if keyList.count > 16 {
+                    var table: [String: SourcePosition] = [:]
+                    for seen in keyList where table[seen.text] == nil { table[seen.text] = seen.start }
+                    keyTable = table
+                    keyList = []
+                }
+                return nil
+            }
+            if let first = keyTable?[key] { return first }
+            keyTable?[key] = start
+            return nil
         }
     }
-    private var stack: [Frame] = []
 
     init(source: SourceText, limits: ParseLimits) {
         self.source = source
@@ -166,11 +197,7 @@ final class TreeBuilder {
         guard yaml_parser_initialize(&parser) == 1 else {
             return .failure([Diagnostic(kind: .syntax, line: 1, column: 1, pointer: "", message: "could not initialise the YAML parser (out of memory)")])
         }
-        defer {
-            yaml_parser_delete(&parser)
-            for alias in aliasesBuilt { alias.kind = .sequence([]) }
-            aliasesBuilt = []
-        }
+        defer { yaml_parser_delete(&parser) }
         let bytes = source.bytes
         return bytes.withUnsafeBufferPointer { whole -> YAMLParseResult in
             // libyaml would count a byte-order mark as a character of line 1: hand it the text after it.
@@ -178,7 +205,10 @@ final class TreeBuilder {
             let buffer = UnsafeBufferPointer(rebasing: whole[skip...])
             yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
             yaml_parser_set_input_string(&parser, buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, buffer.count)
-            var root: BuildNode?
+            var root: Node?
+            // Open collections: a local, not a property, so the many accesses per event need no
+            // run-time exclusivity checks (class properties get one per access).
+            var stack: [Frame] = []
             var documents = 0
             var event = yaml_event_t()
             while true {
@@ -190,9 +220,13 @@ final class TreeBuilder {
                 let end = position(event.end_mark)
                 switch event.type {
                 case YAML_STREAM_END_EVENT:
-                    let rootNode = root ?? BuildNode(kind: .scalar(Scalar(text: "", style: .plain, tag: nil, value: .null)),
-                                                     start: .start, end: .start, isBlock: true)
-                    return finish(rootNode)
+                    if var tree = root {
+                        root = nil  // the tree's only owner now, so the comment walk changes it in place
+                        return finish(&tree)
+                    }
+                    _ = newNode(NodeInfo(start: .start, end: .start, isBlock: true, isCollection: false, isAlias: false))
+                    var empty = Node(kind: .scalar(Scalar(text: "", style: .plain, tag: nil, value: .null)), start: .start, end: .start)
+                    return finish(&empty)
                 case YAML_DOCUMENT_START_EVENT:
                     documents += 1
                     if documents > 1 {
@@ -201,40 +235,53 @@ final class TreeBuilder {
                     }
                 case YAML_SCALAR_EVENT:
                     let s = event.data.scalar
-                    let text = String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
+                    let bytes = UnsafeBufferPointer(start: s.value, count: s.length)
+                    let text = String(decoding: bytes, as: UTF8.self)
                     let style = scalarStyle(s.style)
                     let tag = s.tag.map { String(cString: $0) }
-                    let value: JSONValue
-                    switch resolveTagged(text: text, style: style, tag: tag, plainImplicit: s.plain_implicit == 1) {
-                    case .success(let v): value = v
-                    case .failure(let message):
-                        diagnostics.append(Diagnostic(kind: .unsupported, at: start, pointer: currentPath().jsonPointer, message: message))
+                    var value: JSONValue
+                    if tag == nil {
+                        // The common case, resolved on libyaml's bytes in place.
                         value = .string(text)
+                        if style == .plain, let resolved = ScalarResolver.resolvePlain(bytes: bytes) { value = resolved }
+                    } else {
+                        switch resolveTagged(text: text, style: style, tag: tag, plainImplicit: s.plain_implicit == 1) {
+                        case .success(let v): value = v
+                        case .failure(let message):
+                            diagnostics.append(Diagnostic(kind: .unsupported, at: start, pointer: currentPath(stack).jsonPointer, message: message))
+                            value = .string(text)
+                        }
                     }
-                    let node = BuildNode(kind: .scalar(Scalar(text: text, style: style, tag: tag, value: value)),
-                                         start: start, end: end, isBlock: true)
+                    if case .number(let d) = value, d.isInfinite || d == 0 { sawInfiniteOrZero = true }
+                    let node = Node(kind: .scalar(Scalar(text: text, style: style, tag: tag, value: value)), start: start, end: end)
+                    let id = newNode(NodeInfo(start: start, end: end, isBlock: true, isCollection: false, isAlias: false))
                     recordScalarSpan(start: start, end: end, style: style, hasProperties: s.anchor != nil || s.tag != nil)
-                    if let anchor = s.anchor { anchors[String(cString: anchor)] = node }
-                    if let failure = add(node, &root) { return failure }
+                    if let anchor = s.anchor {
+                        anchors[String(cString: anchor)] = Anchored(node: node, expandedCount: 1, isCollection: false)
+                    }
+                    if let failure = add(node, id, expandedCount: 1, &root, &stack) { return failure }
                 case YAML_ALIAS_EVENT:
                     let name = String(cString: event.data.alias.anchor)
                     guard let target = anchors[name] else {
-                        return .failure(diagnostics + [Diagnostic(kind: .syntax, at: start, pointer: currentPath().jsonPointer,
+                        return .failure(diagnostics + [Diagnostic(kind: .syntax, at: start, pointer: currentPath(stack).jsonPointer,
                             message: "alias *\(name) refers to no anchor defined before it (define &\(name) earlier in the file)")])
                     }
                     aliasNodes += target.expandedCount
                     if aliasNodes > limits.maxAliasNodes {
-                        return .failure(diagnostics + [Diagnostic(kind: .limit, at: start, pointer: currentPath().jsonPointer,
+                        return .failure(diagnostics + [Diagnostic(kind: .limit, at: start, pointer: currentPath(stack).jsonPointer,
                             message: "aliases expand to more than \(limits.maxAliasNodes) nodes (limits.max_alias_nodes); expand them by hand or raise the limit")])
                     }
-                    let node = BuildNode(kind: .alias(target), start: start, end: end, isBlock: true)
-                    aliasesBuilt.append(node)
-                    node.expandedCount = target.expandedCount
+                    // Aliases are expanded: the anchored tree (its comments stay only at the anchor's site,
+                    // and it has none yet) at the alias's place.
+                    var node = target.node
+                    node.start = start
+                    node.end = end
+                    let id = newNode(NodeInfo(start: start, end: end, isBlock: true, isCollection: target.isCollection, isAlias: true))
                     recordScalarSpan(start: start, end: end, style: .plain, hasProperties: false)
-                    if let failure = add(node, &root) { return failure }
+                    if let failure = add(node, id, expandedCount: target.expandedCount, &root, &stack) { return failure }
                 case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
                     if stack.count >= limits.maxDepth {
-                        return .failure(diagnostics + [Diagnostic(kind: .limit, at: start, pointer: currentPath().jsonPointer,
+                        return .failure(diagnostics + [Diagnostic(kind: .limit, at: start, pointer: currentPath(stack).jsonPointer,
                             message: "nesting deeper than \(limits.maxDepth) levels (limits.max_depth)")])
                     }
                     let isSequence = event.type == YAML_SEQUENCE_START_EVENT
@@ -246,28 +293,34 @@ final class TreeBuilder {
                         let tag = String(cString: tagPointer)
                         let expected = isSequence ? "tag:yaml.org,2002:seq" : "tag:yaml.org,2002:map"
                         if tag != expected && tag != "!" {
-                            diagnostics.append(Diagnostic(kind: .unsupported, at: start, pointer: currentPath().jsonPointer,
+                            diagnostics.append(Diagnostic(kind: .unsupported, at: start, pointer: currentPath(stack).jsonPointer,
                                 message: "unsupported tag \(tag); spec files hold plain JSON-like data (remove the tag)"))
                         }
                     }
-                    let node = BuildNode(kind: isSequence ? .sequence([]) : .mapping([]), start: start, end: end, isBlock: isBlock)
-                    let path = currentPath()
-                    registerAnchorPoint(for: node)
-                    node.parent = stack.last?.node
-                    stack.append(Frame(node: node, anchor: anchorPointer.map { String(cString: $0) }, path: path))
+                    var nodeInfo = NodeInfo(start: start, end: end, isBlock: isBlock, isCollection: true, isAlias: false)
+                    nodeInfo.parent = stack.last?.id ?? -1
+                    let id = newNode(nodeInfo)
+                    let step = childStep(stack)
+                    registerAnchorPoint(id, start: start, stack)
+                    stack.append(Frame(id: id, isSequence: isSequence, start: start, isBlock: isBlock,
+                                       anchor: anchorPointer.map { String(cString: $0) }, step: step))
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-                    guard let frame = stack.popLast() else { break }
-                    let node = frame.node
-                    node.end = end
-                    if case .sequence = node.kind {
-                        node.kind = .sequence(frame.items)
-                        node.expandedCount = 1 + frame.items.reduce(0) { $0 + $1.expandedCount }
+                    guard var frame = stack.popLast() else { break }
+                    info[Int(frame.id)].end = end
+                    // Moved out of the frame, so the node is the arrays' only owner.
+                    let kind: Node.Kind
+                    if frame.isSequence {
+                        kind = .sequence(frame.items)
+                        frame.items = []
                     } else {
-                        node.kind = .mapping(frame.entries)
-                        node.expandedCount = 1 + frame.entries.reduce(0) { $0 + $1.key.expandedCount + $1.value.expandedCount }
+                        kind = .mapping(frame.entries)
+                        frame.entries = []
                     }
-                    if let anchor = frame.anchor { anchors[anchor] = node }
-                    if let failure = add(node, &root, alreadyRegistered: true) { return failure }
+                    let node = Node(kind: kind, start: frame.start, end: end)
+                    if let anchor = frame.anchor {
+                        anchors[anchor] = Anchored(node: node, expandedCount: frame.expandedCount, isCollection: true)
+                    }
+                    if let failure = add(node, frame.id, expandedCount: frame.expandedCount, &root, &stack, alreadyRegistered: true) { return failure }
                 default:
                     break
                 }
@@ -277,75 +330,85 @@ final class TreeBuilder {
 
     // MARK: Event helpers
 
+    private func newNode(_ nodeInfo: NodeInfo) -> Int32 {
+        info.append(nodeInfo)
+        return Int32(info.count - 1)
+    }
+
     private func position(_ mark: yaml_mark_t) -> SourcePosition {
         source.position(line0: Int(mark.line), column0: Int(mark.column))
     }
 
-    private func currentPath() -> [PathComponent] {
-        guard let top = stack.last else { return [] }
-        var path = top.path
-        if case .sequence = top.node.kind { path.append(.index(top.items.count)) }
-        else if let key = top.pendingKey, case .scalar(let s) = key.kind { path.append(.key(s.text)) }
+    /// The path to the collection at `stack[depth - 1]` (the root for depth 0).
+    private func path(_ stack: [Frame], depth: Int) -> [PathComponent] {
+        var path: [PathComponent] = []
+        for i in 0..<depth { if let step = stack[i].step { path.append(step) } }
         return path
     }
 
+    /// The step from the innermost open collection to the node that comes next in it.
+    private func childStep(_ stack: [Frame]) -> PathComponent? {
+        guard let t = stack.indices.last else { return nil }
+        if stack[t].isSequence { return .index(stack[t].items.count) }
+        if let key = stack[t].pendingKey, case .scalar(let s) = key.kind { return .key(s.text) }
+        return nil
+    }
 
-    private func registerAnchorPoint(for node: BuildNode) {
-        guard let top = stack.last else { return }
-        switch top.node.kind {
-        case .sequence:
-            let column = top.node.isBlock ? top.node.start.column : node.start.column
-            anchorPoints.append(AnchorPoint(line: node.start.line, column: column, node: node, container: top.node))
-        case .mapping:
-            if top.pendingKey == nil {
-                anchorPoints.append(AnchorPoint(line: node.start.line, column: node.start.column, node: node, container: top.node))
-            }
-        default:
-            break
+    private func currentPath(_ stack: [Frame]) -> [PathComponent] {
+        var path = path(stack, depth: stack.count)
+        if let step = childStep(stack) { path.append(step) }
+        return path
+    }
+
+    private func registerAnchorPoint(_ id: Int32, start: SourcePosition, _ stack: [Frame]) {
+        guard let t = stack.indices.last else { return }
+        if stack[t].isSequence {
+            let column = stack[t].isBlock ? stack[t].start.column : start.column
+            anchorPoints.append(AnchorPoint(line: start.line, column: column, node: id, container: stack[t].id))
+        } else if stack[t].pendingKeyID < 0 {
+            anchorPoints.append(AnchorPoint(line: start.line, column: start.column, node: id, container: stack[t].id))
         }
     }
 
     /// Adds a finished node to the collection on top of the stack (or makes it the root).
-    private func add(_ node: BuildNode, _ root: inout BuildNode?, alreadyRegistered: Bool = false) -> YAMLParseResult? {
-        guard !stack.isEmpty else {
+    private func add(_ node: consuming Node, _ id: Int32, expandedCount: Int, _ root: inout Node?,
+                     _ stack: inout [Frame], alreadyRegistered: Bool = false) -> YAMLParseResult? {
+        guard let t = stack.indices.last else {
             root = node
             return nil
         }
-        if !alreadyRegistered { registerAnchorPoint(for: node) }
-        let top = stack[stack.count - 1]
-        switch top.node.kind {
-        case .sequence:
-            top.items.append(node)
-            node.owner = node
-        case .mapping:
-            if let key = top.pendingKey {
-                top.entries.append((key, node))
-                top.pendingKey = nil
-                key.valueNode = node
-                node.owner = key
-            } else {
-                guard case .scalar(let keyScalar) = node.kind else {
-                    return .failure(diagnostics + [Diagnostic(kind: .unsupported, at: node.start, pointer: top.path.jsonPointer,
-                        message: "a mapping key must be a plain string, not a collection or alias")])
-                }
-                if keyScalar.text.isEmpty, keyScalar.style == .plain, keyScalar.tag == nil {
-                    // `? ` or `: value` with nothing before it: a null key, almost surely a slip, and
-                    // one that cannot be written back as it reads (`""` would make it a string).
-                    diagnostics.append(Diagnostic(kind: .unsupported, at: node.start, pointer: top.path.jsonPointer,
-                        message: "empty mapping key (it reads as null); give the key a name, or write \"\" for an empty string"))
-                }
-                if let first = top.seenKeys[keyScalar.text] {
-                    var path = top.path
-                    path.append(.key(keyScalar.text))
-                    diagnostics.append(Diagnostic(kind: .duplicateKey, at: node.start, pointer: path.jsonPointer,
-                        message: "duplicate key \"\(keyScalar.text)\" (first defined at line \(first.line), column \(first.column)); keep one of them"))
-                } else {
-                    top.seenKeys[keyScalar.text] = node.start
-                }
-                top.pendingKey = node
+        if !alreadyRegistered { registerAnchorPoint(id, start: node.start, stack) }
+        if stack[t].isSequence {
+            stack[t].items.append(node)
+            stack[t].expandedCount += expandedCount
+            info[Int(id)].owner = id
+        } else if let key = stack[t].pendingKey {
+            stack[t].entries.append(Entry(key: key, value: node))
+            stack[t].expandedCount += 1 + expandedCount
+            let keyID = stack[t].pendingKeyID
+            stack[t].pendingKey = nil
+            stack[t].pendingKeyID = -1
+            info[Int(keyID)].value = id
+            info[Int(id)].owner = keyID
+        } else {
+            guard !info[Int(id)].isAlias, case .scalar(let keyScalar) = node.kind else {
+                return .failure(diagnostics + [Diagnostic(kind: .unsupported, at: node.start, pointer: path(stack, depth: t + 1).jsonPointer,
+                    message: "a mapping key must be a plain string, not a collection or alias")])
             }
-        default:
-            break
+            if keyScalar.text.isEmpty, keyScalar.style == .plain, keyScalar.tag == nil {
+                // `? ` or `: value` with nothing before it: a null key, almost surely a slip, and
+                // one that cannot be written back as it reads (`""` would make it a string).
+                diagnostics.append(Diagnostic(kind: .unsupported, at: node.start, pointer: path(stack, depth: t + 1).jsonPointer,
+                    message: "empty mapping key (it reads as null); give the key a name, or write \"\" for an empty string"))
+            }
+            if let first = stack[t].firstSighting(of: keyScalar.text, at: node.start) {
+                var keyPath = path(stack, depth: t + 1)
+                keyPath.append(.key(keyScalar.text))
+                diagnostics.append(Diagnostic(kind: .duplicateKey, at: node.start, pointer: keyPath.jsonPointer,
+                    message: "duplicate key \"\(keyScalar.text)\" (first defined at line \(first.line), column \(first.column)); keep one of them"))
+            }
+            stack[t].pendingKey = node
+            stack[t].pendingKeyID = id
         }
         return nil
     }
@@ -365,7 +428,7 @@ final class TreeBuilder {
             startLine += 1
             startOffset = source.lineStart(startLine)
         }
-        scalarSpans.append((startOffset, max(startOffset, end.offset), startLine, end.line, block, keep))
+        scalarSpans.append(ScalarSpan(start: startOffset, end: max(startOffset, end.offset)))
         if block {
             if keep { for line in startLine..<max(startLine, end.line) { contentLines.insert(line) } }
         } else if end.line > startLine + 1 {
@@ -392,25 +455,46 @@ final class TreeBuilder {
         return Diagnostic(kind: .syntax, at: pos, pointer: "", message: "YAML syntax: \(message)")
     }
 
-    // MARK: Finishing: comments, trivia, freezing
+    // MARK: Finishing: comments, trivia
 
-    private func finish(_ root: BuildNode) -> YAMLParseResult {
+    /// The root is node 0 (the first node of the event stream).
+    private static let rootID: Int32 = 0
+
+    private func finish(_ tree: inout Node) -> YAMLParseResult {
         var documentLeading: [RawComment] = []
-        attachComments(root: root, documentLeading: &documentLeading)
-        let leading = trivia(documentLeading, before: documentLeading.isEmpty ? nil : (movedLeadingLine ?? firstContentLine(root)),
+        attachComments(documentLeading: &documentLeading)
+        let leading = trivia(documentLeading, before: documentLeading.isEmpty ? nil : (movedLeadingLine ?? firstContentLine()),
                              blankBefore: false)
-        let frozen = freeze(root, keepComments: true)
-        return .document(YAMLDocument(root: frozen, leadingComments: leading, diagnostics: diagnostics.sorted()))
+        // Anchored trees share storage with the tree: let go of them, so the tree is changed in place.
+        anchors = [:]
+        var next: Int32 = 0
+        applyComments(&tree, &next)
+        var document = YAMLDocument(root: tree, leadingComments: leading, diagnostics: diagnostics.sorted())
+        document.mayHoldNumbersOutOfRange = sawInfiniteOrZero
+        return .document(document)
     }
 
-    private func firstContentLine(_ root: BuildNode) -> Int {
-        anchorPoints.first.map { min($0.line, root.start.line) } ?? root.start.line
+    private func firstContentLine() -> Int {
+        let rootLine = info[Int(Self.rootID)].start.line
+        return anchorPoints.first.map { min($0.line, rootLine) } ?? rootLine
     }
 
-    private func attachComments(root: BuildNode, documentLeading: inout [RawComment]) {
+    /// Enclosing collections of an anchor point, outermost first.
+    private func containers(_ point: AnchorPoint) -> [Int32] {
+        var chain: [Int32] = []
+        var current = point.container
+        while current >= 0 {
+            chain.append(current)
+            current = info[Int(current)].parent
+        }
+        return chain.reversed()
+    }
+
+    private func attachComments(documentLeading: inout [RawComment]) {
         let comments = CommentScanner.scan(source, spans: scalarSpans.map { ($0.start, $0.end) })
         guard !comments.isEmpty else { return }
         let points = anchorPoints
+        let root = Self.rootID
         var next = 0  // first anchor point with line > comment line
         for var comment in comments {
             while next < points.count && points[next].line <= comment.line { next += 1 }
@@ -420,17 +504,24 @@ final class TreeBuilder {
                     // `--- # c` or `... # c`: the marker goes away, the comment stays on a line of its own.
                     comment.ownLine = true
                     comment.column = 1
-                case .indicatorsOnly where next < points.count && points[next].node.comments.trailing == nil:
+                case .indicatorsOnly where next < points.count && trailing[points[next].node] == nil:
                     // `- # c` above a mapping item: it belongs to the item's first line.
-                    points[next].node.comments.trailing = comment.text
+                    trailing[points[next].node] = comment.text
+                    info[Int(points[next].node)].hasComments = true
                     continue
                 default:
-                    if next > 0, let target = eolTarget(points[next - 1], line: comment.line), target.comments.trailing == nil {
-                        target.comments.trailing = comment.text
-                        continue
+                    if next > 0 {
+                        let target = eolTarget(points[next - 1], line: comment.line)
+                        if trailing[target] == nil {
+                            trailing[target] = comment.text
+                            info[Int(target)].hasComments = true
+                            continue
+                        }
                     }
-                    if next == 0, root.comments.trailing == nil, case .scalar = root.kind, root.start.line == comment.line {
-                        root.comments.trailing = comment.text
+                    if next == 0, trailing[root] == nil, !info[Int(root)].isCollection,
+                       info[Int(root)].start.line == comment.line {
+                        trailing[root] = comment.text
+                        info[Int(root)].hasComments = true
                         continue
                     }
                     comment.ownLine = true
@@ -442,42 +533,41 @@ final class TreeBuilder {
             }
             let previous = points[next - 1]
             // Between a key and its scalar value on a later line: it describes that entry.
-            if let value = previous.node.valueNode, value.start.line > comment.line, !isCollection(value) {
-                previous.node.rawLeading.append(comment)
+            let value = info[Int(previous.node)].value
+            if value >= 0, info[Int(value)].start.line > comment.line, !info[Int(value)].isCollection {
+                rawLeading[previous.node, default: []].append(comment)
+                info[Int(previous.node)].hasComments = true
                 continue
             }
-            var container: BuildNode = previous.containers.first ?? root
-            for candidate in previous.containers where candidate.start.column <= comment.column { container = candidate }
+            let previousContainers = containers(previous)
+            var container = previousContainers.first ?? root
+            for candidate in previousContainers where info[Int(candidate)].start.column <= comment.column { container = candidate }
             if next < points.count {
                 let following = points[next]
-                if comment.column <= following.column || following.containers.contains(where: { $0 === container }) {
-                    following.node.rawLeading.append(comment)
+                if comment.column <= following.column || containers(following).contains(container) {
+                    rawLeading[following.node, default: []].append(comment)
+                    info[Int(following.node)].hasComments = true
                     continue
                 }
             }
-            container.rawEndOfBlock.append(comment)
+            rawEndOfBlock[container, default: []].append(comment)
+            info[Int(container)].hasComments = true
         }
         splitDocumentLeading(&documentLeading, firstAnchor: points.first)
     }
 
     /// The node an end-of-line comment after `point` belongs to: the point itself, or — when the
     /// comment follows the closing bracket of a flow collection — the entry or item holding it.
-    private func eolTarget(_ point: AnchorPoint, line: Int) -> BuildNode? {
+    private func eolTarget(_ point: AnchorPoint, line: Int) -> Int32 {
         var target = point.node
-        var container: BuildNode? = point.container
-        while let flow = container, !flow.isBlock, flow.end.line == line, let owner = flow.owner {
-            target = owner
+        var container = point.container
+        while container >= 0 {
+            let flow = info[Int(container)]
+            guard !flow.isBlock, flow.end.line == line, flow.owner >= 0 else { break }
+            target = flow.owner
             container = flow.parent
         }
         return target
-    }
-
-    private func isCollection(_ node: BuildNode) -> Bool {
-        switch node.kind {
-        case .sequence, .mapping: return true
-        case .scalar: return false
-        case .alias(let target): return isCollection(target)
-        }
     }
 
     /// Comments before the first key: the file's leading comment stays first, but a block written
@@ -487,7 +577,8 @@ final class TreeBuilder {
         var blockStart = leading.count - 1
         while blockStart > 0 && leading[blockStart - 1].line == leading[blockStart].line - 1 { blockStart -= 1 }
         guard leading[blockStart].line != firstNonBlankLine() else { return }
-        first.node.rawLeading.insert(contentsOf: leading[blockStart...], at: 0)
+        rawLeading[first.node, default: []].insert(contentsOf: leading[blockStart...], at: 0)
+        info[Int(first.node)].hasComments = true
         movedLeadingLine = leading[blockStart].line
         leading.removeSubrange(blockStart...)
     }
@@ -520,34 +611,39 @@ final class TreeBuilder {
         line >= 1 && source.isBlankLine(line) && !contentLines.contains(line)
     }
 
-    private func freeze(_ node: BuildNode, keepComments: Bool) -> Node {
-        var comments = NodeComments()
-        if keepComments {
-            comments = node.comments
-            let anchorLine = node.start.line
-            let blankBefore = node.rawLeading.first.map { $0.line != movedLeadingLine } ?? true
-            var leading = trivia(node.rawLeading, before: anchorLine, blankBefore: blankBefore)
-            if node.rawLeading.isEmpty && isSeparatorBlank(anchorLine - 1) && anchorLine > 1 { leading = [.blank] }
-            comments.leading = leading
-            comments.endOfBlock = trivia(node.rawEndOfBlock, before: nil, blankBefore: true)
+    /// Gives every node its comments, walking the tree in pre-order (the order nodes were numbered in),
+    /// changing it in place. An alias's expansion is one node here: comments stay at the anchor's site.
+    private func applyComments(_ node: inout Node, _ next: inout Int32) {
+        let id = next
+        next += 1
+        let nodeInfo = info[Int(id)]
+        let anchorLine = nodeInfo.start.line
+        if nodeInfo.hasComments {
+            let raw = rawLeading[id] ?? []
+            let blankBefore = raw.first.map { $0.line != movedLeadingLine } ?? true
+            var leading = trivia(raw, before: anchorLine, blankBefore: blankBefore)
+            if raw.isEmpty && isSeparatorBlank(anchorLine - 1) && anchorLine > 1 { leading = [.blank] }
+            node.comments.leading = leading
+            node.comments.endOfBlock = trivia(rawEndOfBlock[id] ?? [], before: nil, blankBefore: true)
+            node.comments.trailing = trailing[id]
+        } else if anchorLine > 1 && isSeparatorBlank(anchorLine - 1) {
+            node.comments.leading = [.blank]
         }
+        guard !nodeInfo.isAlias, nodeInfo.isCollection else { return }
         switch node.kind {
-        case .scalar(let s):
-            return Node(kind: .scalar(s), start: node.start, end: node.end, comments: comments)
-        case .sequence(let items):
-            return Node(kind: .sequence(items.map { freeze($0, keepComments: keepComments) }),
-                        start: node.start, end: node.end, comments: comments)
-        case .mapping(let entries):
-            return Node(kind: .mapping(entries.map { Entry(key: freeze($0.key, keepComments: keepComments),
-                                                          value: freeze($0.value, keepComments: keepComments)) }),
-                        start: node.start, end: node.end, comments: comments)
-        case .alias(let target):
-            // Aliases are expanded; comments stay only at the anchor's site.
-            var copy = freeze(target, keepComments: false)
-            copy.start = node.start
-            copy.end = node.end
-            copy.comments = comments
-            return copy
+        case .scalar:
+            break
+        case .sequence(var items):
+            node.kind = .sequence([])  // let `items` be the array's only owner while it changes
+            for i in items.indices { applyComments(&items[i], &next) }
+            node.kind = .sequence(items)
+        case .mapping(var entries):
+            node.kind = .mapping([])
+            for i in entries.indices {
+                applyComments(&entries[i].key, &next)
+                applyComments(&entries[i].value, &next)
+            }
+            node.kind = .mapping(entries)
         }
     }
 }

@@ -5,31 +5,58 @@
 package enum ScalarResolver {
     /// The YAML 1.2 core-schema value of a plain scalar.
     package static func resolvePlain(_ text: String) -> JSONValue {
-        let u = Array(text.utf8)
-        if u.isEmpty { return .null }
-        switch text {
-        case "~", "null", "Null", "NULL": return .null
-        case "true", "True", "TRUE": return .bool(true)
-        case "false", "False", "FALSE": return .bool(false)
-        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .number(.infinity)
-        case "-.inf", "-.Inf", "-.INF": return .number(-.infinity)
-        case ".nan", ".NaN", ".NAN": return .number(.nan)
-        default: break
-        }
-        let first = u[0]
-        guard isDigit(first) || first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".") else {
-            return .string(text)
-        }
-        if let i = resolveInteger(u) { return i }
-        if isCoreFloat(u), let d = Double(text) { return .number(d) }
-        return .string(text)
+        var text = text
+        // Native strings are contiguous UTF-8, so this does not copy.
+        return text.withUTF8 { resolvePlain(bytes: $0) } ?? .string(text)
     }
 
-    private static func resolveInteger(_ u: [UInt8]) -> JSONValue? {
+    /// The core-schema value of a plain scalar given as its UTF-8 bytes, or nil when it is a string.
+    /// Works on the bytes in place: most scalars are words, decided by their first byte, and none of
+    /// them needs a String (the caller already has one for the text).
+    static func resolvePlain(bytes u: UnsafeBufferPointer<UInt8>) -> JSONValue? {
+        guard let first = u.first else { return .null }
+        switch first {
+        case UInt8(ascii: "~"):
+            return u.count == 1 ? .null : nil
+        case UInt8(ascii: "n"), UInt8(ascii: "N"):
+            return isOneOf(u, "null", "Null", "NULL") ? .null : nil
+        case UInt8(ascii: "t"), UInt8(ascii: "T"):
+            return isOneOf(u, "true", "True", "TRUE") ? .bool(true) : nil
+        case UInt8(ascii: "f"), UInt8(ascii: "F"):
+            return isOneOf(u, "false", "False", "FALSE") ? .bool(false) : nil
+        case UInt8(ascii: "."):
+            if isOneOf(u, ".inf", ".Inf", ".INF") { return .number(.infinity) }
+            if isOneOf(u, ".nan", ".NaN", ".NAN") { return .number(.nan) }
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            if isOneOf(u, ".inf", ".Inf", ".INF", from: 1) {
+                return .number(first == UInt8(ascii: "-") ? -.infinity : .infinity)
+            }
+        case UInt8(ascii: "0")...UInt8(ascii: "9"):
+            break
+        default:
+            return nil
+        }
+        if let i = resolveInteger(u) { return i }
+        if isCoreFloat(u), let d = Double(String(decoding: u, as: UTF8.self)) { return .number(d) }
+        return nil
+    }
+
+    /// Whether the bytes from `from` on are exactly one of the three spellings.
+    private static func isOneOf(_ u: UnsafeBufferPointer<UInt8>, _ a: StaticString, _ b: StaticString,
+                                _ c: StaticString, from: Int = 0) -> Bool {
+        func equal(_ w: StaticString) -> Bool {
+            guard u.count - from == w.utf8CodeUnitCount else { return false }
+            for k in 0..<w.utf8CodeUnitCount where u[from + k] != w.utf8Start[k] { return false }
+            return true
+        }
+        return equal(a) || equal(b) || equal(c)
+    }
+
+    private static func resolveInteger(_ u: UnsafeBufferPointer<UInt8>) -> JSONValue? {
         // 0o17 and 0x1F (no sign in the core schema)
         if u.count > 2, u[0] == UInt8(ascii: "0") {
             let radixMark = u[1]
-            let digits = u[2...]
+            let digits = UnsafeBufferPointer(rebasing: u[2...])
             if radixMark == UInt8(ascii: "o"), digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x37 }) {
                 return Int(String(decoding: digits, as: UTF8.self), radix: 8).map(JSONValue.integer) ?? .number(Double.infinity)
             }
@@ -40,14 +67,24 @@ package enum ScalarResolver {
         var start = 0
         if u[0] == UInt8(ascii: "-") || u[0] == UInt8(ascii: "+") { start = 1 }
         guard start < u.count, u[start...].allSatisfy(isDigit) else { return nil }
+        if u.count - start <= 18 {
+            // Fits in 64 bits whatever the digits: no String needed.
+            var value = 0
+            for k in start..<u.count { value = value * 10 + Int(u[k] &- 0x30) }
+            return .integer(u[0] == UInt8(ascii: "-") ? -value : value)
+        }
         let text = String(decoding: u, as: UTF8.self)
         if let i = Int(text) { return .integer(i) }
         // Beyond 64 bits: keep the magnitude as a float rather than failing.
         return Double(text).map(JSONValue.number)
     }
 
-    /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
     package static func isCoreFloat(_ u: [UInt8]) -> Bool {
+        u.withUnsafeBufferPointer { isCoreFloat($0) }
+    }
+
+    /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+    static func isCoreFloat(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         if i < u.count, u[i] == UInt8(ascii: "-") || u[i] == UInt8(ascii: "+") { i += 1 }
         var mantissaDigits = 0
@@ -71,7 +108,12 @@ package enum ScalarResolver {
     /// YAML 1.1 or 1.2 reader reads it back as exactly this string. Deliberately conservative: anything
     /// that might look like a number, date, boolean, null or indicator is quoted.
     package static func isPlainSafe(_ text: String) -> Bool {
-        let u = text.utf8
+        var contiguous = text
+        // Native strings are contiguous UTF-8: read them in place (no index arithmetic per byte).
+        return contiguous.withUTF8 { isPlainSafe(text, bytes: $0) }
+    }
+
+    private static func isPlainSafe(_ text: String, bytes u: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = u.first, let last = u.last else { return false }
         switch first {
         case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "-"), UInt8(ascii: "?"), UInt8(ascii: ":"),
@@ -85,30 +127,38 @@ package enum ScalarResolver {
         if last == UInt8(ascii: " ") || last == UInt8(ascii: ":") { return false }
         var previous: UInt8 = 0
         var looksNumeric = true
+        var isASCII = true
         for byte in u {
             if byte < 0x20 || byte == 0x7F { return false }  // tabs, newlines and controls: quote
             if byte == UInt8(ascii: " ") && previous == UInt8(ascii: ":") { return false }
             if byte == UInt8(ascii: "#") && previous == UInt8(ascii: " ") { return false }
             if looksNumeric && !isNumericishByte(byte) { looksNumeric = false }
+            if byte >= 0x80 { isASCII = false }
             previous = byte
         }
         // Non-ASCII: only characters both readers print verbatim (no NEL, line/paragraph separators, BOM, C1).
-        if text.unicodeScalars.contains(where: { !isPlainPrintable($0) }) { return false }
+        if !isASCII, text.unicodeScalars.contains(where: { !isPlainPrintable($0) }) { return false }
         if isDigit(first) || first == UInt8(ascii: "+") || first == UInt8(ascii: ".") {
             if looksNumeric { return false }
-            if looksLikeDate(Array(u)) { return false }
+            if u.count >= 6 && u[0..<4].allSatisfy(isDigit) && u[4] == UInt8(ascii: "-") && isDigit(u[5]) {
+                return false  // looks like a date
+            }
         }
-        switch text.lowercased() {
-        case "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~",
-             ".inf", "+.inf", "-.inf", ".nan":
-            return false
-        default:
-            return true
+        if isASCII {
+            // The words below are at most 5 bytes: longer ASCII text needs no lower-cased copy.
+            return u.count > 5 || !isReservedWord(text.lowercased())
         }
+        return !isReservedWord(text.lowercased())
     }
 
-    private static func looksLikeDate(_ u: [UInt8]) -> Bool {
-        u.count >= 6 && u[0...3].allSatisfy(isDigit) && u[4] == UInt8(ascii: "-") && isDigit(u[5])
+    private static func isReservedWord(_ lower: String) -> Bool {
+        switch lower {
+        case "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~",
+             ".inf", "+.inf", "-.inf", ".nan":
+            return true
+        default:
+            return false
+        }
     }
 
     /// Bytes that occur in YAML 1.1/1.2 ints, floats, sexagesimals and timestamps.

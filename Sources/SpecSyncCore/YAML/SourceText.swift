@@ -10,35 +10,43 @@ struct SourceText {
     /// 3 when the input starts with a UTF-8 byte-order mark (not passed to libyaml), else 0.
     private(set) var bomLength = 0
 
-    init(_ bytes: [UInt8]) {
-        self.bytes = bytes
+    init(_ input: [UInt8]) {
+        self.bytes = input
         var start = 0
         // libyaml skips a UTF-8 byte order mark without counting it as a column.
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3; bomLength = 3 }
+        if input.count >= 3, input[0] == 0xEF, input[1] == 0xBB, input[2] == 0xBF { start = 3; bomLength = 3 }
         var i = start
-        let n = bytes.count
+        let n = input.count
+        var lineStarts: [Int] = [], lineEnds: [Int] = [], isASCII = true
         lineStarts.reserveCapacity(n / 24 + 1)
-        while i < n {
-            let b = bytes[i]
-            if b >= 0x80 { isASCII = false }
-            // Line breaks as libyaml counts them: LF, CR, CRLF, NEL, LS, PS.
-            if b == 0x0A || b == 0x0D {
-                lineStarts.append(start)
-                lineEnds.append(i)
-                i += (b == 0x0D && i + 1 < n && bytes[i + 1] == 0x0A) ? 2 : 1
-                start = i
-                continue
+        lineEnds.reserveCapacity(n / 24 + 1)
+        // One pass over the raw bytes, into locals: no bounds checks or property accesses per byte.
+        input.withUnsafeBufferPointer { bytes in
+            while i < n {
+                let b = bytes[i]
+                if b >= 0x80 { isASCII = false }
+                // Line breaks as libyaml counts them: LF, CR, CRLF, NEL, LS, PS.
+                if b == 0x0A || b == 0x0D {
+                    lineStarts.append(start)
+                    lineEnds.append(i)
+                    i += (b == 0x0D && i + 1 < n && bytes[i + 1] == 0x0A) ? 2 : 1
+                    start = i
+                    continue
+                }
+                if b == 0xC2, i + 1 < n, bytes[i + 1] == 0x85 {
+                    lineStarts.append(start); lineEnds.append(i); i += 2; start = i; continue
+                }
+                if b == 0xE2, i + 2 < n, bytes[i + 1] == 0x80, bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9 {
+                    lineStarts.append(start); lineEnds.append(i); i += 3; start = i; continue
+                }
+                i += 1
             }
-            if b == 0xC2, i + 1 < n, bytes[i + 1] == 0x85 {
-                lineStarts.append(start); lineEnds.append(i); i += 2; start = i; continue
-            }
-            if b == 0xE2, i + 2 < n, bytes[i + 1] == 0x80, bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9 {
-                lineStarts.append(start); lineEnds.append(i); i += 3; start = i; continue
-            }
-            i += 1
         }
         lineStarts.append(start)
         lineEnds.append(n)
+        self.lineStarts = lineStarts
+        self.lineEnds = lineEnds
+        self.isASCII = isASCII
     }
 
     var lineCount: Int { lineStarts.count }
@@ -170,6 +178,11 @@ struct SourceText {
 
     /// Byte offset of the first byte that is not part of well-formed UTF-8, or nil.
     func firstInvalidUTF8() -> Int? {
+        if isASCII { return nil }  // the line table saw no byte ≥ 0x80
+        return bytes.withUnsafeBufferPointer { Self.firstInvalidUTF8($0) }
+    }
+
+    private static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         let n = bytes.count
         var i = 0
         while i < n {
