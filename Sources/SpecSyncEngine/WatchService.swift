@@ -329,11 +329,15 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
     private func process(_ path: String, since: ContinuousClock.Instant?, mayWrite: Bool) {
         // A newer save is here; the previous version we displaced may hold an even newer late write.
         if displaced[path] != nil { settleDisplaced(path) }
+        // A new save starts the retries of a failed rewrite over (and a retry pending is moot).
+        if since != nil { retrying[path] = nil }
         switch evaluate(path) {
         case .gone:
             retrying[path] = nil
             return
-        case .failed(let result): report(result, since: since)
+        case .failed(let result):
+            retrying[path] = nil  // unreadable now: the next save (its own event) is what can change that
+            report(result, since: since)
         case .read(let snapshot, let result) where isHalfSaved(path, snapshot, result):
             return
         case .read(let snapshot, let result):
@@ -406,6 +410,12 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         let failure = FileError(error)
         guard !shuttingDown, let error = error as? StoreError, Self.mayClear(error) else { return failure }
         let attempts = (retrying[path]?.attempts ?? 0) + 1
+        // A cause that has not cleared in about ten minutes is likely permanent (a read-only checkout):
+        // stop, and say so; the next save of the file tries again.
+        guard attempts <= Self.maximumRetries else {
+            retrying[path] = nil
+            return failure.appending(" (tried \(Self.maximumRetries) more times over several minutes; specsync tries again at the next save)")
+        }
         retryTokens += 1
         let token = retryTokens
         retrying[path] = (attempts, token)
@@ -417,6 +427,8 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         }
         return failure.appending(" (specsync tries again in \(Self.readable(delay)))")
     }
+
+    static let maximumRetries = 12
 
     private static func mayClear(_ error: StoreError) -> Bool {
         if case .lockTimeout = error { return true }

@@ -11,6 +11,16 @@ enum FileSystem {
         var linkCount: UInt64
     }
 
+    /// The file `path` leads to, symlinks followed.
+    static func status(ofFile path: String) -> Result<Status, Errno> {
+        do {
+            let status = try Sys.stat(path)
+            return .success(Status(identity: status.identity, linkCount: status.linkCount))
+        } catch {
+            return .failure(error.errno)
+        }
+    }
+
     static func status(ofEntry path: String) -> Result<Status, Errno> {
         do {
             let status = try Sys.lstat(path)

@@ -170,8 +170,9 @@ public final class Watcher: @unchecked Sendable {  // unchecked: shared state li
     /// True when the file read as `read` is no longer that version (another inode, size or mtime), or
     /// some process has it open for writing right now: what was read may be a save half done, and the
     /// events of the rest of it (a close, a write, a rename) are still to come and deliver it again.
+    /// Symlinks are followed, as the read did.
     public func isBeingWritten(_ path: String, read: FileIdentity) -> Bool {
-        guard case .success(let now) = FileSystem.status(ofEntry: path), now.identity.sameInode(as: read),
+        guard case .success(let now) = FileSystem.status(ofFile: path), now.identity.sameInode(as: read),
               now.identity.size == read.size,
               now.identity.modificationTimeNanoseconds == read.modificationTimeNanoseconds else { return true }
         return FileSystem.isOpenForWriting(path) == true

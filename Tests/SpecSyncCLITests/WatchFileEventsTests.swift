@@ -186,4 +186,16 @@ final class WatchFileEventsTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: outside + "/ext.yaml.lock"), "lock file created outside")
         XCTAssertEqual(try daemon.stop(), 0)
     }
+
+    /// An invalid spec reached through an in-tree symlink is reported under the link's name: the check
+    /// for a save still under way follows the link, as the read does.
+    func testAnInvalidSpecBehindAnInTreeSymlinkIsReported() throws {
+        let p = try Project()
+        try p.write(".tandemonium/specs/real/broken.yaml", "id: SL-1\ntitle: [unclosed\n")
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"])
+        let specs = resolvedPath(p.specs)
+        XCTAssertEqual(symlink("real/broken.yaml", specs + "/alias.yaml"), 0)
+        XCTAssertEqual(try daemon.waitForEvent(specs + "/alias.yaml").action, "invalid")
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
 }
