@@ -289,6 +289,37 @@ final class CommitRaceTests: XCTestCase {
         XCTAssertEqual(directoryEntries(), ["TAND-1.yaml"])
     }
 
+    /// Saves that never stop landing (one before every exchange) end the undo after its 64 rounds: an
+    /// error that names where the version it holds was left, and nothing deleted — every save is either
+    /// at the path, at the named temporary, or was replaced by a newer save as it would have been anyway.
+    func testAnUndoThatSavesNeverLetFinishGivesUpAfter64RoundsAndDeletesNothingUnreplaced() throws {
+        try skipUnlessFaultInjection()
+        let path = spec("TAND-1")
+        try writeFile(path, "read under the lock\n")
+        let snapshot = try store.read(path)
+        let exchanges = Counter()
+        let source = scratch.file("content.next")
+        SysFaults.setBeforeCall { call, argument in
+            guard call == .renameat2, argument?.hasSuffix("-> " + path) == true else { return }
+            exchanges.increment()
+            try? Data("save \(exchanges.value)\n".utf8).write(to: URL(fileURLWithPath: source))
+            _ = try? ChildProcess.run(testChildPath, ["rename-in", path, source])
+        }
+        assertStoreError(try store.replaceIfUnchanged(path, expected: snapshot, with: Array("ours\n".utf8),
+                                                      keepDisplaced: false)) { error in
+            guard case .unresolvedExchange(path, let stranded) = error else { return XCTFail("\(error)") }
+            // The first exchange, then 64 rounds of the undo; a save before each.
+            XCTAssertEqual(exchanges.value, 65)
+            // Each round brought back a newer save; the last one is where the error says, the one
+            // before it at the path. Older saves were each replaced by a newer one, as without us.
+            XCTAssertEqual(try? text(stranded), "save 65\n", "the newest save is where the error says")
+            XCTAssertEqual(try? text(path), "save 64\n")
+        }
+        SysFaults.setBeforeCall(nil)
+        XCTAssertEqual(directoryEntries().filter { !$0.hasPrefix(".specsync-tmp-") }, ["TAND-1.yaml"])
+        XCTAssertEqual(directoryEntries().filter { $0.hasPrefix(".specsync-tmp-") }.count, 1, "only the stranded version")
+    }
+
     // MARK: Hammer
 
     /// Two editors (separate processes, no spec lock, saves by rename, taking turns and numbering their
