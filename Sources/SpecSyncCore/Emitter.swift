@@ -147,12 +147,47 @@ public struct CanonicalEmitter {
                 emitTrivia(items[i].comments.endOfBlock, indent: indent + 2, allowBlank: false, atTop: false)
                 continue
             }
+            if case .sequence(let nested) = items[i].kind, !nested.isEmpty {
+                // Comments between this `-` line and the nested sequence's first line: a re-read puts
+                // them above the `-`, so they are written there (found by the fuzzer, with an anchor).
+                var item = items[i]
+                leading += takeCommentsBeforeFirstLine(of: &item, path: path)
+                emitTrivia(leading, indent: indent, allowBlank: false, atTop: false)
+                writeIndent(indent)
+                out.append(UInt8(ascii: "-"))
+                emitInlineOrBlockValue(item, indent: indent, path: &path, trailing: trailing, afterKey: true)
+                emitNestedEndOfBlock(item, indent: indent + 2)
+                continue
+            }
             emitTrivia(leading, indent: indent, allowBlank: false, atTop: false)
             writeIndent(indent)
             out.append(UInt8(ascii: "-"))
             emitInlineOrBlockValue(items[i], indent: indent, path: &path, trailing: trailing, afterKey: true)
             emitNestedEndOfBlock(items[i], indent: indent + 2)
         }
+    }
+
+    /// For a block sequence written after a `-`: takes out the comments its emission would write before
+    /// its first line — its first item's leading comments, and those the first item hoists itself (a
+    /// mapping's first key's, a nested sequence's, recursively).
+    private mutating func takeCommentsBeforeFirstLine(of node: inout Node, path: [PathComponent]) -> [TriviaLine] {
+        guard case .sequence(var nested) = node.kind, !nested.isEmpty else { return [] }
+        var taken = nested[0].comments.leading
+        nested[0].comments.leading = []
+        let firstPath = path + [.index(0)]
+        switch nested[0].kind {
+        case .mapping(let entries) where !entries.isEmpty:
+            var sorted = ordered(entries, path: firstPath)
+            taken += sorted[0].key.comments.leading
+            sorted[0].key.comments.leading = []
+            nested[0].kind = .mapping(sorted)
+        case .sequence(let inner) where !inner.isEmpty:
+            taken += takeCommentsBeforeFirstLine(of: &nested[0], path: firstPath)
+        default:
+            break
+        }
+        node.kind = .sequence(nested)
+        return taken
     }
 
     /// The value after `key:` or `-`: inline scalar, literal block, empty collection, or a nested block.
