@@ -180,6 +180,12 @@ public struct CanonicalEmitter {
             var sorted = ordered(entries, path: firstPath)
             taken += sorted[0].key.comments.leading
             sorted[0].key.comments.leading = []
+            // The item's own end-of-line comment goes above it when its first key has one too (as
+            // `emitSequenceBody` writes it): it is taken along.
+            if sorted[0].key.comments.trailing != nil, let extra = nested[0].comments.trailing {
+                taken.append(.comment(extra))
+                nested[0].comments.trailing = nil
+            }
             nested[0].kind = .mapping(sorted)
         case .sequence(let inner) where !inner.isEmpty:
             taken += takeCommentsBeforeFirstLine(of: &nested[0], path: firstPath)
