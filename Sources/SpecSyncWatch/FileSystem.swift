@@ -13,17 +13,16 @@ enum FileSystem {
 
     /// The file `path` leads to, symlinks followed.
     static func status(ofFile path: String) -> Result<Status, Errno> {
-        do {
-            let status = try Sys.stat(path)
-            return .success(Status(identity: status.identity, linkCount: status.linkCount))
-        } catch {
-            return .failure(error.errno)
-        }
+        status { () throws(SysError) in try Sys.stat(path) }
     }
 
     static func status(ofEntry path: String) -> Result<Status, Errno> {
+        status { () throws(SysError) in try Sys.lstat(path) }
+    }
+
+    private static func status(_ call: () throws(SysError) -> FileStatus) -> Result<Status, Errno> {
         do {
-            let status = try Sys.lstat(path)
+            let status = try call()
             return .success(Status(identity: status.identity, linkCount: status.linkCount))
         } catch {
             return .failure(error.errno)
