@@ -127,7 +127,11 @@ public struct CanonicalEmitter {
         }
     }
 
-    private mutating func emitSequenceBody(_ items: [Node], indent: Int, path: inout [PathComponent], depth: Int) {
+    /// With `firstItemHoisted`, the caller already took the comments before the first item's first line
+    /// (`takeCommentsBeforeFirstLine` works down the whole chain of first items at once, so each level
+    /// taking them again made deep nesting quadratic).
+    private mutating func emitSequenceBody(_ items: [Node], indent: Int, path: inout [PathComponent], depth: Int,
+                                           firstItemHoisted: Bool = false) {
         for i in items.indices {
             path.append(.index(i))
             defer { path.removeLast() }
@@ -151,11 +155,14 @@ public struct CanonicalEmitter {
                 // Comments between this `-` line and the nested sequence's first line: a re-read puts
                 // them above the `-`, so they are written there (found by the fuzzer, with an anchor).
                 var item = items[i]
-                leading += takeCommentsBeforeFirstLine(of: &item, path: path)
+                if !(i == 0 && firstItemHoisted) {
+                    leading += takeCommentsBeforeFirstLine(of: &item, path: &path)
+                }
                 emitTrivia(leading, indent: indent, allowBlank: false, atTop: false)
                 writeIndent(indent)
                 out.append(UInt8(ascii: "-"))
-                emitInlineOrBlockValue(item, indent: indent, path: &path, trailing: trailing, afterKey: true)
+                emitInlineOrBlockValue(item, indent: indent, path: &path, trailing: trailing, afterKey: true,
+                                       firstItemHoisted: true)
                 emitNestedEndOfBlock(item, indent: indent + 2)
                 continue
             }
@@ -170,14 +177,15 @@ public struct CanonicalEmitter {
     /// For a block sequence written after a `-`: takes out the comments its emission would write before
     /// its first line — its first item's leading comments, and those the first item hoists itself (a
     /// mapping's first key's, a nested sequence's, recursively).
-    private mutating func takeCommentsBeforeFirstLine(of node: inout Node, path: [PathComponent]) -> [TriviaLine] {
+    private mutating func takeCommentsBeforeFirstLine(of node: inout Node, path: inout [PathComponent]) -> [TriviaLine] {
         guard case .sequence(var nested) = node.kind, !nested.isEmpty else { return [] }
         var taken = nested[0].comments.leading
         nested[0].comments.leading = []
-        let firstPath = path + [.index(0)]
+        path.append(.index(0))
+        defer { path.removeLast() }
         switch nested[0].kind {
         case .mapping(let entries) where !entries.isEmpty:
-            var sorted = ordered(entries, path: firstPath)
+            var sorted = ordered(entries, path: path)
             taken += sorted[0].key.comments.leading
             sorted[0].key.comments.leading = []
             // The item's own end-of-line comment goes above it when its first key has one too (as
@@ -188,7 +196,7 @@ public struct CanonicalEmitter {
             }
             nested[0].kind = .mapping(sorted)
         case .sequence(let inner) where !inner.isEmpty:
-            taken += takeCommentsBeforeFirstLine(of: &nested[0], path: firstPath)
+            taken += takeCommentsBeforeFirstLine(of: &nested[0], path: &path)
         default:
             break
         }
@@ -198,7 +206,7 @@ public struct CanonicalEmitter {
 
     /// The value after `key:` or `-`: inline scalar, literal block, empty collection, or a nested block.
     private mutating func emitInlineOrBlockValue(_ node: Node, indent: Int, path: inout [PathComponent],
-                                                 trailing: String?, afterKey: Bool) {
+                                                 trailing: String?, afterKey: Bool, firstItemHoisted: Bool = false) {
         lastWasKeepBlock = false
         switch node.kind {
         case .scalar(let scalar):
@@ -230,7 +238,8 @@ public struct CanonicalEmitter {
         case .sequence(let items):
             writeCollectionLineEnd(empty: items.isEmpty ? "[]" : nil, afterKey: afterKey, trailing: trailing)
             if !items.isEmpty {
-                emitSequenceBody(items, indent: indent + 2, path: &path, depth: path.count)
+                emitSequenceBody(items, indent: indent + 2, path: &path, depth: path.count,
+                                 firstItemHoisted: firstItemHoisted)
             }
         }
     }

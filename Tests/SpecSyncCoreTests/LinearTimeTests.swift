@@ -48,6 +48,22 @@ final class LinearTimeTests: XCTestCase {
         }
     }
 
+    /// Nesting within the depth limit: the same number of nodes in chains 8 times deeper must not cost
+    /// more per node. Hoisting comments above a nested list's `-` once walked the whole chain below at
+    /// every level (7.8 s for 1 MiB of `- [[[…1]]]` at depth 62).
+    func testDeepNestingCostsTheSamePerNode() throws {
+        let processor = SpecProcessor(validator: try shippedSchema())
+        func chains(depth: Int) -> String {
+            let item = "- " + String(repeating: "[", count: depth) + "1" + String(repeating: "]", count: depth) + "\n"
+            return "id: X-1\ntitle: T\nx:\n" + String(repeating: item, count: 96_000 / depth)
+        }
+        let shallow = cost(processor, chains(depth: 7))
+        let deep = cost(processor, chains(depth: 56))
+        let ratio = deep / max(shallow, 0.0005)
+        print("linear: nesting depth 7 → 56, same node count: \(String(format: "%.1f", shallow * 1000)) ms → \(String(format: "%.1f", deep * 1000)) ms (×\(String(format: "%.1f", ratio)))")
+        XCTAssertLessThan(ratio, 3, "8× deeper nesting cost \(ratio)× per node — a pass that walks the chain at every level?")
+    }
+
     /// The "did you mean" hint is only computed for names of similar length: 4,000 keys of 200
     /// characters against every property name stay cheap.
     func testTypoHintSkipsWordsOfVeryDifferentLength() {
