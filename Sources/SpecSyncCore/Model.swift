@@ -227,6 +227,13 @@ public struct Diagnostic: Sendable, Hashable {
                           message: "\(what)\(size == nil ? "" : ",") more than the limit of \(limit) bytes (raise limits.max_file_bytes in .specsync.yaml if this is intended)")
     }
 
+    /// The last diagnostic of a file with more problems than `limits.max_diagnostics`: where the
+    /// first one not listed is.
+    public static func omitted(after count: Int, from position: SourcePosition) -> Diagnostic {
+        Diagnostic(kind: .limit, line: position.line, column: position.column, pointer: "",
+                   message: "more problems from here on are not listed, only the first \(count) (limits.max_diagnostics); fix these and check again, or raise the limit")
+    }
+
     /// `path:line:column: error: message (at /pointer)`
     public func rendered(path: String) -> String {
         "\(path):\(line):\(column): error: \(message) (at \(pointer.isEmpty ? "/" : pointer))"

@@ -3,6 +3,8 @@
 public protocol DocumentValidator: Sendable {
     /// Every violation, sorted by position.
     func validate(_ root: Node) -> [Diagnostic]
+    /// At most `maxDiagnostics` violations, sorted by position, and where the first left out is.
+    func validate(_ root: Node, maxDiagnostics: Int) -> CappedDiagnostics
     /// Canonical key order of the mapping at an instance location.
     func propertyOrder(at path: [PathComponent]) -> [String]
     /// Settles plain scalars the readers of specs disagree on, before validation and emitting
@@ -12,6 +14,25 @@ public protocol DocumentValidator: Sendable {
 
 extension DocumentValidator {
     public func resolveAmbiguousScalars(_ root: inout Node) {}
+
+    public func validate(_ root: Node, maxDiagnostics: Int) -> CappedDiagnostics {
+        let all = validate(root)
+        guard all.count > maxDiagnostics else { return CappedDiagnostics(diagnostics: all, firstOmitted: nil) }
+        let omitted = all[maxDiagnostics]
+        return CappedDiagnostics(diagnostics: Array(all.prefix(maxDiagnostics)),
+                                 firstOmitted: SourcePosition(line: omitted.line, column: omitted.column, offset: 0))
+    }
+}
+
+/// Diagnostics up to a cap (`ParseLimits.maxDiagnostics`), and where the first one left out is.
+public struct CappedDiagnostics: Sendable {
+    public var diagnostics: [Diagnostic]
+    public var firstOmitted: SourcePosition?
+
+    public init(diagnostics: [Diagnostic], firstOmitted: SourcePosition?) {
+        self.diagnostics = diagnostics
+        self.firstOmitted = firstOmitted
+    }
 }
 
 /// The outcome of reading one spec: its problems and, when it could be read, its canonical bytes.
@@ -41,6 +62,11 @@ public struct SpecProcessor: Sendable {
         self.limits = limits
     }
 
+    private static func earlier(_ a: SourcePosition?, _ b: SourcePosition?) -> SourcePosition? {
+        guard let a, let b else { return a ?? b }
+        return min(a, b)
+    }
+
     public func analyze(_ bytes: [UInt8]) -> SpecAnalysis {
         // A file with conflict markers is half of two versions: never read as data, never rewritten.
         let markers = ConflictMarkers.diagnostics(in: bytes)
@@ -51,9 +77,22 @@ public struct SpecProcessor: Sendable {
         case .document(var document):
             validator?.resolveAmbiguousScalars(&document.root)
             var diagnostics = document.diagnostics
+            var firstOmitted = document.firstOmittedDiagnostic
             if document.mayHoldNumbersOutOfRange { diagnostics += NumberRange.diagnostics(in: document.root) }
             let readable = !diagnostics.contains { $0.kind == .duplicateKey }
-            if let validator { diagnostics += validator.validate(document.root) }
+            if let validator {
+                // Each source stops at the cap; the first `maxDiagnostics` by position are kept below.
+                let found = validator.validate(document.root, maxDiagnostics: limits.maxDiagnostics)
+                diagnostics += found.diagnostics
+                firstOmitted = Self.earlier(firstOmitted, found.firstOmitted)
+            }
+            diagnostics.sort()
+            if diagnostics.count > limits.maxDiagnostics {
+                let cut = diagnostics[limits.maxDiagnostics]
+                firstOmitted = Self.earlier(firstOmitted, SourcePosition(line: cut.line, column: cut.column, offset: 0))
+                diagnostics.removeSubrange(limits.maxDiagnostics...)
+            }
+            if let firstOmitted { diagnostics.append(.omitted(after: limits.maxDiagnostics, from: firstOmitted)) }
             let canonical: [UInt8]?
             if readable {
                 let order: CanonicalEmitter.KeyOrder = validator.map { v in { v.propertyOrder(at: $0) } } ?? { _ in [] }
@@ -61,7 +100,7 @@ public struct SpecProcessor: Sendable {
             } else {
                 canonical = nil
             }
-            return SpecAnalysis(diagnostics: diagnostics.sorted(), canonical: canonical, document: document)
+            return SpecAnalysis(diagnostics: diagnostics, canonical: canonical, document: document)
         }
     }
 }

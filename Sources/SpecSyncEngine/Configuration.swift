@@ -210,8 +210,10 @@ extension Configuration {
                             throw fail(limit.value, "limits.max_alias_nodes must be an integer ≥ 0")
                         }
                         config.limits.maxAliasNodes = n
+                    case "max_nodes": config.limits.maxNodes = try positive(limit.value, "limits.max_nodes")
+                    case "max_diagnostics": config.limits.maxDiagnostics = try positive(limit.value, "limits.max_diagnostics")
                     default:
-                        throw fail(limit.key, "unknown setting limits.\(limit.keyText) (known: max_file_bytes, max_depth, max_alias_nodes)")
+                        throw fail(limit.key, "unknown setting limits.\(limit.keyText) (known: max_file_bytes, max_depth, max_alias_nodes, max_nodes, max_diagnostics)")
                     }
                 }
             default:

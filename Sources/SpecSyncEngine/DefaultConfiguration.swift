@@ -30,10 +30,20 @@ settle_ms: 50
 # (report only), or off (only react to changes).
 startup: fix
 
+# Bounds on what one file may cost; a file over a limit is reported and left as it is. A task spec is
+# a few KB and a few hundred nodes: within these defaults any file is processed in well under 100 ms,
+# so one hostile or runaway file cannot stall the watcher (scripts/bench-worst).
 limits:
-  max_file_bytes: 1048576
+  # Size in bytes (256 KiB).
+  max_file_bytes: 262144
+  # Nesting of mappings and lists.
   max_depth: 64
+  # Nodes that aliases (*name) may add when expanded: the guard against "billion laughs".
   max_alias_nodes: 10000
+  # Scalars, keys, mappings and lists in one file.
+  max_nodes: 50000
+  # Problems listed per file; one more line says where the unlisted ones begin.
+  max_diagnostics: 100
 
 """#
 }

@@ -36,16 +36,25 @@ public struct Schema: Sendable {
 
     /// Every violation in the document (kind `.schema`), each at the offending node, sorted by position.
     public func validate(_ root: Node) -> [Diagnostic] {
-        var validator = SchemaValidator(nodes: storage.nodes)
+        validate(root, maxDiagnostics: .max).diagnostics
+    }
+
+    /// The first `maxDiagnostics` violations found (in document order, nearly: a mapping's missing
+    /// keys come after its values' problems); the walk stops there, so a file with 100,000 broken items
+    /// costs no more than one with 100.
+    public func validate(_ root: Node, maxDiagnostics: Int) -> CappedDiagnostics {
+        var validator = SchemaValidator(nodes: storage.nodes, limit: maxDiagnostics)
         _ = validator.validate(root, storage.root, collect: true)
         var diagnostics = validator.diagnostics
-        guard diagnostics.count > 1 else { return diagnostics }
-        diagnostics.sort()
-        // allOf branches or repeated $refs can report the same thing twice.
-        var unique: [Diagnostic] = []
-        unique.reserveCapacity(diagnostics.count)
-        for d in diagnostics where unique.last != d { unique.append(d) }
-        return unique
+        if diagnostics.count > 1 {
+            diagnostics.sort()
+            // allOf branches or repeated $refs can report the same thing twice.
+            var unique: [Diagnostic] = []
+            unique.reserveCapacity(diagnostics.count)
+            for d in diagnostics where unique.last != d { unique.append(d) }
+            diagnostics = unique
+        }
+        return CappedDiagnostics(diagnostics: diagnostics, firstOmitted: validator.firstOmitted)
     }
 
     /// Whether the document satisfies the schema (stops at the first violation, builds no messages).

@@ -7,13 +7,21 @@ import SpecSyncCore
 struct SchemaValidator {
     let nodes: [SchemaNode]
     var diagnostics: [Diagnostic] = []
+    /// At most this many diagnostics are built; past it only where the first omitted one was is kept,
+    /// and the walk stops (`isFull`).
+    let limit: Int
+    var firstOmitted: SourcePosition?
     /// Instance location of the node being checked.
     var path: [PathComponent] = []
 
-    init(nodes: [SchemaNode]) {
+    init(nodes: [SchemaNode], limit: Int = .max) {
         self.nodes = nodes
+        self.limit = limit
         path.reserveCapacity(16)
     }
+
+    /// Nothing more will be reported: the loops over items and keys stop here.
+    var isFull: Bool { firstOmitted != nil }
 
     mutating func validate(_ node: Node, _ index: Int32, collect: Bool) -> Bool {
         let s = nodes[Int(index)]
@@ -198,6 +206,7 @@ struct SchemaValidator {
         }
         if s.items != noSchema || !s.prefixItems.isEmpty {
             for (i, item) in items.enumerated() {
+                if collect && isFull { return false }
                 let schema = i < s.prefixItems.count ? s.prefixItems[i] : s.items
                 if schema == noSchema { continue }
                 if nodes[Int(schema)].rejectsEverything {
@@ -219,6 +228,7 @@ struct SchemaValidator {
         if s.uniqueItems, items.count > 1 {
             var firstIndex: [JSONValue: Int] = [:]
             for (i, item) in items.enumerated() {
+                if collect && isFull { return false }
                 let key = normalizedJSON(item.json)
                 if let j = firstIndex[key] {
                     if !collect { return false }
@@ -251,6 +261,7 @@ struct SchemaValidator {
         var found: UInt64 = 0
         // By index: binding each entry to a local copied its strings and comment arrays.
         for i in entries.indices {
+            if collect && isFull { return false }
             let key = entries[i].keyText
             let schema: Int32
             if let property = s.propertyIndex[key] {
@@ -439,6 +450,10 @@ struct SchemaValidator {
     // MARK: Messages
 
     mutating func report(_ position: SourcePosition, _ text: String, child: PathComponent? = nil) {
+        guard diagnostics.count < limit else {
+            if firstOmitted.map({ position < $0 }) ?? true { firstOmitted = position }
+            return
+        }
         let label = readableLabel(path)
         let pointer: String
         if let child {

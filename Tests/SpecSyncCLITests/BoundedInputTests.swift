@@ -22,7 +22,7 @@ final class BoundedInputTests: XCTestCase {
         let r = try run("fmt -", in: p, stdin: "/dev/zero")
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertEqual(r.stdout, "", "input that was not read whole cannot be echoed")
-        XCTAssertTrue(r.stderr.contains("<stdin>:1:1: error: input is more than the limit of 1048576 bytes"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("<stdin>:1:1: error: input is more than the limit of 262144 bytes"), r.stderr)
     }
 
     func testFmtStdinFromSparseFileIsRefusedByItsSize() throws {
@@ -38,7 +38,7 @@ final class BoundedInputTests: XCTestCase {
         try p.write(".tandemonium/specs/f.yaml", canonicalSpec)
         let r = try run("write .tandemonium/specs/f.yaml", in: p, stdin: "/dev/zero")
         XCTAssertEqual(r.status, 1, r.stderr)
-        XCTAssertTrue(r.stderr.contains("more than the limit of 1048576 bytes"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("more than the limit of 262144 bytes"), r.stderr)
         XCTAssertEqual(try p.read(".tandemonium/specs/f.yaml"), canonicalSpec)
     }
 
@@ -48,7 +48,7 @@ final class BoundedInputTests: XCTestCase {
         try p.write(".tandemonium/specs/a.yaml", "title: A\nid: a\n")
         let check = try run("check .tandemonium/specs/big.yaml", in: p)
         XCTAssertEqual(check.status, 1, check.stderr)
-        XCTAssertTrue(check.stdout.contains("big.yaml:1:1: error: file is 2147483648 bytes, more than the limit of 1048576 bytes"), check.stdout)
+        XCTAssertTrue(check.stdout.contains("big.yaml:1:1: error: file is 2147483648 bytes, more than the limit of 262144 bytes"), check.stdout)
         let fmt = try run("fmt", in: p)
         XCTAssertEqual(fmt.status, 1, fmt.stderr)
         XCTAssertEqual(try p.read(".tandemonium/specs/a.yaml"), "id: a\ntitle: A\n")

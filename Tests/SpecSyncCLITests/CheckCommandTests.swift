@@ -25,6 +25,23 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertLessThan(statusLine, priorityLine)
     }
 
+    func testProblemsPastMaxDiagnosticsAreCountedOutInOneLine() throws {
+        let p = try Project()
+        let items = String(repeating: "  - c\n", count: 500)
+        try p.write(".tandemonium/specs/TAND-004.yaml", "id: TAND-004\ntitle: T\nacceptance_criteria:\n" + items)
+        let r = try CLI.run(["check"], cwd: p.root)
+        XCTAssertEqual(r.status, 1)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 101, r.stdout)
+        XCTAssertEqual(lines.last, ".tandemonium/specs/TAND-004.yaml:104:5: error: more problems from here on are not listed, only the first 100 (limits.max_diagnostics); fix these and check again, or raise the limit (at /)")
+        // The project's own limit is honoured, in JSON too.
+        try p.write(".specsync.yaml", "limits:\n  max_diagnostics: 3\n")
+        let json = try CLI.run(["check", "--format", "json"], cwd: p.root)
+        XCTAssertEqual(json.status, 1)
+        XCTAssertEqual(json.stdout.components(separatedBy: "\"kind\":\"schema\"").count - 1, 3, json.stdout)
+        XCTAssertEqual(json.stdout.components(separatedBy: "\"kind\":\"limit\"").count - 1, 1, json.stdout)
+    }
+
     func testNonCanonicalFileExitsOneAndDiffShowsTheChange() throws {
         let p = try Project()
         try p.write(".tandemonium/specs/TAND-003.yaml", "title: 'Fix it'\nid: TAND-003\n")

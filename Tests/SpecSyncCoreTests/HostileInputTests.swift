@@ -143,7 +143,7 @@ final class HostileInputTests: XCTestCase {
 
     /// Blank lines between many items stress the per-line passes. Sized so that linear work takes a
     /// fraction of a second in debug builds while quadratic work (blank lines × scalars) takes
-    /// several seconds; at the 1 MiB default limit the quadratic version took over 500 s.
+    /// several seconds; at 1 MiB the quadratic version took over 500 s.
     func testManyBlankLinesBetweenItemsAreHandledInLinearTime() {
         var text = "id: TAND-1\nrequirements:\n"
         for _ in 0..<15_000 { text += "  - r\n\n" }
@@ -152,11 +152,11 @@ final class HostileInputTests: XCTestCase {
         XCTAssertLessThan(elapsed, Self.deadline, "15,000 blank lines between 15,000 items must not take quadratic time")
     }
 
-    /// A file just under the default 1 MiB limit with a comment on every line.
+    /// A file just under the default size limit with a comment on every line.
     func testLargestAllowedFileWithManyCommentsIsFast() {
         var text = "id: TAND-1\nrequirements:\n"
         var i = 0
-        while text.utf8.count < (1 << 20) - 64 { text += "  # c\(i)\n  - r  # e\(i)\n"; i += 1 }
+        while text.utf8.count < ParseLimits().maxBytes - 64 { text += "  # c\(i)\n  - r  # e\(i)\n"; i += 1 }
         let (result, elapsed) = timed { format(Array(text.utf8)) }
         guard case .formatted = result else { return XCTFail("rejected: \(result)") }
         XCTAssertLessThan(elapsed, 10, "a near-limit file must be handled in about linear time")

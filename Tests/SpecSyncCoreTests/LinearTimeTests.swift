@@ -1,5 +1,5 @@
-// Every pass over a mapping or sequence is linear: the worst shapes found within the default 1 MiB
-// limit (100k keys in one mapping, a one-line flow collection of non-ASCII items, 200k duplicate keys,
+// Every pass over a mapping or sequence is linear: the worst shapes found within 1 MiB (the default
+// limits are lower now — 256 KiB, 50,000 nodes, 100 diagnostics — but a project may raise them) (100k keys in one mapping, a one-line flow collection of non-ASCII items, 200k duplicate keys,
 // 100k unknown keys, comments on every line). Quadratic passes showed as 19.6 s and 170 s here.
 // Checked by scaling, not by a benchmark: eight times the input must cost well under the 64 times a
 // quadratic pass would (best of two runs, so a busy machine does not decide).
@@ -11,6 +11,9 @@ import XCTest
 final class LinearTimeTests: XCTestCase {
     /// Linear is 8; quadratic is 64. Generous for noise.
     static let maxRatio = 16.0
+    /// Limits raised so that every pass sees the whole input (the defaults stop at 50,000 nodes and
+    /// 100 diagnostics, which would hide a quadratic pass behind them).
+    static let raised = ParseLimits(maxBytes: 4 << 20, maxNodes: .max, maxDiagnostics: .max)
 
     static let shapes: [(name: String, make: @Sendable (Int) -> String)] = [
         ("keys in one block mapping", { n in "id: X-1\ntitle: T\n" + (0..<n).map { "k\($0): 1\n" }.joined() }),
@@ -34,7 +37,7 @@ final class LinearTimeTests: XCTestCase {
     }
 
     func testEveryShapeScalesLinearly() throws {
-        let processor = SpecProcessor(validator: try shippedSchema())
+        let processor = SpecProcessor(validator: try shippedSchema(), limits: Self.raised)
         for shape in Self.shapes {
             // The larger input is about 256 KB: big enough that a quadratic pass dominates.
             let unit = Array(shape.make(1000).utf8).count / 1000
@@ -52,7 +55,7 @@ final class LinearTimeTests: XCTestCase {
     /// more per node. Hoisting comments above a nested list's `-` once walked the whole chain below at
     /// every level (7.8 s for 1 MiB of `- [[[…1]]]` at depth 62).
     func testDeepNestingCostsTheSamePerNode() throws {
-        let processor = SpecProcessor(validator: try shippedSchema())
+        let processor = SpecProcessor(validator: try shippedSchema(), limits: Self.raised)
         func chains(depth: Int) -> String {
             let item = "- " + String(repeating: "[", count: depth) + "1" + String(repeating: "]", count: depth) + "\n"
             return "id: X-1\ntitle: T\nx:\n" + String(repeating: item, count: 96_000 / depth)

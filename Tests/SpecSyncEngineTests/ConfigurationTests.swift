@@ -47,7 +47,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.lockTimeout, .milliseconds(250))
         XCTAssertEqual(c.startup, .check)
         XCTAssertEqual(c.limits.maxDepth, 8)
-        XCTAssertEqual(c.limits.maxBytes, 1 << 20, "unset keys keep their defaults")
+        XCTAssertEqual(c.limits.maxBytes, 256 << 10, "unset keys keep their defaults")
         XCTAssertEqual(c.source, dir + "/.specsync.yaml")
     }
 

@@ -6,14 +6,25 @@ public struct ParseLimits: Sendable, Hashable {
     public var maxDepth: Int
     /// Nodes that aliases may add to the document when expanded (alias-bomb guard).
     public var maxAliasNodes: Int
+    /// Nodes (scalars, keys, collections) in the written document. With `maxBytes`, this is what bounds
+    /// the time one file can take: every node costs its share of the tree, validation and output.
+    public var maxNodes: Int
+    /// Problems reported per file; past it, one more diagnostic says where the rest begin. Collecting
+    /// stops there too, so 100,000 broken items cost no more than 100.
+    public var maxDiagnostics: Int
 
     /// Deeper trees are refused whatever the configuration says: every later pass recurses.
     public static let maxSupportedDepth = 256
 
-    public init(maxBytes: Int = 1 << 20, maxDepth: Int = 64, maxAliasNodes: Int = 10_000) {
+    /// The defaults are those of config/specsync.yaml: a task spec is a few KB and a few hundred nodes;
+    /// within them any input is processed in well under 100 ms (scripts/bench-worst).
+    public init(maxBytes: Int = 256 << 10, maxDepth: Int = 64, maxAliasNodes: Int = 10_000,
+                maxNodes: Int = 50_000, maxDiagnostics: Int = 100) {
         self.maxBytes = maxBytes
         self.maxDepth = min(maxDepth, Self.maxSupportedDepth)
         self.maxAliasNodes = maxAliasNodes
+        self.maxNodes = maxNodes
+        self.maxDiagnostics = max(1, maxDiagnostics)
     }
 }
 
@@ -24,6 +35,8 @@ public struct YAMLDocument: Sendable {
     public var leadingComments: [TriviaLine]
     /// Problems that do not prevent building the tree (duplicate keys, unsupported tags).
     public var diagnostics: [Diagnostic]
+    /// Where the first problem left out by `ParseLimits.maxDiagnostics` is, if any was.
+    public var firstOmittedDiagnostic: SourcePosition?
     /// False when the parser read no number that could be out of a 64-bit float's range (no infinity,
     /// no zero): then `NumberRange` has nothing to look for and skips its walk.
     var mayHoldNumbersOutOfRange = true
@@ -123,6 +136,7 @@ final class TreeBuilder {
     /// First line of a comment block moved from the file's head to the first key (its blank line stays with the head).
     private var movedLeadingLine: Int?
     private var diagnostics: [Diagnostic] = []
+    private var firstOmittedDiagnostic: SourcePosition?
     /// A scalar read as an infinite or zero float (what `NumberRange` checks) was seen.
     private var sawInfiniteOrZero = false
     private var aliasNodes = 0
@@ -218,6 +232,10 @@ final class TreeBuilder {
                 defer { yaml_event_delete(&event) }
                 let start = position(event.start_mark)
                 let end = position(event.end_mark)
+                if info.count >= limits.maxNodes, Self.makesNode(event.type) {
+                    return .failure(diagnostics + [Diagnostic(kind: .limit, at: start, pointer: currentPath(stack).jsonPointer,
+                        message: "more than \(limits.maxNodes) nodes (limits.max_nodes); a task spec has a few hundred — split the file or raise the limit")])
+                }
                 switch event.type {
                 case YAML_STREAM_END_EVENT:
                     if var tree = root {
@@ -248,7 +266,7 @@ final class TreeBuilder {
                         switch resolveTagged(text: text, style: style, tag: tag, plainImplicit: s.plain_implicit == 1) {
                         case .success(let v): value = v
                         case .failure(let message):
-                            diagnostics.append(Diagnostic(kind: .unsupported, at: start, pointer: currentPath(stack).jsonPointer, message: message))
+                            record(at: start) { Diagnostic(kind: .unsupported, at: start, pointer: currentPath(stack).jsonPointer, message: message) }
                             value = .string(text)
                         }
                     }
@@ -293,8 +311,8 @@ final class TreeBuilder {
                         let tag = String(cString: tagPointer)
                         let expected = isSequence ? "tag:yaml.org,2002:seq" : "tag:yaml.org,2002:map"
                         if tag != expected && tag != "!" {
-                            diagnostics.append(Diagnostic(kind: .unsupported, at: start, pointer: currentPath(stack).jsonPointer,
-                                message: "unsupported tag \(tag); spec files hold plain JSON-like data (remove the tag)"))
+                            record(at: start) { Diagnostic(kind: .unsupported, at: start, pointer: currentPath(stack).jsonPointer,
+                                message: "unsupported tag \(tag); spec files hold plain JSON-like data (remove the tag)") }
                         }
                     }
                     var nodeInfo = NodeInfo(start: start, end: end, isBlock: isBlock, isCollection: true, isAlias: false)
@@ -333,6 +351,20 @@ final class TreeBuilder {
     private func newNode(_ nodeInfo: NodeInfo) -> Int32 {
         info.append(nodeInfo)
         return Int32(info.count - 1)
+    }
+
+    /// A problem that does not stop the parse, within `limits.maxDiagnostics` (the message is only
+    /// built for those kept: a hostile file can have a duplicate key on every line).
+    private func record(at position: SourcePosition, _ make: () -> Diagnostic) {
+        if diagnostics.count < limits.maxDiagnostics {
+            diagnostics.append(make())
+        } else if firstOmittedDiagnostic.map({ position < $0 }) ?? true {
+            firstOmittedDiagnostic = position
+        }
+    }
+
+    private static func makesNode(_ type: yaml_event_type_t) -> Bool {
+        type == YAML_SCALAR_EVENT || type == YAML_ALIAS_EVENT || type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT
     }
 
     private func position(_ mark: yaml_mark_t) -> SourcePosition {
@@ -398,14 +430,16 @@ final class TreeBuilder {
             if keyScalar.text.isEmpty, keyScalar.style == .plain, keyScalar.tag == nil {
                 // `? ` or `: value` with nothing before it: a null key, almost surely a slip, and
                 // one that cannot be written back as it reads (`""` would make it a string).
-                diagnostics.append(Diagnostic(kind: .unsupported, at: node.start, pointer: path(stack, depth: t + 1).jsonPointer,
-                    message: "empty mapping key (it reads as null); give the key a name, or write \"\" for an empty string"))
+                record(at: node.start) { Diagnostic(kind: .unsupported, at: node.start, pointer: path(stack, depth: t + 1).jsonPointer,
+                    message: "empty mapping key (it reads as null); give the key a name, or write \"\" for an empty string") }
             }
             if let first = stack[t].firstSighting(of: keyScalar.text, at: node.start) {
-                var keyPath = path(stack, depth: t + 1)
-                keyPath.append(.key(keyScalar.text))
-                diagnostics.append(Diagnostic(kind: .duplicateKey, at: node.start, pointer: keyPath.jsonPointer,
-                    message: "duplicate key \"\(keyScalar.text)\" (first defined at line \(first.line), column \(first.column)); keep one of them"))
+                record(at: node.start) {
+                    var keyPath = path(stack, depth: t + 1)
+                    keyPath.append(.key(keyScalar.text))
+                    return Diagnostic(kind: .duplicateKey, at: node.start, pointer: keyPath.jsonPointer,
+                        message: "duplicate key \"\(keyScalar.text)\" (first defined at line \(first.line), column \(first.column)); keep one of them")
+                }
             }
             stack[t].pendingKey = node
             stack[t].pendingKeyID = id
@@ -470,6 +504,7 @@ final class TreeBuilder {
         var next: Int32 = 0
         applyComments(&tree, &next)
         var document = YAMLDocument(root: tree, leadingComments: leading, diagnostics: diagnostics.sorted())
+        document.firstOmittedDiagnostic = firstOmittedDiagnostic
         document.mayHoldNumbersOutOfRange = sawInfiniteOrZero
         return .document(document)
     }

@@ -102,13 +102,18 @@ struct SourceText {
             let mid = (lo + hi + 1) / 2
             if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
         }
-        var column = 0
-        var i = lineStarts[lo]
+        return SourcePosition(line: lo + 1, column: column(ofByte: offset, line: lo + 1), offset: offset)
+    }
+
+    /// The 1-based column of a byte offset on a known line (no search: the comment scanner knows it).
+    func column(ofByte offset: Int, line: Int) -> Int {
+        var column = 1
+        var i = lineStarts[line - 1]
         while i < offset {
             if bytes[i] & 0xC0 != 0x80 { column += 1 }
             i += 1
         }
-        return SourcePosition(line: lo + 1, column: column + 1, offset: offset)
+        return column
     }
 
     func isBlankLine(_ line: Int) -> Bool {
@@ -235,7 +240,7 @@ enum CommentScanner {
                             indicatorsOnly = false
                         }
                     }
-                    let column = source.position(ofByte: i).column
+                    let column = source.column(ofByte: i, line: line)
                     var comment = RawComment(line: line, column: column,
                                              text: String(decoding: bytes[i..<end], as: UTF8.self), ownLine: ownLine)
                     if !ownLine {
