@@ -78,6 +78,8 @@ extension Array where Element == PathComponent {
             out.append("/")
             switch component {
             case .index(let i): out.append(String(i))
+            case .key(let k) where !k.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }):
+                out.append(k)  // nearly every key: nothing to escape
             case .key(let k):
                 for ch in k.unicodeScalars {
                     switch ch {

@@ -6,7 +6,7 @@ public enum StartupPolicy: String, Sendable, CaseIterable {
 }
 
 /// Everything specsync needs to know about a project, resolved to absolute paths.
-public struct Configuration: Sendable {
+public struct Configuration: Sendable, Equatable {
     /// Directory that relative paths in the configuration are resolved against.
     public var projectRoot: String
     public var specsDirectory: String
@@ -65,9 +65,10 @@ extension Configuration {
 
     /// The specs folder under `root` the way Coldwine finds it.
     static func discoverSpecsDirectory(under root: String) -> (path: String, exists: Bool) {
-        for candidate in specsDirectoryCandidates {
-            let path = absolute(candidate, relativeTo: root)
-            if isDirectory(path) { return (path, true) }
+        // A plain stat first: standardizing resolves symlinks component by component, which only the
+        // folder found needs (this runs at every start, an editor's `fmt -` included).
+        for candidate in specsDirectoryCandidates where isDirectory(PathNames.appending(root, candidate)) {
+            return (absolute(candidate, relativeTo: root), true)
         }
         return (absolute(specsDirectoryCandidates[specsDirectoryCandidates.count - 1], relativeTo: root), false)
     }
@@ -78,7 +79,7 @@ extension Configuration {
     static func projectRootWithoutConfigFile(from directory: String) -> String {
         var dir = PathNames.standardized(directory)
         while true {
-            if specsDirectoryCandidates.contains(where: { isDirectory(absolute($0, relativeTo: dir)) }) { return dir }
+            if specsDirectoryCandidates.contains(where: { isDirectory(PathNames.appending(dir, $0)) }) { return dir }
             if SmallFiles.exists(PathNames.appending(dir, ".git")) { break }
             let parent = PathNames.parent(dir)
             if parent == dir || parent.isEmpty { break }
@@ -97,7 +98,7 @@ extension Configuration {
         let path = explicitPath.map { absolute($0, relativeTo: directory) } ?? findConfigFile(from: directory)
         // Relative settings (specs_dir, schema) are relative to the directory holding the configuration file.
         let root = path.map { PathNames.parent($0) } ?? projectRootWithoutConfigFile(from: directory)
-        let defaults = try parse(Array(DefaultConfiguration.yaml.utf8), path: "<built-in defaults>", projectRoot: root, onto: nil)
+        let defaults = builtInDefaults(projectRoot: root)
         guard let path else { return defaults }
         let data: [UInt8]
         switch SettingsFile.read(path, limit: SettingsFile.configurationLimit) {
@@ -107,6 +108,19 @@ extension Configuration {
         var config = try parse(data, path: path, projectRoot: root, onto: defaults)
         config.source = path
         return config
+    }
+
+    /// config/specsync.yaml's settings as a value: parsing that text on every start cost an editor's
+    /// `fmt -` a tenth of its start-up. `ConfigurationTests` keeps the two the same.
+    static func builtInDefaults(projectRoot: String) -> Configuration {
+        let found = discoverSpecsDirectory(under: projectRoot)
+        return Configuration(projectRoot: projectRoot, specsDirectory: found.path,
+                             specsDirectoryOrigin: .discovered(exists: found.exists),
+                             include: ["**/*.yaml", "**/*.yml"], exclude: [], schemaPath: nil,
+                             lockTimeout: .milliseconds(10_000), settle: .milliseconds(50), startup: .fix,
+                             limits: ParseLimits(maxBytes: 262_144, maxDepth: 64, maxAliasNodes: 10_000,
+                                                 maxNodes: 50_000, maxDiagnostics: 100),
+                             source: nil)
     }
 
     static func findConfigFile(from directory: String) -> String? {

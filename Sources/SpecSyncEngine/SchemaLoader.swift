@@ -6,7 +6,7 @@ import SpecSyncSchema
 enum SchemaLoader {
     static func load(path: String?) throws(EngineError) -> Schema {
         guard let path else {
-            do { return try Schema.load(json: Array(BuiltinSchema.json.utf8), source: "<built-in task-spec schema>") } catch {
+            do { return try Schema(BuiltinSchemaValue.value, source: "<built-in task-spec schema>") } catch {
                 throw .schema(path: "<built-in task-spec schema>", message: "\(error)")
             }
         }

@@ -607,7 +607,10 @@ private extension Unicode.Scalar {
 private struct RegexCompiler {
     var program: [ECMARegex.Instruction] = []
     var sets: [ScalarSet] = []
-    var setIndex: [[ClosedRange<UInt32>]: Int32] = [:]
+    /// The ranges each entry of `sets` was built from. Searched linearly (a pattern has a handful of
+    /// classes): a dictionary keyed by range arrays cost more to instantiate at start-up than every
+    /// search it saves.
+    var setSources: [[ClosedRange<UInt32>]] = []
 
     mutating func append(_ instruction: ECMARegex.Instruction) throws(RegexSyntaxError) {
         guard program.count < ECMARegex.maxProgramSize else {
@@ -618,6 +621,19 @@ private struct RegexCompiler {
 
     var here: Int32 { Int32(program.count) }
 
+    /// Appends the instructions of `range` again at the end, their jumps moved with them (a body's
+    /// jumps stay within it or go to its end).
+    mutating func appendCopy(of range: Range<Int>) throws(RegexSyntaxError) {
+        let shift = Int32(program.count - range.lowerBound)
+        for i in range {
+            switch program[i] {
+            case .split(let a, let b): try append(.split(a + shift, b + shift))
+            case .jump(let a): try append(.jump(a + shift))
+            case let other: try append(other)
+            }
+        }
+    }
+
     mutating func emit(_ node: RegexNode) throws(RegexSyntaxError) {
         switch node {
         case .empty:
@@ -626,12 +642,12 @@ private struct RegexCompiler {
             try append(.scalar(c))
         case .set(let ranges):
             let i: Int32
-            if let existing = setIndex[ranges] {
-                i = existing
+            if let existing = setSources.firstIndex(of: ranges) {
+                i = Int32(existing)
             } else {
                 i = Int32(sets.count)
                 sets.append(ScalarSet(ranges: ranges))
-                setIndex[ranges] = i
+                setSources.append(ranges)
             }
             try append(.set(i))
         case .sequence(let items):
@@ -652,14 +668,24 @@ private struct RegexCompiler {
             }
             for j in jumpsToEnd { program[j] = .jump(here) }
         case .repeated(let body, let minCount, let maxCount):
-            for _ in 0..<minCount { try emit(body) }
+            // The body is compiled once; further copies are its instructions moved (`{1,64}` compiled
+            // its body 64 times, most of the schema's start-up cost).
+            var compiled: Range<Int>?
+            func emitBody() throws(RegexSyntaxError) {
+                if let compiled { try appendCopy(of: compiled) } else {
+                    let start = program.count
+                    try emit(body)
+                    compiled = start..<program.count
+                }
+            }
+            for _ in 0..<minCount { try emitBody() }
             if let maxCount {
                 // Nested optionals x(x(x)?)? with one common exit keep the set of live threads small.
                 var exits: [Int] = []
                 for _ in 0..<(maxCount - minCount) {
                     exits.append(program.count)
                     try append(.split(here + 1, -1))
-                    try emit(body)
+                    try emitBody()
                 }
                 for e in exits { program[e] = .split(Int32(e + 1), here) }
             } else {

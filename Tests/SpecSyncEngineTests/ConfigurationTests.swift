@@ -13,10 +13,44 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(DefaultConfiguration.yaml, shipped, "run scripts/generate-embedded")
     }
 
+    /// The defaults are a value in code (parsing the text cost every start); they must be what the
+    /// shipped file says, with and without a specs folder to find.
+    func testBuiltInDefaultsAreWhatTheDefaultsFileSays() throws {
+        let empty = try scratch()
+        let coldwine = try scratch()
+        try FileManager.default.createDirectory(atPath: coldwine + "/.coldwine/tasks", withIntermediateDirectories: true)
+        for root in [empty, coldwine] {
+            let parsed = try Configuration.parse(Array(DefaultConfiguration.yaml.utf8), path: "<built-in defaults>",
+                                                 projectRoot: root, onto: nil)
+            XCTAssertEqual(Configuration.builtInDefaults(projectRoot: root), parsed)
+        }
+        XCTAssertEqual(Configuration.builtInDefaults(projectRoot: coldwine).specsDirectory, coldwine + "/.coldwine/tasks")
+        XCTAssertEqual(Configuration.builtInDefaults(projectRoot: empty).limits, ParseLimits(), "the core's defaults are the same")
+    }
+
     func testCompiledInSchemaIsTheShippedFile() throws {
         let shipped = try String(contentsOf: repo.appendingPathComponent("config/task-spec.schema.json"), encoding: .utf8)
         XCTAssertEqual(BuiltinSchema.json, shipped,
                        "run scripts/generate-embedded")
+    }
+
+    /// The schema is compiled in as data too (start-up does not parse the text): the same values, keys in
+    /// the same order (the order is the canonical key order).
+    func testCompiledInSchemaValueIsTheShippedFile() throws {
+        let shipped = try JSONValue.parse(json: Array(try Data(contentsOf: repo.appendingPathComponent("config/task-spec.schema.json"))))
+        func assertSame(_ a: JSONValue, _ b: JSONValue, at pointer: String) {
+            switch (a, b) {
+            case (.object(let x), .object(let y)):
+                XCTAssertEqual(x.keys, y.keys, "key order at \(pointer); run scripts/generate-embedded")
+                for key in x.keys where y[key] != nil { assertSame(x[key]!, y[key]!, at: pointer + "/" + key) }
+            case (.array(let x), .array(let y)):
+                XCTAssertEqual(x.count, y.count, "at \(pointer)")
+                for (i, (p, q)) in zip(x, y).enumerated() { assertSame(p, q, at: pointer + "/\(i)") }
+            default:
+                XCTAssertEqual(a, b, "at \(pointer); run scripts/generate-embedded")
+            }
+        }
+        assertSame(BuiltinSchemaValue.value, shipped, at: "")
     }
 
     func testCompiledInServiceUnitIsTheShippedFile() throws {

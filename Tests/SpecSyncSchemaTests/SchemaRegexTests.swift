@@ -71,6 +71,46 @@ final class SchemaRegexTests: XCTestCase {
         assertMatches("\\Bfoo", [("afoo", true), ("a foo", false)])
     }
 
+    /// Counted repeats compile their body once and copy it with its jumps moved: bodies with
+    /// alternations, loops and counted repeats of their own, checked against every string up to a length.
+    func testCopiedRepeatBodiesKeepTheirJumps() {
+        func all(upTo n: Int, over alphabet: [String]) -> [String] {
+            var out = [""], layer = [""]
+            for _ in 0..<n { layer = layer.flatMap { p in alphabet.map { p + $0 } }; out += layer }
+            return out
+        }
+        let inputs = all(upTo: 6, over: ["a", "b", "c"])
+        // Each pattern with a reference: a predicate written by hand.
+        let cases: [(String, (String) -> Bool)] = [
+            ("^(a|bc){2,3}$", { s in
+                func parts(_ t: Substring) -> [Int] {  // how many `a`/`bc` pieces t splits into
+                    if t.isEmpty { return [0] }
+                    var out: [Int] = []
+                    if t.hasPrefix("a") { out += parts(t.dropFirst()).map { $0 + 1 } }
+                    if t.hasPrefix("bc") { out += parts(t.dropFirst(2)).map { $0 + 1 } }
+                    return out
+                }
+                return parts(Substring(s)).contains { (2...3).contains($0) }
+            }),
+            ("^(ab*){1,2}c?$", { s in
+                var t = Substring(s)
+                if t.hasSuffix("c") { t = t.dropLast() }
+                let pieces = t.split(separator: "a", omittingEmptySubsequences: false)
+                guard t.hasPrefix("a"), pieces.dropFirst().allSatisfy({ $0.allSatisfy { $0 == "b" } }) else { return false }
+                return (1...2).contains(pieces.count - 1)
+            }),
+            ("^((a|b){2}c){1,2}$", { s in
+                let chunks = s.split(separator: "c", omittingEmptySubsequences: false)
+                guard s.hasSuffix("c"), chunks.last == "" else { return false }
+                let body = chunks.dropLast()
+                return (1...2).contains(body.count) && body.allSatisfy { $0.count == 2 && !$0.contains("c") }
+            }),
+        ]
+        for (pattern, reference) in cases {
+            assertMatches(pattern, inputs.map { ($0, reference($0)) })
+        }
+    }
+
     func testQuantifiersAndGroups() {
         assertMatches("^a{2,3}$", [("a", false), ("aa", true), ("aaa", true), ("aaaa", false)])
         assertMatches("^a{2}$", [("aa", true), ("aaa", false)])

@@ -257,15 +257,21 @@ enum CommentScanner {
     }
 }
 
-/// Per-line column stops, computed on first use. A class so `SourceText` stays a plain value with
-/// non-mutating lookups; used by one parse on one thread.
+/// Column stops of the last two lines asked for. The parser asks in document order — an event's
+/// start, then its end, which a multi-line scalar puts on a later line — so two lines are enough to
+/// compute each line's stops once. A class so `SourceText` stays a plain value with non-mutating
+/// lookups; used by one parse on one thread.
 private final class ColumnStops {
-    private var byLine: [Int: [Int]] = [:]
+    private var lines = (-1, -1)
+    private var stops: ([Int], [Int]) = ([], [])
+    private var replaceFirst = true
 
     func stops(for line: Int, _ compute: () -> [Int]) -> [Int] {
-        if let known = byLine[line] { return known }
-        let stops = compute()
-        byLine[line] = stops
-        return stops
+        if lines.0 == line { return stops.0 }
+        if lines.1 == line { return stops.1 }
+        let computed = compute()
+        if replaceFirst { (lines.0, stops.0) = (line, computed) } else { (lines.1, stops.1) = (line, computed) }
+        replaceFirst.toggle()
+        return computed
     }
 }
