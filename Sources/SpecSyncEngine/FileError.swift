@@ -66,14 +66,14 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     static func kind(of errno: Errno) -> Kind {
-        switch errno {
-        case .noSpace, .diskQuotaExceeded: return .noSpace
-        case .permissionDenied, .notPermitted: return .permissionDenied
+        switch errno.condition {
+        case .noSpace: return .noSpace
+        case .permissionDenied: return .permissionDenied
         case .readOnlyFileSystem: return .readOnlyFileSystem
         case .ioError: return .ioError
-        case .tooManyOpenFiles, .tooManyOpenFilesInSystem: return .tooManyOpenFiles
-        case .noSuchFileOrDirectory: return .notFound
-        default: return .io
+        case .tooManyOpenFiles: return .tooManyOpenFiles
+        case .notFound: return .notFound
+        case .nameTooLong, .other: return .io
         }
     }
 

@@ -432,8 +432,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
 
     private static func mayClear(_ error: StoreError) -> Bool {
         if case .lockTimeout = error { return true }
-        guard let errno = error.errno else { return false }
-        return [.noSpace, .diskQuotaExceeded, .permissionDenied, .notPermitted, .readOnlyFileSystem].contains(errno)
+        return error.errno?.condition.mayClear ?? false
     }
 
     /// Valid, not canonical, writable, and inside the tree: a symlink out of it is checked, never written

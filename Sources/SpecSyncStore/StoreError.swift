@@ -102,21 +102,21 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
 
     private static func hint(for errno: Errno, path: String) -> String? {
         let directory = PathParts(path).directory
-        switch errno {
-        case .noSpace, .diskQuotaExceeded:
+        switch errno.condition {
+        case .noSpace:
             return "The file system holding \(directory) is full or over quota; free space and retry."
-        case .permissionDenied, .notPermitted:
+        case .permissionDenied:
             return "Writing needs write and search permission on \(directory) (a temporary file is "
                 + "created there) and read permission on the file and its lock file."
         case .readOnlyFileSystem:
             return "\(directory) is on a read-only file system."
         case .ioError:
             return "The device reported an I/O error; check the disk (`dmesg`)."
-        case .fileNameTooLong:
+        case .nameTooLong:
             return "The file name is too long for a temporary name next to it; use a shorter name."
-        case .tooManyOpenFiles, .tooManyOpenFilesInSystem:
+        case .tooManyOpenFiles:
             return "Out of file descriptors; raise the limit (ulimit -n)."
-        default:
+        case .notFound, .other:
             return nil
         }
     }

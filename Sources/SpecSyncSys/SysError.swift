@@ -30,7 +30,31 @@ public struct SysError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// What an errno says about the file system, for the errors a write meets: the one mapping that the
+/// store's hints, the engine's error kinds and the watcher's retries share.
+public enum ErrnoCondition: Sendable, Hashable {
+    case noSpace, permissionDenied, readOnlyFileSystem, ioError, tooManyOpenFiles, notFound, nameTooLong
+    /// Anything else: reported with its errno, no category.
+    case other
+
+    /// Conditions that someone can clear while the file waits (free space, fix permissions, remount).
+    public var mayClear: Bool { self == .noSpace || self == .permissionDenied || self == .readOnlyFileSystem }
+}
+
 extension Errno {
+    public var condition: ErrnoCondition {
+        switch self {
+        case .noSpace, .diskQuotaExceeded: return .noSpace
+        case .permissionDenied, .notPermitted: return .permissionDenied
+        case .readOnlyFileSystem: return .readOnlyFileSystem
+        case .ioError: return .ioError
+        case .tooManyOpenFiles, .tooManyOpenFilesInSystem: return .tooManyOpenFiles
+        case .noSuchFileOrDirectory: return .notFound
+        case .fileNameTooLong: return .nameTooLong
+        default: return .other
+        }
+    }
+
     /// "No space left on device (ENOSPC)": the readable text plus the name people search for.
     public var describedWithName: String {
         if let name = symbolicName { return "\(description) (\(name))" }

@@ -30,6 +30,20 @@ final class SysTests: XCTestCase {
 
     /// The probe the commit step uses against in-place writers: true exactly while some process has the
     /// file open for writing — this one through another descriptor, or another process.
+    /// One errno → condition mapping serves the store's hints, the engine's error kinds and the
+    /// watcher's retries; only full, forbidden and read-only are worth waiting out.
+    func testErrnoConditions() {
+        let expected: [(Errno, ErrnoCondition)] = [
+            (.noSpace, .noSpace), (.diskQuotaExceeded, .noSpace), (.permissionDenied, .permissionDenied),
+            (.notPermitted, .permissionDenied), (.readOnlyFileSystem, .readOnlyFileSystem), (.ioError, .ioError),
+            (.tooManyOpenFiles, .tooManyOpenFiles), (.tooManyOpenFilesInSystem, .tooManyOpenFiles),
+            (.noSuchFileOrDirectory, .notFound), (.fileNameTooLong, .nameTooLong), (.invalidArgument, .other),
+        ]
+        for (errno, condition) in expected { XCTAssertEqual(errno.condition, condition, "\(errno)") }
+        XCTAssertEqual(expected.filter { $0.0.condition.mayClear }.map(\.0),
+                       [.noSpace, .diskQuotaExceeded, .permissionDenied, .notPermitted, .readOnlyFileSystem])
+    }
+
     func testWriterProbeSeesOpenWritersInThisAndOtherProcesses() throws {
         let path = scratch.file("task.yaml")
         try writeFile(path, "id: A\n")
