@@ -52,6 +52,8 @@ let package = Package(
         .target(name: "SpecSyncSysTestSupport", dependencies: [
             "SpecSyncSys", .product(name: "SystemPackage", package: "swift-system"),
         ]),
+        // The shipped schema, the repository root and a seeded generator, for the Core and Schema tests.
+        .target(name: "SpecSyncSchemaTestSupport", dependencies: ["SpecSyncSchema"]),
         // Fake event source, manual clock and a recording `WatcherObserver`.
         .target(name: "SpecSyncWatchTestSupport", dependencies: ["SpecSyncWatch"]),
         // The CLI with SPECSYNC_FAULTS honoured, for end-to-end tests that need a call to fail in it.
@@ -67,9 +69,9 @@ let package = Package(
             "SpecSyncStore", "SpecSyncSys", "SpecSyncSysTestSupport", "specsync-testchild",
         ]),
         // A few Core tests run SpecProcessor with the shipped schema as its validator.
-        .testTarget(name: "SpecSyncCoreTests", dependencies: ["SpecSyncCore", "SpecSyncSchema"],
+        .testTarget(name: "SpecSyncCoreTests", dependencies: ["SpecSyncCore", "SpecSyncSchema", "SpecSyncSchemaTestSupport"],
                     resources: [.copy("Golden")]),
-        .testTarget(name: "SpecSyncSchemaTests", dependencies: ["SpecSyncSchema", "SpecSyncCore"]),
+        .testTarget(name: "SpecSyncSchemaTests", dependencies: ["SpecSyncSchema", "SpecSyncCore", "SpecSyncSchemaTestSupport"]),
         .testTarget(name: "SpecSyncWatchTests", dependencies: [
             "SpecSyncWatch", "SpecSyncWatchTestSupport", "SpecSyncSys", "specsync-bench-watch",
             .product(name: "SystemPackage", package: "swift-system"),

@@ -138,12 +138,10 @@ public struct CanonicalEmitter {
             var leading = items[i].comments.leading
             var trailing = items[i].comments.trailing
             if case .mapping(let entries) = items[i].kind, !entries.isEmpty {
-                // Comments above the first key go above the `- ` line, where a re-read puts them back.
-                let sorted = ordered(entries, path: path)
-                leading += sorted[0].key.comments.leading
-                var firstTrailing = sorted[0].key.comments.trailing
-                if firstTrailing == nil { firstTrailing = trailing; trailing = nil }
-                else if let extra = trailing { leading.append(.comment(extra)); trailing = nil }
+                var sorted = ordered(entries, path: path)
+                leading += takeCommentsAboveDash(&sorted, itemTrailing: &trailing)
+                // The `- key: value` line holds the first key's end-of-line comment, else the item's.
+                let firstTrailing = sorted[0].key.comments.trailing ?? trailing
                 emitTrivia(leading, indent: indent, allowBlank: false, atTop: false)
                 writeIndent(indent)
                 out.append(contentsOf: "- ".utf8)
@@ -174,6 +172,19 @@ public struct CanonicalEmitter {
         }
     }
 
+    /// A mapping written as a list item starts on its `- ` line, so the comments above its first key go
+    /// above the dash, where a re-read puts them back — and the item's own end-of-line comment too when
+    /// the first key has one (a line holds one comment). Takes those out of `entries` and `itemTrailing`.
+    private func takeCommentsAboveDash(_ entries: inout [Entry], itemTrailing: inout String?) -> [TriviaLine] {
+        var above = entries[0].key.comments.leading
+        entries[0].key.comments.leading = []
+        if entries[0].key.comments.trailing != nil, let extra = itemTrailing {
+            above.append(.comment(extra))
+            itemTrailing = nil
+        }
+        return above
+    }
+
     /// For a block sequence written after a `-`: takes out the comments its emission would write before
     /// its first line — its first item's leading comments, and those the first item hoists itself (a
     /// mapping's first key's, a nested sequence's, recursively).
@@ -186,14 +197,7 @@ public struct CanonicalEmitter {
         switch nested[0].kind {
         case .mapping(let entries) where !entries.isEmpty:
             var sorted = ordered(entries, path: path)
-            taken += sorted[0].key.comments.leading
-            sorted[0].key.comments.leading = []
-            // The item's own end-of-line comment goes above it when its first key has one too (as
-            // `emitSequenceBody` writes it): it is taken along.
-            if sorted[0].key.comments.trailing != nil, let extra = nested[0].comments.trailing {
-                taken.append(.comment(extra))
-                nested[0].comments.trailing = nil
-            }
+            taken += takeCommentsAboveDash(&sorted, itemTrailing: &nested[0].comments.trailing)
             nested[0].kind = .mapping(sorted)
         case .sequence(let inner) where !inner.isEmpty:
             taken += takeCommentsBeforeFirstLine(of: &nested[0], path: &path)

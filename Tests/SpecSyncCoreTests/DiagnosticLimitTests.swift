@@ -3,6 +3,7 @@
 import XCTest
 @testable import SpecSyncCore
 @testable import SpecSyncSchema
+import SpecSyncSchemaTestSupport
 
 final class DiagnosticLimitTests: XCTestCase {
     /// `count` acceptance criteria written as plain strings: one schema error each (they must be mappings),

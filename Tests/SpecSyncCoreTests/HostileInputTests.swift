@@ -4,6 +4,7 @@
 import Foundation
 import XCTest
 @testable import SpecSyncCore
+import SpecSyncSchemaTestSupport
 
 final class HostileInputTests: XCTestCase {
     /// Far above what any of these inputs needs when handled right; small enough to catch a hang.

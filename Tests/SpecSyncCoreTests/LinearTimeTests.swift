@@ -7,6 +7,7 @@ import Foundation
 import XCTest
 @testable import SpecSyncCore
 @testable import SpecSyncSchema
+import SpecSyncSchemaTestSupport
 
 final class LinearTimeTests: XCTestCase {
     /// Linear is 8; quadratic is 64. Generous for noise.

@@ -3,6 +3,7 @@
 import XCTest
 @testable import SpecSyncCore
 import SpecSyncSchema
+import SpecSyncSchemaTestSupport
 
 final class ScalarMeaningTests: XCTestCase {
     private func analyze(_ text: String) -> SpecAnalysis {

@@ -1,6 +1,7 @@
 import SpecSyncCore
 import SpecSyncSchema
 import XCTest
+import SpecSyncSchemaTestSupport
 
 /// The pure three-way merge (`SpecMerge`) and the line merge that writes conflict markers.
 final class SpecMergeTests: XCTestCase {

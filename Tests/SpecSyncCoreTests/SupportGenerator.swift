@@ -2,19 +2,7 @@
 // in a random layout (indent 2/4, flow or block, quoting styles, shuffled keys) with comments in
 // legal places. The generator knows the data and every comment it wrote, so tests can check them.
 @testable import SpecSyncCore
-
-/// SplitMix64: small, fast, and the same sequence on every platform for a given seed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import SpecSyncSchemaTestSupport
 
 struct GeneratedComment: Hashable {
     enum Kind { case ownLine, endOfLine }

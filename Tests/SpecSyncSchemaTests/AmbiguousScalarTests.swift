@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import SpecSyncCore
 @testable import SpecSyncSchema
+import SpecSyncSchemaTestSupport
 
 /// The scalar rule: an ambiguous plain scalar is its text where the schema admits a string but not what
 /// YAML 1.2 reads; every other scalar keeps its YAML 1.2 reading. docs/canonical-form.md.

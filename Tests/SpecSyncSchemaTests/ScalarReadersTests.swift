@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import SpecSyncCore
 @testable import SpecSyncSchema
+import SpecSyncSchemaTestSupport
 
 /// specsync's models of the three readers against the real ones: PyYAML (python3) and Go's yaml.v3
 /// (`go run` in GOPATH mode on Debian's golang-gopkg-yaml.v3-dev), over hand-picked forms and a few

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import SpecSyncCore
 @testable import SpecSyncSchema
+import SpecSyncSchemaTestSupport
 
 final class SchemaPropertyOrderTests: XCTestCase {
     func testOwnPropertiesThenRefAllOfAnyOfOneOfDeduplicated() throws {

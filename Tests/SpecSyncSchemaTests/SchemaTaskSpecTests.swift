@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import SpecSyncCore
 @testable import SpecSyncSchema
+import SpecSyncSchemaTestSupport
 
 /// The shipped config/task-spec.schema.json against the sample specs and deliberately broken ones.
 final class SchemaTaskSpecTests: XCTestCase {

@@ -50,25 +50,3 @@ func check(_ schemaJSON: String, _ yaml: String, file: StaticString = #filePath,
     return rendered(diagnostics)
 }
 
-/// The repository root, found from this file's location.
-let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-func shippedSchema() throws -> Schema {
-    let url = repositoryRoot.appendingPathComponent("config/task-spec.schema.json")
-    let bytes = try [UInt8](Data(contentsOf: url))
-    return try Schema.load(json: bytes, source: "config/task-spec.schema.json")
-}
-
-/// SplitMix64 (as in the Core tests): the same sequence on every platform for a given seed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
