@@ -9,23 +9,9 @@ final class WatchInteropTests: XCTestCase {
     static let initial = "id: WATCH-001\ntitle: Followed by the watcher\nstatus: ready\n"
 
     func testWatcherFollows300ColdwineSavesAndEndsQuietAndCanonical() throws {
-        _ = try GoClient.require()
-        let project = try Project()
-        let spec = project.specs + "/WATCH-001.yaml"
-        try project.write(".tandemonium/specs/WATCH-001.yaml", Self.initial)
-        let daemon = try WatchDaemon(project)
-        let sampler = try Sampler(spec, scratch: project.root)
         let saves = 300
-        let client = try GoClient.start(["edits", spec, "\(saves)", "100", "7"], stdout: project.root + "/edits.jsonl",
-                                        stderr: project.root + "/edits.stderr")
-        defer { if client.isRunning { client.terminate() } }
-        try waitUntil("the Go client's \(saves) saves", timeout: 120) { !client.isRunning }
-        XCTAssertEqual(client.terminationStatus, 0, fileText(project.root + "/edits.stderr") ?? "")
-        let events = try daemon.quiesce(timeout: 30)
-        let versions = try sampler.stop()
-
-        let saved = try jsonLines(project.root + "/edits.jsonl")
-        XCTAssertEqual(saved.count, saves, "saves reported by the client")
+        let run = try runClient("edits", saves: saves, seed: 7)
+        let (project, spec, daemon, events, versions, saved) = (run.project, run.spec, run.daemon, run.events, run.versions, run.saved)
         let lastSave = Typed.text(saved.last?["data"])
         try assertFinal(spec, equals: lastSave, project: project)
 
@@ -53,25 +39,11 @@ final class WatchInteropTests: XCTestCase {
     }
 
     func testWatcherNeverRewritesAHalfWrittenInPlaceSave() throws {
-        _ = try GoClient.require()
-        let project = try Project()
-        let spec = project.specs + "/WATCH-001.yaml"
-        try project.write(".tandemonium/specs/WATCH-001.yaml", Self.initial)
-        let daemon = try WatchDaemon(project)
-        let sampler = try Sampler(spec, scratch: project.root)
         let saves = 150
         // Truncate, write the first half (cut at a line: a well-formed, valid but incomplete spec), pause up
         // to 25 ms, write the rest, close; 0-100 ms between saves. No lock, no temp.
-        let client = try GoClient.start(["inplace", spec, "\(saves)", "100", "11"], stdout: project.root + "/inplace.jsonl",
-                                        stderr: project.root + "/inplace.stderr")
-        defer { if client.isRunning { client.terminate() } }
-        try waitUntil("the Go client's \(saves) in-place saves", timeout: 120) { !client.isRunning }
-        XCTAssertEqual(client.terminationStatus, 0, fileText(project.root + "/inplace.stderr") ?? "")
-        let events = try daemon.quiesce(timeout: 30)
-        let versions = try sampler.stop()
-
-        let saved = try jsonLines(project.root + "/inplace.jsonl")
-        XCTAssertEqual(saved.count, saves, "saves reported by the client")
+        let run = try runClient("inplace", saves: saves, seed: 11)
+        let (project, spec, daemon, events, versions, saved) = (run.project, run.spec, run.daemon, run.events, run.versions, run.saved)
         let contents = saved.compactMap { $0["content"] as? String }
         let completeData = Set(saved.map { Typed.text($0["data"]) })
         try assertFinal(spec, equals: Typed.text(saved.last?["data"]), project: project)
@@ -104,6 +76,39 @@ final class WatchInteropTests: XCTestCase {
     }
 
     // MARK: - Helpers
+
+    /// What one run of the Go client against a watched spec left: its saves (JSON lines), the watcher's
+    /// events once quiet, and the versions a sampler saw on disk meanwhile.
+    private struct ClientRun {
+        let project: Project
+        let spec: String
+        let daemon: WatchDaemon
+        let events: [WatchEventLine]
+        let versions: [Sampler.Version]
+        let saved: [[String: Any]]
+    }
+
+    /// Starts the watcher on a project with one spec, runs the Go client's `mode` (`edits`: Coldwine's
+    /// locked atomic saves; `inplace`: the `task` command's unlocked in-place writes) over it with 0-100 ms
+    /// between saves, and waits for the client to finish and the watcher to go quiet.
+    private func runClient(_ mode: String, saves: Int, seed: Int, file: StaticString = #filePath, line: UInt = #line) throws -> ClientRun {
+        _ = try GoClient.require()
+        let project = try Project()
+        let spec = project.specs + "/WATCH-001.yaml"
+        try project.write(".tandemonium/specs/WATCH-001.yaml", Self.initial)
+        let daemon = try WatchDaemon(project)
+        let sampler = try Sampler(spec, scratch: project.root)
+        let client = try GoClient.start([mode, spec, "\(saves)", "100", "\(seed)"], stdout: project.root + "/\(mode).jsonl",
+                                        stderr: project.root + "/\(mode).stderr")
+        defer { if client.isRunning { client.terminate() } }
+        try waitUntil("the Go client's \(saves) \(mode) saves", timeout: 120) { !client.isRunning }
+        XCTAssertEqual(client.terminationStatus, 0, fileText(project.root + "/\(mode).stderr") ?? "", file: file, line: line)
+        let events = try daemon.quiesce(timeout: 30)
+        let versions = try sampler.stop()
+        let saved = try jsonLines(project.root + "/\(mode).jsonl")
+        XCTAssertEqual(saved.count, saves, "saves reported by the client", file: file, line: line)
+        return ClientRun(project: project, spec: spec, daemon: daemon, events: events, versions: versions, saved: saved)
+    }
 
     /// The final file holds the client's last save (as yaml.v3 and as specsync read it) and passes `check`.
     private func assertFinal(_ spec: String, equals lastSave: String, project: Project,
