@@ -73,13 +73,14 @@ public struct SpecProcessor: Sendable {
         if !markers.isEmpty { return SpecAnalysis(diagnostics: markers, canonical: nil, document: nil) }
         switch YAMLParser.parse(bytes, limits: limits) {
         case .failure(let diagnostics):
-            return SpecAnalysis(diagnostics: diagnostics.sorted(), canonical: nil, document: nil)
+            // Sorted by the parser, with the note of any left out by the cap last.
+            return SpecAnalysis(diagnostics: diagnostics, canonical: nil, document: nil)
         case .document(var document):
             validator?.resolveAmbiguousScalars(&document.root)
             var diagnostics = document.diagnostics
             var firstOmitted = document.firstOmittedDiagnostic
             if document.mayHoldNumbersOutOfRange { diagnostics += NumberRange.diagnostics(in: document.root) }
-            let readable = !diagnostics.contains { $0.kind == .duplicateKey }
+            let readable = !document.hasDuplicateKeys
             if let validator {
                 // Each source stops at the cap; the first `maxDiagnostics` by position are kept below.
                 let found = validator.validate(document.root, maxDiagnostics: limits.maxDiagnostics)

@@ -7,7 +7,11 @@ extension Schema {
     public static func load(_ bytes: [UInt8], source: String) throws(SchemaLoadError) -> Schema {
         let firstByte = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
         if source.hasSuffix(".json") || firstByte == UInt8(ascii: "{") { return try load(json: bytes, source: source) }
-        switch YAMLParser.parse(bytes) {
+        // The spec files' limits are not the schema's: its size is bounded by whoever read it (4 MiB for
+        // a schema file), its nodes and depth as for JSON schemas.
+        let limits = ParseLimits(maxBytes: .max, maxDepth: ParseLimits.maxSupportedDepth, maxAliasNodes: 10_000,
+                                 maxNodes: .max, maxDiagnostics: .max)
+        switch YAMLParser.parse(bytes, limits: limits) {
         case .failure(let diagnostics):
             throw SchemaLoadError(source: source, pointer: "", reason: .invalidYAML(diagnostics))
         case .document(let document):

@@ -4,24 +4,73 @@ import SpecSyncCore
 // every violation with a message; without it the walk stops at the first violation and builds no
 // strings (used to try anyOf/oneOf/not branches cheaply).
 
+/// The diagnostics of one walk: at most `limit` of them, the earliest by position — a problem found
+/// late in the walk (a mapping's missing keys are found after its values) can still displace a later
+/// one, so the cap never hides a problem that comes before one it lists. Of the rest, only where the
+/// earliest is. Identical reports (from `allOf` branches or a `$ref` reached twice) count once.
+final class DiagnosticCollector {
+    let limit: Int
+    /// Reports received, kept or not (a walk compares it before and after a subtree).
+    private(set) var reports = 0
+    private(set) var firstOmitted: SourcePosition?
+    /// Sorted by position when capped; in the order found when not (sorted once at the end).
+    private var kept: [Diagnostic] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func add(_ position: SourcePosition, _ make: () -> Diagnostic) {
+        reports += 1
+        guard limit < .max else { return kept.append(make()) }
+        // The first index whose position comes after this one: the new diagnostic goes there.
+        var lo = 0, hi = kept.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if (kept[mid].line, kept[mid].column) <= (position.line, position.column) { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < limit else { return omit(position) }
+        let diagnostic = make()
+        var same = lo - 1
+        while same >= 0, kept[same].line == position.line, kept[same].column == position.column {
+            if kept[same] == diagnostic { return }
+            same -= 1
+        }
+        kept.insert(diagnostic, at: lo)
+        if kept.count > limit {
+            let evicted = kept.removeLast()
+            omit(SourcePosition(line: evicted.line, column: evicted.column, offset: 0))
+        }
+    }
+
+    private func omit(_ position: SourcePosition) {
+        if firstOmitted.map({ position < $0 }) ?? true { firstOmitted = position }
+    }
+
+    func sorted() -> [Diagnostic] {
+        let all = kept.sorted()
+        var unique: [Diagnostic] = []
+        unique.reserveCapacity(all.count)
+        for d in all where unique.last != d { unique.append(d) }
+        return unique
+    }
+}
+
 struct SchemaValidator {
     let nodes: [SchemaNode]
-    var diagnostics: [Diagnostic] = []
-    /// At most this many diagnostics are built; past it only where the first omitted one was is kept,
-    /// and the walk stops (`isFull`).
-    let limit: Int
-    var firstOmitted: SourcePosition?
+    /// Where reports go: a reference, so `report` can take its message as an autoclosure (built only
+    /// for the diagnostics kept) while the mutating walk that calls it holds `self`.
+    private(set) var collector: DiagnosticCollector
     /// Instance location of the node being checked.
     var path: [PathComponent] = []
 
     init(nodes: [SchemaNode], limit: Int = .max) {
         self.nodes = nodes
-        self.limit = limit
+        self.collector = DiagnosticCollector(limit: limit)
         path.reserveCapacity(16)
     }
 
-    /// Nothing more will be reported: the loops over items and keys stop here.
-    var isFull: Bool { firstOmitted != nil }
+    /// The diagnostics kept, sorted, each once.
+    var diagnostics: [Diagnostic] { collector.sorted() }
+    var firstOmitted: SourcePosition? { collector.firstOmitted }
 
     mutating func validate(_ node: Node, _ index: Int32, collect: Bool) -> Bool {
         let s = nodes[Int(index)]
@@ -206,7 +255,6 @@ struct SchemaValidator {
         }
         if s.items != noSchema || !s.prefixItems.isEmpty {
             for (i, item) in items.enumerated() {
-                if collect && isFull { return false }
                 let schema = i < s.prefixItems.count ? s.prefixItems[i] : s.items
                 if schema == noSchema { continue }
                 if nodes[Int(schema)].rejectsEverything {
@@ -228,7 +276,6 @@ struct SchemaValidator {
         if s.uniqueItems, items.count > 1 {
             var firstIndex: [JSONValue: Int] = [:]
             for (i, item) in items.enumerated() {
-                if collect && isFull { return false }
                 let key = normalizedJSON(item.json)
                 if let j = firstIndex[key] {
                     if !collect { return false }
@@ -261,7 +308,6 @@ struct SchemaValidator {
         var found: UInt64 = 0
         // By index: binding each entry to a local copied its strings and comment arrays.
         for i in entries.indices {
-            if collect && isFull { return false }
             let key = entries[i].keyText
             let schema: Int32
             if let property = s.propertyIndex[key] {
@@ -392,20 +438,23 @@ struct SchemaValidator {
             report(node.start, notOneOfMessage(node, values))
             return
         }
-        let mark = diagnostics.count
+        let reportsBefore = collector.reports
         if compatible.count == 1 {
             _ = validate(node, compatible[0], collect: true)
         } else {
+            // Each branch is tried on a collector of its own; the one with the fewest problems is
+            // reported. A trial keeps no more than the best so far: past that it cannot win.
+            let real = collector
             var best: [Diagnostic]?
             for b in compatible {
+                collector = DiagnosticCollector(limit: best?.count ?? .max)
                 _ = validate(node, b, collect: true)
-                let found = Array(diagnostics[mark...])
-                diagnostics.removeSubrange(mark...)
-                if found.count < (best?.count ?? Int.max) { best = found }
+                if collector.firstOmitted == nil, collector.reports < (best?.count ?? .max) { best = collector.sorted() }
             }
-            diagnostics.append(contentsOf: best ?? [])
+            collector = real
+            for d in best ?? [] { collector.add(SourcePosition(line: d.line, column: d.column, offset: 0)) { d } }
         }
-        if diagnostics.count == mark {
+        if collector.reports == reportsBefore {
             report(node.start, "matches none of the alternatives of the \(keyword) at #\(pointer)/\(keyword) in the schema")
         }
     }
@@ -449,22 +498,14 @@ struct SchemaValidator {
 
     // MARK: Messages
 
-    mutating func report(_ position: SourcePosition, _ text: String, child: PathComponent? = nil) {
-        guard diagnostics.count < limit else {
-            if firstOmitted.map({ position < $0 }) ?? true { firstOmitted = position }
-            return
+    /// A violation at `position`; its message is only built when the collector keeps it.
+    func report(_ position: SourcePosition, _ text: @autoclosure () -> String, child: PathComponent? = nil) {
+        collector.add(position) {
+            let label = readableLabel(path)
+            let pointer = (child.map { path + [$0] } ?? path).jsonPointer
+            let text = text()
+            return Diagnostic(kind: .schema, at: position, pointer: pointer, message: label.isEmpty ? text : "\(label): \(text)")
         }
-        let label = readableLabel(path)
-        let pointer: String
-        if let child {
-            path.append(child)
-            pointer = path.jsonPointer
-            path.removeLast()
-        } else {
-            pointer = path.jsonPointer
-        }
-        diagnostics.append(Diagnostic(kind: .schema, at: position, pointer: pointer,
-                                      message: label.isEmpty ? text : "\(label): \(text)"))
     }
 
     func typeMismatch(expected: JSONTypes, _ node: Node) -> String {

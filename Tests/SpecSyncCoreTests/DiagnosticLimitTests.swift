@@ -64,6 +64,72 @@ final class DiagnosticLimitTests: XCTestCase {
         XCTAssertEqual(found.map(\.line), [3, 5, 6])
     }
 
+    /// A mapping's missing keys are found after its values' problems; the cap keeps the earliest by
+    /// position whenever they were found, so a missing key at the top is never hidden by later items.
+    func testAProblemFoundLateButPlacedEarlyIsListed() throws {
+        let text = "id: X-1\nacceptance_criteria:\n" + String(repeating: "  - c\n", count: 101) + "summary: s\n"
+        let found = try analyze(Array(text.utf8)).diagnostics
+        XCTAssertEqual(found.count, 101)
+        XCTAssertEqual(found.first.map { "\($0.line):\($0.column)" }, "1:1")
+        XCTAssertTrue(found.first?.message.contains("missing required key \"title\"") == true, "\(found.first!)")
+        XCTAssertEqual(found.dropFirst().prefix(99).map(\.line), Array(3...101))
+        XCTAssertEqual(found.last.map { "\($0.kind) \($0.line):\($0.column)" }, "limit 102:5", "the first problem not listed")
+    }
+
+    /// anyOf branches that fit the value are tried on their own; a trial neither fills the cap nor
+    /// says problems were left out.
+    func testTrialsOfAlternativesDoNotCountAgainstTheCap() throws {
+        let schema = try Schema.load(json: Array("""
+            {"type": "object", "properties": {"items": {"type": "array", "items": {"anyOf": [
+                {"type": "object", "required": ["a", "b", "c", "d", "e"]},
+                {"type": "object", "required": ["z"]}]}}}}
+            """.utf8), source: "test")
+        let text = "items:\n  - {y: 1}\n  - {y: 2}\n  - {y: 3}\n"
+        let found = SpecProcessor(validator: schema, limits: ParseLimits(maxDiagnostics: 4)).analyze(Array(text.utf8)).diagnostics
+        XCTAssertEqual(found.map(\.message), Array(repeating: "items[0]: missing required key \"z\"", count: 1)
+                       + ["items[1]: missing required key \"z\"", "items[2]: missing required key \"z\""])
+    }
+
+    func testIdenticalReportsCountOnce() throws {
+        let schema = try Schema.load(json: Array("""
+            {"type": "object", "properties": {"items": {"type": "array", "items": {"allOf": [
+                {"type": "object", "required": ["id"]}, {"type": "object", "required": ["id"]}]}}}}
+            """.utf8), source: "test")
+        let text = "items:\n  - {y: 1}\n  - {y: 2}\n  - {y: 3}\n"
+        let found = SpecProcessor(validator: schema, limits: ParseLimits(maxDiagnostics: 4)).analyze(Array(text.utf8)).diagnostics
+        XCTAssertEqual(found.map(\.line), [2, 3, 4], "\(found)")
+        XCTAssertFalse(found.contains { $0.kind == .limit }, "nothing was left out")
+    }
+
+    /// The cap decides what is listed, never whether the file can be written: a duplicate key past it
+    /// still makes the document unreadable.
+    func testADuplicateKeyPastTheCapStillMakesTheFileUnreadable() {
+        let text = "a: !x 1\nb: !y 2\nc: 1\nc: 2\n"
+        let analysis = SpecProcessor(validator: nil, limits: ParseLimits(maxDiagnostics: 2)).analyze(Array(text.utf8))
+        XCTAssertEqual(analysis.diagnostics.map(\.kind), [.unsupported, .unsupported, .limit])
+        XCTAssertEqual(analysis.diagnostics.last?.line, 4)
+        XCTAssertNil(analysis.canonical)
+    }
+
+    func testAParseStoppedByAnotherLimitStillSaysProblemsWereLeftOut() {
+        let text = "a: !x 1\nb: !y 2\n---\nc: 1\n"
+        guard case .failure(let found) = YAMLParser.parse(Array(text.utf8), limits: ParseLimits(maxDiagnostics: 1)) else {
+            return XCTFail("two documents accepted")
+        }
+        XCTAssertEqual(found.map(\.kind), [.unsupported, .multipleDocuments, .limit])
+        XCTAssertEqual(found.last?.line, 2)
+    }
+
+    /// Schemas are not specs: a YAML schema file is bounded by its own limit (4 MiB, checked by whoever
+    /// reads it), not by the spec files' `max_file_bytes` or `max_nodes`.
+    func testAYAMLSchemaIsNotHeldToTheSpecLimits() throws {
+        let names = (0..<30_000).map { "    k\($0): {type: string}\n" }.joined()
+        let yaml = "type: object\nproperties:\n" + names
+        XCTAssertGreaterThan(yaml.utf8.count, ParseLimits().maxBytes)
+        let schema = try Schema.load(Array(yaml.utf8), source: "schema.yaml")
+        XCTAssertEqual(schema.propertyOrder(at: []).count, 30_000)
+    }
+
     func testNodeLimitCountsEveryScalarKeyAndCollection() {
         // root mapping, a, [ ], 1, 2, b, c: seven nodes.
         let seven = Array("a: [1, 2]\nb: c\n".utf8)

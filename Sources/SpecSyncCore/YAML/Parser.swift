@@ -37,6 +37,9 @@ public struct YAMLDocument: Sendable {
     public var diagnostics: [Diagnostic]
     /// Where the first problem left out by `ParseLimits.maxDiagnostics` is, if any was.
     public var firstOmittedDiagnostic: SourcePosition?
+    /// A mapping has a key twice: the data is not decided, so there is nothing to write back. Kept apart
+    /// from `diagnostics`, which the cap may have cut before the duplicate.
+    public var hasDuplicateKeys = false
     /// False when the parser read no number that could be out of a 64-bit float's range (no infinity,
     /// no zero): then `NumberRange` has nothing to look for and skips its walk.
     var mayHoldNumbersOutOfRange = true
@@ -137,6 +140,7 @@ final class TreeBuilder {
     private var movedLeadingLine: Int?
     private var diagnostics: [Diagnostic] = []
     private var firstOmittedDiagnostic: SourcePosition?
+    private var sawDuplicateKey = false
     /// A scalar read as an infinite or zero float (what `NumberRange` checks) was seen.
     private var sawInfiniteOrZero = false
     private var aliasNodes = 0
@@ -233,8 +237,8 @@ final class TreeBuilder {
                 let start = position(event.start_mark)
                 let end = position(event.end_mark)
                 if info.count >= limits.maxNodes, Self.makesNode(event.type) {
-                    return .failure(diagnostics + [Diagnostic(kind: .limit, at: start, pointer: currentPath(stack).jsonPointer,
-                        message: "more than \(limits.maxNodes) nodes (limits.max_nodes); a task spec has a few hundred — split the file or raise the limit")])
+                    return failure(Diagnostic(kind: .limit, at: start, pointer: currentPath(stack).jsonPointer,
+                        message: "more than \(limits.maxNodes) nodes (limits.max_nodes); a task spec has a few hundred — split the file or raise the limit"))
                 }
                 switch event.type {
                 case YAML_STREAM_END_EVENT:
@@ -248,8 +252,8 @@ final class TreeBuilder {
                 case YAML_DOCUMENT_START_EVENT:
                     documents += 1
                     if documents > 1 {
-                        return .failure(diagnostics + [Diagnostic(kind: .multipleDocuments, at: start, pointer: "",
-                            message: "a second YAML document starts here; a spec file holds exactly one document (remove this `---` or split the file)")])
+                        return failure(Diagnostic(kind: .multipleDocuments, at: start, pointer: "",
+                            message: "a second YAML document starts here; a spec file holds exactly one document (remove this `---` or split the file)"))
                     }
                 case YAML_SCALAR_EVENT:
                     let s = event.data.scalar
@@ -281,13 +285,13 @@ final class TreeBuilder {
                 case YAML_ALIAS_EVENT:
                     let name = String(cString: event.data.alias.anchor)
                     guard let target = anchors[name] else {
-                        return .failure(diagnostics + [Diagnostic(kind: .syntax, at: start, pointer: currentPath(stack).jsonPointer,
-                            message: "alias *\(name) refers to no anchor defined before it (define &\(name) earlier in the file)")])
+                        return failure(Diagnostic(kind: .syntax, at: start, pointer: currentPath(stack).jsonPointer,
+                            message: "alias *\(name) refers to no anchor defined before it (define &\(name) earlier in the file)"))
                     }
                     aliasNodes += target.expandedCount
                     if aliasNodes > limits.maxAliasNodes {
-                        return .failure(diagnostics + [Diagnostic(kind: .limit, at: start, pointer: currentPath(stack).jsonPointer,
-                            message: "aliases expand to more than \(limits.maxAliasNodes) nodes (limits.max_alias_nodes); expand them by hand or raise the limit")])
+                        return failure(Diagnostic(kind: .limit, at: start, pointer: currentPath(stack).jsonPointer,
+                            message: "aliases expand to more than \(limits.maxAliasNodes) nodes (limits.max_alias_nodes); expand them by hand or raise the limit"))
                     }
                     // Aliases are expanded: the anchored tree (its comments stay only at the anchor's site,
                     // and it has none yet) at the alias's place.
@@ -299,8 +303,8 @@ final class TreeBuilder {
                     if let failure = add(node, id, expandedCount: target.expandedCount, &root, &stack) { return failure }
                 case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
                     if stack.count >= limits.maxDepth {
-                        return .failure(diagnostics + [Diagnostic(kind: .limit, at: start, pointer: currentPath(stack).jsonPointer,
-                            message: "nesting deeper than \(limits.maxDepth) levels (limits.max_depth)")])
+                        return failure(Diagnostic(kind: .limit, at: start, pointer: currentPath(stack).jsonPointer,
+                            message: "nesting deeper than \(limits.maxDepth) levels (limits.max_depth)"))
                     }
                     let isSequence = event.type == YAML_SEQUENCE_START_EVENT
                     let anchorPointer = isSequence ? event.data.sequence_start.anchor : event.data.mapping_start.anchor
@@ -351,6 +355,13 @@ final class TreeBuilder {
     private func newNode(_ nodeInfo: NodeInfo) -> Int32 {
         info.append(nodeInfo)
         return Int32(info.count - 1)
+    }
+
+    /// A problem that stops the parse, after those recorded so far (and a note of any the cap left out).
+    private func failure(_ fatal: Diagnostic) -> YAMLParseResult {
+        var all = (diagnostics + [fatal]).sorted()
+        if let firstOmittedDiagnostic { all.append(.omitted(after: limits.maxDiagnostics, from: firstOmittedDiagnostic)) }
+        return .failure(all)
     }
 
     /// A problem that does not stop the parse, within `limits.maxDiagnostics` (the message is only
@@ -424,8 +435,8 @@ final class TreeBuilder {
             info[Int(id)].owner = keyID
         } else {
             guard !info[Int(id)].isAlias, case .scalar(let keyScalar) = node.kind else {
-                return .failure(diagnostics + [Diagnostic(kind: .unsupported, at: node.start, pointer: path(stack, depth: t + 1).jsonPointer,
-                    message: "a mapping key must be a plain string, not a collection or alias")])
+                return failure(Diagnostic(kind: .unsupported, at: node.start, pointer: path(stack, depth: t + 1).jsonPointer,
+                    message: "a mapping key must be a plain string, not a collection or alias"))
             }
             if keyScalar.text.isEmpty, keyScalar.style == .plain, keyScalar.tag == nil {
                 // `? ` or `: value` with nothing before it: a null key, almost surely a slip, and
@@ -434,6 +445,7 @@ final class TreeBuilder {
                     message: "empty mapping key (it reads as null); give the key a name, or write \"\" for an empty string") }
             }
             if let first = stack[t].firstSighting(of: keyScalar.text, at: node.start) {
+                sawDuplicateKey = true
                 record(at: node.start) {
                     var keyPath = path(stack, depth: t + 1)
                     keyPath.append(.key(keyScalar.text))
@@ -505,6 +517,7 @@ final class TreeBuilder {
         applyComments(&tree, &next)
         var document = YAMLDocument(root: tree, leadingComments: leading, diagnostics: diagnostics.sorted())
         document.firstOmittedDiagnostic = firstOmittedDiagnostic
+        document.hasDuplicateKeys = sawDuplicateKey
         document.mayHoldNumbersOutOfRange = sawInfiniteOrZero
         return .document(document)
     }
