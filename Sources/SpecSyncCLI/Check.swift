@@ -45,7 +45,8 @@ struct Check: ParsableCommand {
                 results = try StagedFiles(engine: engine).check()
             } else {
                 let found = try symlinks.files(engine, paths)
-                results = engine.reconcile(found.files, mode: fix ? .fix : .check, trees: found.trees)
+                // The bytes are only needed for --diff; without them a big tree's check holds verdicts only.
+                results = engine.reconcile(found.files, mode: fix ? .fix : .check, trees: found.trees, keepingContents: diff)
             }
         } catch {
             throw stopped(by: error)

@@ -36,7 +36,7 @@ struct Fmt: ParsableCommand {
             throw stopped(by: error)
         }
         if !duringGitOperation { try CommonOptions.refuseDuringGitOperation(paths: paths, engine: engine) }
-        let results = engine.reconcile(found.files, mode: .fix, trees: found.trees)
+        let results = engine.reconcile(found.files, mode: .fix, trees: found.trees, keepingContents: false)
         let reporter = Reporter(format: .text, showDiff: false)
         for result in results { reporter.report(result, fixing: true) }
         // A file left non-canonical (a symlink out of the tree) is a finding like an invalid one.

@@ -159,10 +159,17 @@ public final class Engine: Sendable {
 
     /// Reads, validates and (in `.fix` mode) normalizes every file, using all cores. The results are in
     /// the order of `paths` (not re-sorted). `trees[i]`, when given, is the tree `paths[i]` must resolve inside to be rewritten
-    /// (`TreeBoundary`); nil entries (or no `trees`) write wherever the path leads.
-    public func reconcile(_ paths: [String], mode: Mode, trees: [String?]? = nil) -> [FileResult] {
+    /// (`TreeBoundary`); nil entries (or no `trees`) write wherever the path leads. Without `keepingContents`
+    /// the results carry no `original` or `canonical` bytes (in `.fix` mode, those of the files to write
+    /// are dropped once written): a check of 100,000 files then holds their verdicts, not two copies of
+    /// every file (413 MB).
+    public func reconcile(_ paths: [String], mode: Mode, trees: [String?]? = nil, keepingContents: Bool = true) -> [FileResult] {
         // Reading and validating is CPU work: all cores.
-        var results = paths.concurrentMap { reconcile($0, mode: .check) }
+        var results = paths.concurrentMap { path in
+            var result = reconcile(path, mode: .check)
+            if !keepingContents && (mode == .check || result.action != .notCanonical) { (result.original, result.canonical) = (nil, nil) }
+            return result
+        }
         guard mode == .fix else { return results }
         // Writing: one batched, locked read-modify-write (one durability barrier per chunk, not two
         // fsyncs per file). Under each lock the file is read again; if it changed since it was validated,
@@ -208,6 +215,7 @@ public final class Engine: Sendable {
                 result.action = .error
                 result.failure = FileError(error)
             }
+            if !keepingContents { (result.original, result.canonical) = (nil, nil) }
             results[index] = result
         }
         return results
