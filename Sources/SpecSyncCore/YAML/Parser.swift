@@ -425,11 +425,10 @@ final class TreeBuilder {
             stack[t].items.append(node)
             stack[t].expandedCount += expandedCount
             info[Int(id)].owner = id
-        } else if let key = stack[t].pendingKey {
+        } else if let key = stack[t].pendingKey.take() {  // moved out, not copied
             stack[t].entries.append(Entry(key: key, value: node))
             stack[t].expandedCount += 1 + expandedCount
             let keyID = stack[t].pendingKeyID
-            stack[t].pendingKey = nil
             stack[t].pendingKeyID = -1
             info[Int(keyID)].value = id
             info[Int(id)].owner = keyID
