@@ -73,7 +73,7 @@ public struct SpecProcessor: Sendable {
         if !markers.isEmpty { return SpecAnalysis(diagnostics: markers, canonical: nil, document: nil) }
         switch YAMLParser.parse(bytes, limits: limits) {
         case .failure(let diagnostics):
-            // Sorted by the parser, with the note of any left out by the cap last.
+            // Sorted by the parser, the note of any left out by the cap among them.
             return SpecAnalysis(diagnostics: diagnostics, canonical: nil, document: nil)
         case .document(var document):
             validator?.resolveAmbiguousScalars(&document.root)

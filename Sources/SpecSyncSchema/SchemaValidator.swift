@@ -27,7 +27,18 @@ final class DiagnosticCollector {
             let mid = (lo + hi) / 2
             if (kept[mid].line, kept[mid].column) <= (position.line, position.column) { lo = mid + 1 } else { hi = mid }
         }
-        guard lo < limit else { return omit(position) }
+        guard lo < limit else {
+            // A repeat of the last one kept (same place, same words) is not a problem left out.
+            if lo > 0, kept[lo - 1].line == position.line, kept[lo - 1].column == position.column {
+                let diagnostic = make()
+                var same = lo - 1
+                while same >= 0, kept[same].line == position.line, kept[same].column == position.column {
+                    if kept[same] == diagnostic { return }
+                    same -= 1
+                }
+            }
+            return omit(position)
+        }
         let diagnostic = make()
         var same = lo - 1
         while same >= 0, kept[same].line == position.line, kept[same].column == position.column {
@@ -41,7 +52,8 @@ final class DiagnosticCollector {
         }
     }
 
-    private func omit(_ position: SourcePosition) {
+    /// Notes a problem at `position` that is not kept.
+    func omit(_ position: SourcePosition) {
         if firstOmitted.map({ position < $0 }) ?? true { firstOmitted = position }
     }
 
@@ -442,17 +454,20 @@ struct SchemaValidator {
         if compatible.count == 1 {
             _ = validate(node, compatible[0], collect: true)
         } else {
-            // Each branch is tried on a collector of its own; the one with the fewest problems is
-            // reported. A trial keeps no more than the best so far: past that it cannot win.
+            // Each branch is tried on a collector of its own, capped like the real one (so a trial builds
+            // no more messages than the real walk would); the branch with the fewest problems is reported.
             let real = collector
-            var best: [Diagnostic]?
+            var best: DiagnosticCollector?
             for b in compatible {
-                collector = DiagnosticCollector(limit: best?.count ?? .max)
+                collector = DiagnosticCollector(limit: real.limit)
                 _ = validate(node, b, collect: true)
-                if collector.firstOmitted == nil, collector.reports < (best?.count ?? .max) { best = collector.sorted() }
+                if collector.reports < (best?.reports ?? .max) { best = collector }
             }
             collector = real
-            for d in best ?? [] { collector.add(SourcePosition(line: d.line, column: d.column, offset: 0)) { d } }
+            if let best {
+                for d in best.sorted() { collector.add(SourcePosition(line: d.line, column: d.column, offset: 0)) { d } }
+                if let omitted = best.firstOmitted { collector.omit(omitted) }
+            }
         }
         if collector.reports == reportsBefore {
             report(node.start, "matches none of the alternatives of the \(keyword) at #\(pointer)/\(keyword) in the schema")

@@ -90,6 +90,28 @@ final class DiagnosticLimitTests: XCTestCase {
                        + ["items[1]: missing required key \"z\"", "items[2]: missing required key \"z\""])
     }
 
+    /// The winning trial's problems past the cap are still pointed at.
+    func testATrialPastTheCapPointsAtWhatItLeftOut() throws {
+        let schema = try Schema.load(json: Array("""
+            {"anyOf": [
+                {"type": "object", "required": ["a", "b", "c"], "properties": {"tags": {"items": {"enum": ["x", "y"]}}}},
+                {"type": "object", "required": ["z"], "properties": {"tags": {"items": {"enum": ["x", "y"]}}}}]}
+            """.utf8), source: "test")
+        let text = "z: 1\ntags:\n" + String(repeating: "  - q\n", count: 300)
+        let found = SpecProcessor(validator: schema, limits: ParseLimits(maxDiagnostics: 5)).analyze(Array(text.utf8)).diagnostics
+        XCTAssertEqual(found.map(\.line), [3, 4, 5, 6, 7, 8], "\(found)")
+        XCTAssertEqual(found.last?.kind, .limit)
+    }
+
+    /// `allOf` reaching the same rule twice reports each problem once, at the cap too.
+    func testARepeatAtTheCapIsNotAProblemLeftOut() throws {
+        let schema = try Schema.load(json: Array("""
+            {"$defs": {"a": {"additionalProperties": {"type": "string"}}}, "allOf": [{"$ref": "#/$defs/a"}, {"$ref": "#/$defs/a"}]}
+            """.utf8), source: "test")
+        let found = SpecProcessor(validator: schema, limits: ParseLimits(maxDiagnostics: 2)).analyze(Array("x: 1\ny: 2\n".utf8)).diagnostics
+        XCTAssertEqual(found.map(\.kind), [.schema, .schema], "\(found)")
+    }
+
     func testIdenticalReportsCountOnce() throws {
         let schema = try Schema.load(json: Array("""
             {"type": "object", "properties": {"items": {"type": "array", "items": {"allOf": [
@@ -116,8 +138,9 @@ final class DiagnosticLimitTests: XCTestCase {
         guard case .failure(let found) = YAMLParser.parse(Array(text.utf8), limits: ParseLimits(maxDiagnostics: 1)) else {
             return XCTFail("two documents accepted")
         }
-        XCTAssertEqual(found.map(\.kind), [.unsupported, .multipleDocuments, .limit])
-        XCTAssertEqual(found.last?.line, 2)
+        // The note stands where the unlisted problems begin: before the fatal one, which is listed.
+        XCTAssertEqual(found.map(\.kind), [.unsupported, .limit, .multipleDocuments])
+        XCTAssertEqual(found.map(\.line), [1, 2, 3])
     }
 
     /// Schemas are not specs: a YAML schema file is bounded by its own limit (4 MiB, checked by whoever

@@ -359,9 +359,10 @@ final class TreeBuilder {
 
     /// A problem that stops the parse, after those recorded so far (and a note of any the cap left out).
     private func failure(_ fatal: Diagnostic) -> YAMLParseResult {
-        var all = (diagnostics + [fatal]).sorted()
+        var all = diagnostics + [fatal]
+        // The note goes where the problems it stands for begin: before the fatal one, which is listed.
         if let firstOmittedDiagnostic { all.append(.omitted(after: limits.maxDiagnostics, from: firstOmittedDiagnostic)) }
-        return .failure(all)
+        return .failure(all.sorted())
     }
 
     /// A problem that does not stop the parse, within `limits.maxDiagnostics` (the message is only
