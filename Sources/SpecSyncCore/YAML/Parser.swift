@@ -184,8 +184,6 @@ final class TreeBuilder {
             self.isBlock = isBlock
             self.anchor = anchor
             self.step = step
-            // Room for a spec's usual collection: growing 1 → 2 → 4 → 8 copied every (large) node each time.
-            if isSequence { items.reserveCapacity(4) } else { entries.reserveCapacity(8) }
         }
 
         /// Where `key` was first seen, or nil after recording it as seen at `start`.
