@@ -8,7 +8,14 @@ public enum TreeBoundary {
     /// exist (yet, or any more) is judged by its directory; a dangling symlink is outside (its target
     /// could be created anywhere).
     public static func outside(_ path: String, tree: String) -> String? {
-        guard let root = try? Sys.realpath(tree) else { return tree }
+        outside(path, tree: tree, resolvedTree: try? Sys.realpath(tree))
+    }
+
+    /// The same, with the tree's own resolution done once by a caller that checks many files in it
+    /// (`fmt` of a big tree resolved the tree again for every file: five system calls each). A tree that
+    /// does not resolve (`resolvedTree` nil) keeps everything outside.
+    public static func outside(_ path: String, tree: String, resolvedTree: String?) -> String? {
+        guard let root = resolvedTree else { return tree }
         let resolved: String
         do {
             resolved = try Sys.realpath(path)
