@@ -221,6 +221,9 @@ public struct Diagnostic: Sendable, Hashable {
         self.init(kind: kind, line: position.line, column: position.column, pointer: pointer, message: message)
     }
 
+    /// Where it points (a diagnostic keeps no byte offset: 0).
+    public var position: SourcePosition { SourcePosition(line: line, column: column, offset: 0) }
+
     /// Input over `limits.max_file_bytes`. `size` nil: the size is unknown (a pipe, or a file that grew
     /// while read) and only "more than the limit" is known — readers stop at limit + 1 bytes.
     public static func tooLarge(size: Int64?, limit: Int) -> Diagnostic {

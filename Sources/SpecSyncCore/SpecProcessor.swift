@@ -20,7 +20,7 @@ extension DocumentValidator {
         guard all.count > maxDiagnostics else { return CappedDiagnostics(diagnostics: all, firstOmitted: nil) }
         let omitted = all[maxDiagnostics]
         return CappedDiagnostics(diagnostics: Array(all.prefix(maxDiagnostics)),
-                                 firstOmitted: SourcePosition(line: omitted.line, column: omitted.column, offset: 0))
+                                 firstOmitted: omitted.position)
     }
 }
 
@@ -89,8 +89,7 @@ public struct SpecProcessor: Sendable {
             }
             diagnostics.sort()
             if diagnostics.count > limits.maxDiagnostics {
-                let cut = diagnostics[limits.maxDiagnostics]
-                firstOmitted = Self.earlier(firstOmitted, SourcePosition(line: cut.line, column: cut.column, offset: 0))
+                firstOmitted = Self.earlier(firstOmitted, diagnostics[limits.maxDiagnostics].position)
                 diagnostics.removeSubrange(limits.maxDiagnostics...)
             }
             if let firstOmitted { diagnostics.append(.omitted(after: limits.maxDiagnostics, from: firstOmitted)) }

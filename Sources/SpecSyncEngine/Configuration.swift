@@ -118,8 +118,7 @@ extension Configuration {
                              specsDirectoryOrigin: .discovered(exists: found.exists),
                              include: ["**/*.yaml", "**/*.yml"], exclude: [], schemaPath: nil,
                              lockTimeout: .milliseconds(10_000), settle: .milliseconds(50), startup: .fix,
-                             limits: ParseLimits(maxBytes: 262_144, maxDepth: 64, maxAliasNodes: 10_000,
-                                                 maxNodes: 50_000, maxDiagnostics: 100),
+                             limits: ParseLimits(),
                              source: nil)
     }
 

@@ -85,6 +85,19 @@ enum RegexClassEscape {
     /// `.` matches everything but line terminators.
     static let dot: [ClosedRange<UInt32>] = ScalarSet.complement([0x0A...0x0A, 0x0D...0x0D, 0x2028...0x2029])
 
+    /// The set `\d \D \w \W \s \S` name (after the backslash), in a class or out of one; nil for any other.
+    static func set(named letter: Unicode.Scalar?) -> [ClosedRange<UInt32>]? {
+        switch letter {
+        case "d": return digit
+        case "D": return ScalarSet.complement(digit)
+        case "w": return word
+        case "W": return ScalarSet.complement(word)
+        case "s": return space
+        case "S": return ScalarSet.complement(space)
+        default: return nil
+        }
+    }
+
     static func isWord(_ c: UInt32) -> Bool {
         (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || c == 0x5F || (c >= 0x61 && c <= 0x7A)
     }
@@ -431,13 +444,11 @@ private struct RegexParser {
         let escapeStart = index
         index += 1
         guard let c = peek() else { throw error("pattern ends with a lone backslash", at: escapeStart) }
+        if let set = RegexClassEscape.set(named: c) {
+            index += 1
+            return .set(set)
+        }
         switch c {
-        case "d": index += 1; return .set(RegexClassEscape.digit)
-        case "D": index += 1; return .set(ScalarSet.complement(RegexClassEscape.digit))
-        case "w": index += 1; return .set(RegexClassEscape.word)
-        case "W": index += 1; return .set(ScalarSet.complement(RegexClassEscape.word))
-        case "s": index += 1; return .set(RegexClassEscape.space)
-        case "S": index += 1; return .set(ScalarSet.complement(RegexClassEscape.space))
         case "1"..."9":
             throw error("backreferences (\\\(c)) are not supported", at: escapeStart)
         case "k":
@@ -573,13 +584,11 @@ private struct RegexParser {
         }
         let escapeStart = index
         index += 1
+        if let set = RegexClassEscape.set(named: peek()) {
+            index += 1
+            return .set(set)
+        }
         switch peek() {
-        case "d": index += 1; return .set(RegexClassEscape.digit)
-        case "D": index += 1; return .set(ScalarSet.complement(RegexClassEscape.digit))
-        case "w": index += 1; return .set(RegexClassEscape.word)
-        case "W": index += 1; return .set(ScalarSet.complement(RegexClassEscape.word))
-        case "s": index += 1; return .set(RegexClassEscape.space)
-        case "S": index += 1; return .set(ScalarSet.complement(RegexClassEscape.space))
         case "B": throw error("\\B is not allowed in a character class", at: escapeStart)
         case .some(let d) where isASCIIDigit(d) && d != "0":
             throw error("backreferences (\\\(d)) are not supported", at: escapeStart)

@@ -4,68 +4,6 @@ import SpecSyncCore
 // every violation with a message; without it the walk stops at the first violation and builds no
 // strings (used to try anyOf/oneOf/not branches cheaply).
 
-/// The diagnostics of one walk: at most `limit` of them, the earliest by position — a problem found
-/// late in the walk (a mapping's missing keys are found after its values) can still displace a later
-/// one, so the cap never hides a problem that comes before one it lists. Of the rest, only where the
-/// earliest is. Identical reports (from `allOf` branches or a `$ref` reached twice) count once.
-final class DiagnosticCollector {
-    let limit: Int
-    /// Reports received, kept or not (a walk compares it before and after a subtree).
-    private(set) var reports = 0
-    private(set) var firstOmitted: SourcePosition?
-    /// Sorted by position when capped; in the order found when not (sorted once at the end).
-    private var kept: [Diagnostic] = []
-
-    init(limit: Int) { self.limit = limit }
-
-    func add(_ position: SourcePosition, _ make: () -> Diagnostic) {
-        reports += 1
-        guard limit < .max else { return kept.append(make()) }
-        // The first index whose position comes after this one: the new diagnostic goes there.
-        var lo = 0, hi = kept.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if (kept[mid].line, kept[mid].column) <= (position.line, position.column) { lo = mid + 1 } else { hi = mid }
-        }
-        guard lo < limit else {
-            // A repeat of the last one kept (same place, same words) is not a problem left out.
-            if lo > 0, kept[lo - 1].line == position.line, kept[lo - 1].column == position.column {
-                let diagnostic = make()
-                var same = lo - 1
-                while same >= 0, kept[same].line == position.line, kept[same].column == position.column {
-                    if kept[same] == diagnostic { return }
-                    same -= 1
-                }
-            }
-            return omit(position)
-        }
-        let diagnostic = make()
-        var same = lo - 1
-        while same >= 0, kept[same].line == position.line, kept[same].column == position.column {
-            if kept[same] == diagnostic { return }
-            same -= 1
-        }
-        kept.insert(diagnostic, at: lo)
-        if kept.count > limit {
-            let evicted = kept.removeLast()
-            omit(SourcePosition(line: evicted.line, column: evicted.column, offset: 0))
-        }
-    }
-
-    /// Notes a problem at `position` that is not kept.
-    func omit(_ position: SourcePosition) {
-        if firstOmitted.map({ position < $0 }) ?? true { firstOmitted = position }
-    }
-
-    func sorted() -> [Diagnostic] {
-        let all = kept.sorted()
-        var unique: [Diagnostic] = []
-        unique.reserveCapacity(all.count)
-        for d in all where unique.last != d { unique.append(d) }
-        return unique
-    }
-}
-
 struct SchemaValidator {
     let nodes: [SchemaNode]
     /// Where reports go: a reference, so `report` can take its message as an autoclosure (built only
@@ -465,7 +403,7 @@ struct SchemaValidator {
             }
             collector = real
             if let best {
-                for d in best.sorted() { collector.add(SourcePosition(line: d.line, column: d.column, offset: 0)) { d } }
+                for d in best.sorted() { collector.add(d.position) { d } }
                 if let omitted = best.firstOmitted { collector.omit(omitted) }
             }
         }

@@ -138,8 +138,9 @@ final class TreeBuilder {
     private var contentLines = Set<Int>()
     /// First line of a comment block moved from the file's head to the first key (its blank line stays with the head).
     private var movedLeadingLine: Int?
-    private var diagnostics: [Diagnostic] = []
-    private var firstOmittedDiagnostic: SourcePosition?
+    /// Problems that do not stop the parse, within `limits.maxDiagnostics` (a message is built only for
+    /// those kept: a hostile file can have a duplicate key on every line).
+    private let diagnostics: DiagnosticCollector
     private var sawDuplicateKey = false
     /// A scalar read as an infinite or zero float (what `NumberRange` checks) was seen.
     private var sawInfiniteOrZero = false
@@ -208,6 +209,7 @@ final class TreeBuilder {
     init(source: SourceText, limits: ParseLimits) {
         self.source = source
         self.limits = limits
+        diagnostics = DiagnosticCollector(limit: limits.maxDiagnostics)
     }
 
     func run() -> YAMLParseResult {
@@ -276,7 +278,7 @@ final class TreeBuilder {
                         switch resolveTagged(text: text, style: style, tag: tag, plainImplicit: s.plain_implicit == 1) {
                         case .success(let v): value = v
                         case .failure(let message):
-                            record(at: start) { Diagnostic(kind: .unsupported, at: start, pointer: currentPath(stack).jsonPointer, message: message) }
+                            diagnostics.add(start) { Diagnostic(kind: .unsupported, at: start, pointer: currentPath(stack).jsonPointer, message: message) }
                             value = .string(text)
                         }
                     }
@@ -321,7 +323,7 @@ final class TreeBuilder {
                         let tag = String(cString: tagPointer)
                         let expected = isSequence ? "tag:yaml.org,2002:seq" : "tag:yaml.org,2002:map"
                         if tag != expected && tag != "!" {
-                            record(at: start) { Diagnostic(kind: .unsupported, at: start, pointer: currentPath(stack).jsonPointer,
+                            diagnostics.add(start) { Diagnostic(kind: .unsupported, at: start, pointer: currentPath(stack).jsonPointer,
                                 message: "unsupported tag \(tag); spec files hold plain JSON-like data (remove the tag)") }
                         }
                     }
@@ -365,20 +367,10 @@ final class TreeBuilder {
 
     /// A problem that stops the parse, after those recorded so far (and a note of any the cap left out).
     private func failure(_ fatal: Diagnostic) -> YAMLParseResult {
-        var all = diagnostics + [fatal]
+        var all = diagnostics.sorted() + [fatal]
         // The note goes where the problems it stands for begin: before the fatal one, which is listed.
-        if let firstOmittedDiagnostic { all.append(.omitted(after: limits.maxDiagnostics, from: firstOmittedDiagnostic)) }
+        if let omitted = diagnostics.firstOmitted { all.append(.omitted(after: limits.maxDiagnostics, from: omitted)) }
         return .failure(all.sorted())
-    }
-
-    /// A problem that does not stop the parse, within `limits.maxDiagnostics` (the message is only
-    /// built for those kept: a hostile file can have a duplicate key on every line).
-    private func record(at position: SourcePosition, _ make: () -> Diagnostic) {
-        if diagnostics.count < limits.maxDiagnostics {
-            diagnostics.append(make())
-        } else if firstOmittedDiagnostic.map({ position < $0 }) ?? true {
-            firstOmittedDiagnostic = position
-        }
     }
 
     private static func makesNode(_ type: yaml_event_type_t) -> Bool {
@@ -447,12 +439,12 @@ final class TreeBuilder {
             if keyScalar.text.isEmpty, keyScalar.style == .plain, keyScalar.tag == nil {
                 // `? ` or `: value` with nothing before it: a null key, almost surely a slip, and
                 // one that cannot be written back as it reads (`""` would make it a string).
-                record(at: node.start) { Diagnostic(kind: .unsupported, at: node.start, pointer: path(stack, depth: t + 1).jsonPointer,
+                diagnostics.add(node.start) { Diagnostic(kind: .unsupported, at: node.start, pointer: path(stack, depth: t + 1).jsonPointer,
                     message: "empty mapping key (it reads as null); give the key a name, or write \"\" for an empty string") }
             }
             if let first = stack[t].firstSighting(of: keyScalar.text, at: node.start) {
                 sawDuplicateKey = true
-                record(at: node.start) {
+                diagnostics.add(node.start) {
                     var keyPath = path(stack, depth: t + 1)
                     keyPath.append(.key(keyScalar.text))
                     return Diagnostic(kind: .duplicateKey, at: node.start, pointer: keyPath.jsonPointer,
@@ -522,7 +514,7 @@ final class TreeBuilder {
         var next: Int32 = 0
         applyComments(&tree, &next)
         var document = YAMLDocument(root: tree, leadingComments: leading, diagnostics: diagnostics.sorted())
-        document.firstOmittedDiagnostic = firstOmittedDiagnostic
+        document.firstOmittedDiagnostic = diagnostics.firstOmitted
         document.hasDuplicateKeys = sawDuplicateKey
         document.mayHoldNumbersOutOfRange = sawInfiniteOrZero
         return .document(document)
