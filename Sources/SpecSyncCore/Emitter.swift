@@ -11,13 +11,19 @@ public struct CanonicalEmitter {
     private var lastWasKeepBlock = false
     /// Key lists already checked for repeats (`hasNoRepeats`).
     private var checkedOrders: [(order: [String], unique: Bool)] = []
+    /// The key lists are known to name each key once (a schema's `propertyOrder`): nothing to check.
+    private let keyOrderIsUnique: Bool
 
-    public init(keyOrder: @escaping KeyOrder = { _ in [] }) {
+    /// `keyOrderIsUnique`: every list `keyOrder` returns names each key at most once (as
+    /// `DocumentValidator.propertyOrderIsUnique` promises), so the emitter need not check each list.
+    public init(keyOrder: @escaping KeyOrder = { _ in [] }, keyOrderIsUnique: Bool = false) {
         self.keyOrder = keyOrder
+        self.keyOrderIsUnique = keyOrderIsUnique
     }
 
-    public static func emit(_ document: YAMLDocument, keyOrder: @escaping KeyOrder = { _ in [] }) -> [UInt8] {
-        var emitter = CanonicalEmitter(keyOrder: keyOrder)
+    public static func emit(_ document: YAMLDocument, keyOrder: @escaping KeyOrder = { _ in [] },
+                            keyOrderIsUnique: Bool = false) -> [UInt8] {
+        var emitter = CanonicalEmitter(keyOrder: keyOrder, keyOrderIsUnique: keyOrderIsUnique)
         emitter.out.reserveCapacity(2048)
         emitter.emitDocument(document)
         return emitter.out
@@ -48,7 +54,7 @@ public struct CanonicalEmitter {
         guard entries.count > 1 else { return entries }
         let order = keyOrder(path)
         guard !order.isEmpty else { return entries }
-        if hasNoRepeats(order), Self.isInOrder(entries, order) { return entries }
+        if keyOrderIsUnique || hasNoRepeats(order), Self.isInOrder(entries, order) { return entries }
         // Spec mappings and schema key lists are short: scan. A long mapping (a hostile 100k keys) gets
         // a table, so ranking stays linear in the number of keys.
         var ranks: [Int] = []
@@ -227,12 +233,17 @@ public struct CanonicalEmitter {
                 out.append(contentsOf: block.chomping.utf8)
                 writeTrailing(trailing)
                 out.append(UInt8(ascii: "\n"))
-                for line in block.lines {
-                    if !line.isEmpty {
-                        writeIndent(indent + 2)
-                        out.append(contentsOf: line.utf8)
+                var text = block.text
+                text.withUTF8 { bytes in
+                    var lineStart = 0
+                    for i in 0...block.bodyLength where i == block.bodyLength || bytes[i] == UInt8(ascii: "\n") {
+                        if i > lineStart {
+                            writeIndent(indent + 2)
+                            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[lineStart..<i]))
+                        }
+                        out.append(UInt8(ascii: "\n"))
+                        lineStart = i + 1
                     }
-                    out.append(UInt8(ascii: "\n"))
                 }
                 for _ in 0..<block.extraNewlines { out.append(UInt8(ascii: "\n")) }
                 lastWasKeepBlock = block.extraNewlines > 0
@@ -288,17 +299,23 @@ public struct CanonicalEmitter {
                 out.append(UInt8(ascii: "\n"))
             case .comment(let text):
                 writeIndent(indent)
-                out.append(contentsOf: text.utf8)
+                write(text)
                 out.append(UInt8(ascii: "\n"))
                 lastWasKeepBlock = false
             }
         }
     }
 
+    /// A string's bytes, copied as one block (appending a `String.UTF8View` goes element by element).
+    private mutating func write(_ text: String) {
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
+    }
+
     private mutating func writeTrailing(_ comment: String?) {
         guard let comment else { return }
         out.append(contentsOf: "  ".utf8)
-        out.append(contentsOf: comment.utf8)
+        write(comment)
     }
 
     private mutating func writeIndent(_ n: Int) {
@@ -315,12 +332,12 @@ public struct CanonicalEmitter {
             // `1:`, `true:`, `~:`, `0x1F:` keep their type and their text (the text is the key in the
             // JSON data the schema checks); quoting would make them strings.
             if !key.isEmpty, scalar.style == .plain, Self.isNonString(ScalarResolver.resolvePlain(key)) {
-                out.append(contentsOf: key.utf8)
+                write(key)
             } else {
                 writeScalar(scalar)
             }
         } else if ScalarResolver.isPlainSafe(key) {
-            out.append(contentsOf: key.utf8)
+            write(key)
         } else {
             writeDoubleQuoted(key)
         }
@@ -346,7 +363,7 @@ public struct CanonicalEmitter {
                 out.append(contentsOf: Self.canonicalFloat(d).utf8)
             }
         case .string(let s):
-            if ScalarResolver.isPlainSafe(s) { out.append(contentsOf: s.utf8) } else { writeDoubleQuoted(s) }
+            if ScalarResolver.isPlainSafe(s) { write(s) } else { writeDoubleQuoted(s) }
         case .array, .object:
             break  // scalars never hold collections
         }
@@ -401,7 +418,8 @@ public struct CanonicalEmitter {
             case "\u{2029}": out.append(contentsOf: "\\P".utf8)
             default:
                 if ScalarResolver.isPlainPrintable(scalar) {
-                    out.append(contentsOf: String(scalar).utf8)
+                    // Encoded in place: a String per character cost more than the rest of the quoting.
+                    UTF8.encode(scalar) { out.append($0) }
                 } else if scalar.value <= 0xFF {
                     out.append(contentsOf: "\\x\(hexByte(UInt8(scalar.value)))".utf8)
                 } else {
@@ -420,40 +438,58 @@ public struct CanonicalEmitter {
 /// no trailing whitespace on any line, no leading space on the first line (that would need an
 /// indentation indicator), only printable characters, at least one non-empty line.
 struct LiteralBlock {
-    var lines: [Substring]
-    var chomping: String
-    var extraNewlines: Int
+    /// The string; its first `bodyLength` bytes are the lines, the rest the trailing line breaks.
+    let text: String
+    let bodyLength: Int
+    let chomping: String
+    let extraNewlines: Int
 
     init?(_ s: String) {
-        // Asked of every string: look at contiguous bytes, not through String indices.
-        guard s.utf8.withContiguousStorageIfAvailable({ $0.contains(UInt8(ascii: "\n")) })
-                ?? s.utf8.contains(UInt8(ascii: "\n")) else { return nil }
-        for scalar in s.unicodeScalars where scalar != "\n" && scalar != "\t" && !ScalarResolver.isPlainPrintable(scalar) {
+        var text = s
+        // Asked of every string, so one pass over the contiguous bytes, no String indices, no lines array.
+        guard let shape = text.withUTF8({ Self.shape(of: $0) }) else { return nil }
+        if shape.hasNonASCII,
+           s.unicodeScalars.contains(where: { $0 != "\n" && $0 != "\t" && !ScalarResolver.isPlainPrintable($0) }) {
             return nil
         }
-        // Split on UTF-8 bytes: Character-wise splitting (grapheme breaking) cost more than the rest
-        // of the emitter. (No `\r` gets here, so no `\r\n` grapheme is split apart.)
-        var body = Substring(s).utf8[...]
-        var trailingNewlines = 0
-        while body.last == UInt8(ascii: "\n") { body = body.dropLast(); trailingNewlines += 1 }
-        guard !body.isEmpty else { return nil }
-        let lines = body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Substring($0) }
-        var firstContent = true
-        for line in lines {
-            if let last = line.utf8.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { return nil }
-            if firstContent && !line.isEmpty {
-                if line.hasPrefix(" ") || line.hasPrefix("\t") { return nil }
-                firstContent = false
-            }
-            if line.hasPrefix("\t") { return nil }
-        }
-        // An empty first line would make the block start with a line break YAML folds into the indicator line.
-        if lines.first?.isEmpty == true { return nil }
-        self.lines = lines
-        switch trailingNewlines {
+        self.text = text
+        bodyLength = shape.bodyLength
+        switch shape.trailingNewlines {
         case 0: chomping = "-"; extraNewlines = 0
         case 1: chomping = ""; extraNewlines = 0
-        default: chomping = "+"; extraNewlines = trailingNewlines - 1
+        case let n: chomping = "+"; extraNewlines = n - 1
         }
+    }
+
+    /// Whether the bytes can be a literal block (a line break in them, no control character but tab,
+    /// no line ending in a space or tab, no tab at a line start, the first line neither empty nor
+    /// indented), and if so where the trailing line breaks begin.
+    private static func shape(of u: UnsafeBufferPointer<UInt8>) -> (bodyLength: Int, trailingNewlines: Int, hasNonASCII: Bool)? {
+        var bodyLength = u.count
+        while bodyLength > 0 && u[bodyLength - 1] == UInt8(ascii: "\n") { bodyLength -= 1 }
+        guard bodyLength > 0 else { return nil }
+        let first = u[0]
+        // An empty first line would start the block with a line break YAML folds into the indicator line;
+        // an indented first line would need an indentation indicator.
+        guard first != UInt8(ascii: "\n"), first != UInt8(ascii: " "), first != UInt8(ascii: "\t") else { return nil }
+        var sawBreak = bodyLength < u.count
+        var hasNonASCII = false
+        var previous: UInt8 = 0
+        for i in 0..<bodyLength {
+            let b = u[i]
+            if b == UInt8(ascii: "\n") {
+                if previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t") { return nil }
+                sawBreak = true
+            } else if b == UInt8(ascii: "\t") {
+                if previous == UInt8(ascii: "\n") { return nil }
+            } else if b < 0x20 || b == 0x7F {
+                return nil
+            } else if b >= 0x80 {
+                hasNonASCII = true
+            }
+            previous = b
+        }
+        if previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t") { return nil }
+        return sawBreak ? (bodyLength, u.count - bodyLength, hasNonASCII) : nil
     }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What checks a document's data: the JSON Schema in practice (a protocol so the core's
 /// parsing and emitting can be tested without one).
 public protocol DocumentValidator: Sendable {
@@ -7,6 +11,8 @@ public protocol DocumentValidator: Sendable {
     func validate(_ root: Node, maxDiagnostics: Int) -> CappedDiagnostics
     /// Canonical key order of the mapping at an instance location.
     func propertyOrder(at path: [PathComponent]) -> [String]
+    /// Every list `propertyOrder` returns names each key once (default false: the emitter checks).
+    var propertyOrderIsUnique: Bool { get }
     /// Settles plain scalars the readers of specs disagree on, before validation and emitting
     /// (SpecSyncSchema's `Schema.resolveAmbiguousScalars`).
     func resolveAmbiguousScalars(_ root: inout Node)
@@ -14,6 +20,8 @@ public protocol DocumentValidator: Sendable {
 
 extension DocumentValidator {
     public func resolveAmbiguousScalars(_ root: inout Node) {}
+
+    public var propertyOrderIsUnique: Bool { false }
 
     public func validate(_ root: Node, maxDiagnostics: Int) -> CappedDiagnostics {
         let all = validate(root)
@@ -49,7 +57,13 @@ public struct SpecAnalysis: Sendable {
 
     public var isValid: Bool { diagnostics.isEmpty }
 
-    public func isCanonical(_ input: [UInt8]) -> Bool { canonical.map { $0 == input } ?? false }
+    public func isCanonical(_ input: [UInt8]) -> Bool {
+        guard let canonical, canonical.count == input.count else { return false }
+        // One memcmp: `==` on the arrays compared element by element.
+        return canonical.withUnsafeBytes { a in input.withUnsafeBytes { b in
+            a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
+        } }
+    }
 }
 
 /// Bytes in, diagnostics and canonical bytes out. Pure and thread-safe: one value serves all threads.
@@ -96,7 +110,8 @@ public struct SpecProcessor: Sendable {
             let canonical: [UInt8]?
             if readable {
                 let order: CanonicalEmitter.KeyOrder = validator.map { v in { v.propertyOrder(at: $0) } } ?? { _ in [] }
-                canonical = CanonicalEmitter.emit(document, keyOrder: order)
+                canonical = CanonicalEmitter.emit(document, keyOrder: order,
+                                                  keyOrderIsUnique: validator?.propertyOrderIsUnique ?? true)
             } else {
                 canonical = nil
             }

@@ -153,6 +153,9 @@ public struct Schema: Sendable {
         }
         return storage.order.states[Int(state)].order
     }
+
+    /// The lists are deduplicated when the table is built.
+    public var propertyOrderIsUnique: Bool { true }
 }
 
 final class SchemaStorage: Sendable {

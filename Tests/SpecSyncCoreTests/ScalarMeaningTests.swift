@@ -10,6 +10,20 @@ final class ScalarMeaningTests: XCTestCase {
         SpecProcessor(validator: nil).analyze(Array(text.utf8))
     }
 
+    /// Words YAML 1.1 or 1.2 reads as booleans or nulls are quoted in any case, however short; near
+    /// misses stay plain.
+    func testReservedWordsAreNeverWrittenPlain() {
+        for word in ["y", "Y", "n", "N", "yes", "Yes", "YES", "yEs", "no", "NO", "true", "TRUE", "tRuE", "false",
+                     "FaLsE", "on", "ON", "off", "Off", "null", "NULL", "nUlL", "~", ".inf", ".INF", "+.inf",
+                     "-.Inf", ".nan", ".NaN"] {
+            XCTAssertFalse(ScalarResolver.isPlainSafe(word), word)
+        }
+        for word in ["ye", "yess", "non", "nul", "nulls", "tru", "fals", "o", "of", "offf", "inf", "x", "id",
+                     "title", "trueish", "é", "yés"] {
+            XCTAssertTrue(ScalarResolver.isPlainSafe(word), word)
+        }
+    }
+
     func testOutOfRangeFloatsAreRefusedWithTheirPosition() {
         let analysis = analyze("a: 1e400\nb: -1E+999\nc: 1.0e-400\nd: 0x1FFFFFFFFFFFFFFFFFFFF\n")
         XCTAssertEqual(analysis.diagnostics.map { "\($0.line):\($0.column) \($0.pointer)" },

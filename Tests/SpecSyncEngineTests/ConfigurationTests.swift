@@ -171,6 +171,28 @@ final class GlobAndDiffTests: XCTestCase {
         XCTAssertFalse(filter.isSpec(relativePath: "archive/x.yaml"))
     }
 
+    /// The segment shapes matched on bytes (`*.yaml`, literals) agree with fnmatch(3) with FNM_PERIOD,
+    /// which they stand in for, on random names and patterns.
+    func testByteMatchedSegmentsAgreeWithFnmatch() {
+        var rng = SeededGenerator(seed: 7)
+        let pieces = ["a", "b", ".", "y", "ml", "-", "é", "yaml", " "]
+        func word(_ maxPieces: Int) -> String {
+            (0..<Int.random(in: 0...maxPieces, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+        }
+        var checked = 0
+        for _ in 0..<4000 {
+            let literal = word(4)
+            let pattern = Bool.random(using: &rng) ? "*" + literal : (literal.isEmpty ? "x" : literal)
+            let name = Bool.random(using: &rng) ? word(5) : word(2) + literal
+            guard !name.isEmpty else { continue }
+            let expected = fnmatch(pattern, name, FNM_PERIOD) == 0
+            XCTAssertEqual(Glob(pattern).matches(name), expected, "pattern \(pattern) name \(name)")
+            XCTAssertEqual(Glob("**/" + pattern).matches("d/" + name), expected, "pattern **/\(pattern) name d/\(name)")
+            checked += expected ? 1 : 0
+        }
+        XCTAssertGreaterThan(checked, 200, "the generator must produce matches as well as misses")
+    }
+
     /// Our diff must be a valid unified diff: GNU `patch` applies it to the old text and gets the new one.
     func testUnifiedDiffAppliesWithPatch() throws {
         var rng = SeededGenerator(seed: 42)

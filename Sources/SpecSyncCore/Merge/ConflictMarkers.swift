@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Git's conflict markers: writing them (a three-way line merge in diff3 style) and finding them in a
 /// spec, where they make the file invalid until someone resolves the conflict.
 public enum ConflictMarkers {
@@ -80,13 +84,19 @@ public enum ConflictMarkers {
     /// `<`, `|`, `=` or `>` followed by a space or the line end (`=======` alone), as git writes them.
     /// YAML never needs such a line in a spec (content at column 0 cannot start that way in block style).
     public static func find(in bytes: [UInt8]) -> [(line: Int, marker: String)] {
+        bytes.withUnsafeBufferPointer { find(in: $0) }
+    }
+
+    /// Every spec is scanned before it is parsed, so lines are found with memchr and only a line's
+    /// first byte is looked at unless it could start a marker.
+    private static func find(in bytes: UnsafeBufferPointer<UInt8>) -> [(line: Int, marker: String)] {
         var found: [(line: Int, marker: String)] = []
+        guard let base = bytes.baseAddress else { return found }
         var line = 1
         var start = 0
         let n = bytes.count
         while start < n {
-            var end = start
-            while end < n && bytes[end] != 0x0A { end += 1 }
+            let end = memchr(base + start, 0x0A, n - start).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? n
             let first = bytes[start]
             if first == UInt8(ascii: "<") || first == UInt8(ascii: "|") || first == UInt8(ascii: "=") || first == UInt8(ascii: ">"),
                end - start >= size, bytes[start..<(start + size)].allSatisfy({ $0 == first }) {

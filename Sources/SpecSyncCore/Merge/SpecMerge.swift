@@ -75,7 +75,7 @@ extension SpecProcessor {
     /// The canonical bytes of a document built or changed in code (key order from the schema).
     public func canonicalBytes(of document: YAMLDocument) -> [UInt8] {
         let order: CanonicalEmitter.KeyOrder = validator.map { v in { v.propertyOrder(at: $0) } } ?? { _ in [] }
-        return CanonicalEmitter.emit(document, keyOrder: order)
+        return CanonicalEmitter.emit(document, keyOrder: order, keyOrderIsUnique: validator?.propertyOrderIsUnique ?? true)
     }
 }
 

@@ -125,17 +125,20 @@ final class TreeBuilder {
         var isCollection: Bool
     }
 
-    private var anchors: [String: Anchored] = [:]
-    private var info: [NodeInfo] = []
-    private var anchorPoints: [AnchorPoint] = []
+    // The tables below are touched several times per event. A builder is one parse on one thread and
+    // never hands out references into them, so the run-time exclusivity checks a class property gets
+    // on every access (3 % of `check`) are switched off for them.
+    @exclusivity(unchecked) private var anchors: [String: Anchored] = [:]
+    @exclusivity(unchecked) private var info: [NodeInfo] = []
+    @exclusivity(unchecked) private var anchorPoints: [AnchorPoint] = []
     /// Comments attached to nodes, by node number (few nodes have any).
-    private var trailing: [Int32: String] = [:]
-    private var rawLeading: [Int32: [RawComment]] = [:]
-    private var rawEndOfBlock: [Int32: [RawComment]] = [:]
+    @exclusivity(unchecked) private var trailing: [Int32: String] = [:]
+    @exclusivity(unchecked) private var rawLeading: [Int32: [RawComment]] = [:]
+    @exclusivity(unchecked) private var rawEndOfBlock: [Int32: [RawComment]] = [:]
     /// Byte ranges of scalar text, where a `#` is content, not a comment.
-    private var scalarSpans: [ScalarSpan] = []
+    @exclusivity(unchecked) private var scalarSpans: [ScalarSpan] = []
     /// Lines that look blank but are scalar content (inside quoted/plain scalars, or kept by `|+`).
-    private var contentLines = Set<Int>()
+    @exclusivity(unchecked) private var contentLines = Set<Int>()
     /// First line of a comment block moved from the file's head to the first key (its blank line stays with the head).
     private var movedLeadingLine: Int?
     /// Problems that do not stop the parse, within `limits.maxDiagnostics` (a message is built only for

@@ -146,19 +146,32 @@ package enum ScalarResolver {
         }
         if isASCII {
             // The words below are at most 5 bytes: longer ASCII text needs no lower-cased copy.
-            return u.count > 5 || !isReservedWord(text.lowercased())
+            return u.count > 5 || !isReservedWord(asciiLowercased: u)
         }
         return !isReservedWord(text.lowercased())
     }
 
-    private static func isReservedWord(_ lower: String) -> Bool {
-        switch lower {
-        case "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~",
-             ".inf", "+.inf", "-.inf", ".nan":
-            return true
-        default:
-            return false
+    /// `isReservedWord` for ASCII text of at most 5 bytes, on the bytes: no lower-cased String, no
+    /// String comparisons (every short key of every spec comes through here).
+    private static func isReservedWord(asciiLowercased u: UnsafeBufferPointer<UInt8>) -> Bool {
+        var packed: UInt64 = 0
+        for byte in u {
+            let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            packed = packed << 8 | UInt64(lower)
         }
+        return reservedWordsPacked.contains(packed)
+    }
+
+    /// The reserved words, each packed big-endian into an integer as `isReservedWord(asciiLowercased:)` packs.
+    private static let reservedWordsPacked: [UInt64] = reservedWords.map { word in
+        word.utf8.reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    private static let reservedWords = ["y", "n", "yes", "no", "true", "false", "on", "off", "null", "~",
+                                        ".inf", "+.inf", "-.inf", ".nan"]
+
+    private static func isReservedWord(_ lower: String) -> Bool {
+        reservedWords.contains(lower)
     }
 
     /// Bytes that occur in YAML 1.1/1.2 ints, floats, sexagesimals and timestamps.

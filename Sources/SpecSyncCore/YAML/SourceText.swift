@@ -22,7 +22,14 @@ struct SourceText {
         lineEnds.reserveCapacity(n / 24 + 1)
         // One pass over the raw bytes, into locals: no bounds checks or property accesses per byte.
         input.withUnsafeBufferPointer { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
             while i < n {
+                // Eight bytes at a time while they hold no line break and no non-ASCII byte (most of a
+                // spec): every file is indexed before it is parsed.
+                if i + 8 <= n, !Self.mayHoldBreakOrNonASCII(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                    i += 8
+                    continue
+                }
                 let b = bytes[i]
                 if b >= 0x80 { isASCII = false }
                 // Line breaks as libyaml counts them: LF, CR, CRLF, NEL, LS, PS.
@@ -47,6 +54,14 @@ struct SourceText {
         self.lineStarts = lineStarts
         self.lineEnds = lineEnds
         self.isASCII = isASCII
+    }
+
+    /// False only when none of the eight bytes is LF, CR or ≥ 0x80 (SWAR: a byte equal to `c` is a zero
+    /// byte of `word ^ c…c`; the zero test may flag bytes above a true zero, never miss one).
+    @inline(__always) private static func mayHoldBreakOrNonASCII(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        return (hasZeroByte(word ^ (ones &* 0x0A)) | hasZeroByte(word ^ (ones &* 0x0D)) | (word & highs)) != 0
     }
 
     var lineCount: Int { lineStarts.count }
