@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Writes a document in specsync's canonical form (see README, "Canonical form"):
 /// UTF-8, LF, 2-space block style, schema key order, conservative quoting, literal blocks for
 /// multi-line strings, every comment kept next to what it was written beside.
@@ -465,6 +469,8 @@ struct LiteralBlock {
     /// no line ending in a space or tab, no tab at a line start, the first line neither empty nor
     /// indented), and if so where the trailing line breaks begin.
     private static func shape(of u: UnsafeBufferPointer<UInt8>) -> (bodyLength: Int, trailingNewlines: Int, hasNonASCII: Bool)? {
+        // Most strings are one line: memchr answers for them.
+        guard let base = u.baseAddress, memchr(base, 0x0A, u.count) != nil else { return nil }
         var bodyLength = u.count
         while bodyLength > 0 && u[bodyLength - 1] == UInt8(ascii: "\n") { bodyLength -= 1 }
         guard bodyLength > 0 else { return nil }

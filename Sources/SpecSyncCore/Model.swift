@@ -4,20 +4,32 @@
 /// A place in the source text. `line` and `column` are 1-based; `column` counts Unicode scalars,
 /// as libyaml does. `offset` is the 0-based byte offset into the UTF-8 input.
 public struct SourcePosition: Hashable, Sendable, Comparable {
-    public var line: Int
-    public var column: Int
+    // Line and column are kept in 32 bits (clamped: a file of 2^31 lines is far beyond any limit), so
+    // a node's two positions take 32 bytes, not 48 — nodes are copied often while a tree is built.
+    private var line32: Int32
+    private var column32: Int32
     public var offset: Int
 
+    public var line: Int {
+        get { Int(line32) }
+        set { line32 = Int32(clamping: newValue) }
+    }
+
+    public var column: Int {
+        get { Int(column32) }
+        set { column32 = Int32(clamping: newValue) }
+    }
+
     public init(line: Int, column: Int, offset: Int) {
-        self.line = line
-        self.column = column
+        self.line32 = Int32(clamping: line)
+        self.column32 = Int32(clamping: column)
         self.offset = offset
     }
 
     public static let start = SourcePosition(line: 1, column: 1, offset: 0)
 
     public static func < (a: SourcePosition, b: SourcePosition) -> Bool {
-        (a.line, a.column, a.offset) < (b.line, b.column, b.offset)
+        (a.line32, a.column32, a.offset) < (b.line32, b.column32, b.offset)
     }
 }
 
@@ -155,17 +167,63 @@ public struct Entry: Sendable {
 }
 
 /// Comments and blank lines kept next to a node so the canonical emitter can put them back.
+/// Most nodes have none: those hold one nil reference, so every copy of a node (the tree builder and
+/// the emitter make many) costs no reference counting for its comments.
 public struct NodeComments: Sendable, Hashable {
-    /// Own-line comments (and single blank-line markers) written above the node or entry.
-    public var leading: [TriviaLine] = []
-    /// A comment at the end of the node's first line (`key: value  # note`).
-    public var trailing: String?
-    /// Own-line comments after the last child of a block, before the block ends.
-    public var endOfBlock: [TriviaLine] = []
+    private final class Storage: Sendable {
+        let leading: [TriviaLine]
+        let trailing: String?
+        let endOfBlock: [TriviaLine]
+
+        init(leading: [TriviaLine], trailing: String?, endOfBlock: [TriviaLine]) {
+            self.leading = leading
+            self.trailing = trailing
+            self.endOfBlock = endOfBlock
+        }
+    }
+
+    private var storage: Storage?
 
     public init() {}
 
-    public var isEmpty: Bool { leading.isEmpty && trailing == nil && endOfBlock.isEmpty }
+    public init(leading: [TriviaLine], trailing: String?, endOfBlock: [TriviaLine]) {
+        update(leading: leading, trailing: trailing, endOfBlock: endOfBlock)
+    }
+
+    /// Own-line comments (and single blank-line markers) written above the node or entry.
+    public var leading: [TriviaLine] {
+        get { storage?.leading ?? [] }
+        set { update(leading: newValue, trailing: trailing, endOfBlock: endOfBlock) }
+    }
+
+    /// A comment at the end of the node's first line (`key: value  # note`).
+    public var trailing: String? {
+        get { storage?.trailing }
+        set { update(leading: leading, trailing: newValue, endOfBlock: endOfBlock) }
+    }
+
+    /// Own-line comments after the last child of a block, before the block ends.
+    public var endOfBlock: [TriviaLine] {
+        get { storage?.endOfBlock ?? [] }
+        set { update(leading: leading, trailing: trailing, endOfBlock: newValue) }
+    }
+
+    public var isEmpty: Bool { storage == nil }
+
+    private mutating func update(leading: [TriviaLine], trailing: String?, endOfBlock: [TriviaLine]) {
+        storage = leading.isEmpty && trailing == nil && endOfBlock.isEmpty
+            ? nil : Storage(leading: leading, trailing: trailing, endOfBlock: endOfBlock)
+    }
+
+    public static func == (a: NodeComments, b: NodeComments) -> Bool {
+        a.leading == b.leading && a.trailing == b.trailing && a.endOfBlock == b.endOfBlock
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(leading)
+        hasher.combine(trailing)
+        hasher.combine(endOfBlock)
+    }
 }
 
 public enum TriviaLine: Sendable, Hashable {

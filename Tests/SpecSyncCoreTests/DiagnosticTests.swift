@@ -62,6 +62,34 @@ final class DiagnosticTests: XCTestCase {
         assertSingle(found, .duplicateKey, line: 2, column: 1, pointer: "/a~1b~0c")
     }
 
+    /// Duplicates are found by fingerprint then text while a mapping is small and by table past 64 keys:
+    /// on random mappings of 1–150 keys whose fingerprints often collide (same length, same first four
+    /// and last three bytes), every repeat and only repeats are reported, each pointing at its first.
+    func testDuplicateKeysAreFoundInSmallAndLargeMappings() {
+        var rng = SeededLCG(seed: 5)
+        let middles = ["AA", "AB", "BA", "BB", "A\u{E9}", "\u{E9}A"]  // equal lengths collide; é adds non-ASCII
+        for round in 0..<200 {
+            let count = 1 + Int(rng.next() % 150)
+            var text = ""
+            var firstLine: [String: Int] = [:]
+            var expected: [String] = []
+            for line in 1...count {
+                let key = "keyq" + middles[Int(rng.next() % UInt64(middles.count))] + String(rng.next() % UInt64(max(1, count / 3))) + "end"
+                text += "\(key): \(line)\n"
+                if let first = firstLine[key] {
+                    expected.append("\(line) first defined at line \(first)")
+                } else {
+                    firstLine[key] = line
+                }
+            }
+            let found = diagnostics(text, limits: ParseLimits(maxDiagnostics: 1000)).map { d -> String in
+                let first = d.message.components(separatedBy: "(first defined at line ").last?.prefix { $0.isNumber } ?? ""
+                return "\(d.line) first defined at line \(first)"
+            }
+            XCTAssertEqual(found, expected, "round \(round), \(count) keys")
+        }
+    }
+
     func testDuplicateKeyMakesTheDocumentUnwritable() {
         let analysis = SpecProcessor(validator: nil).analyze(Array("id: a\nid: b\n".utf8))
         XCTAssertEqual(analysis.diagnostics.map(\.kind), [.duplicateKey])
@@ -217,5 +245,15 @@ final class DiagnosticTests: XCTestCase {
         let analysis = SpecProcessor(validator: Flagging()).analyze(Array("id: x\ntitle: !t y\n".utf8))
         XCTAssertEqual(analysis.diagnostics.map(\.kind), [.schema, .unsupported])
         XCTAssertFalse(analysis.isValid)
+    }
+}
+
+/// A small deterministic generator for the randomized tests here.
+private struct SeededLCG {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state >> 33
     }
 }

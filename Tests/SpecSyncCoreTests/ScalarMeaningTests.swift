@@ -24,6 +24,43 @@ final class ScalarMeaningTests: XCTestCase {
         }
     }
 
+    /// `isPlainSafe` reads long strings eight bytes at a time; on random strings rich in the bytes it
+    /// looks for, it agrees with a byte-by-byte reading of its rules.
+    func testPlainSafetyAgreesWithAByteByByteReading() {
+        func reference(_ text: String) -> Bool {
+            let u = Array(text.utf8)
+            guard let first = u.first, let last = u.last else { return false }
+            if Array(" \t-?:,[]{}#&*!|>'\"%@`<=".utf8).contains(first) || last == 0x20 || last == 0x3A { return false }
+            for (i, b) in u.enumerated() {
+                if b < 0x20 || b == 0x7F { return false }
+                if i > 0, (u[i - 1], b) == (0x3A, 0x20) || (u[i - 1], b) == (0x20, 0x23) { return false }
+            }
+            if text.unicodeScalars.contains(where: { !ScalarResolver.isPlainPrintable($0) }) { return false }
+            let numericish = Set("0123456789abcdefABCDEFxXoO_:.+-TtZz".utf8)
+            if ScalarResolver.isDigit(first) || first == 0x2B || first == 0x2E {
+                if u.allSatisfy(numericish.contains) { return false }
+                if u.count >= 6, u[0..<4].allSatisfy(ScalarResolver.isDigit), u[4] == 0x2D, ScalarResolver.isDigit(u[5]) { return false }
+            }
+            return !["y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", ".inf", "+.inf", "-.inf", ".nan"]
+                .contains(text.lowercased())
+        }
+        var rng = SeededRandom(seed: 11)
+        let common: [String] = ["a", "b", "Z", "1", "9", ":", " ", "#", "-", ".", "e", "é", "x", "y", "s", "c", "d", "o"]
+        let rare: [String] = ["\t", "\u{7F}", "\u{85}", "\n"]
+        func pick() -> String {
+            rng.next() % 50 == 0 ? rare[Int(rng.next() % UInt64(rare.count))] : common[Int(rng.next() % UInt64(common.count))]
+        }
+        var plain = 0
+        for _ in 0..<20_000 {
+            let length = Int(rng.next() % 40)
+            let text = (0..<length).map { _ in pick() }.joined()
+            let expected = reference(text)
+            XCTAssertEqual(ScalarResolver.isPlainSafe(text), expected, "\(text.debugDescription)")
+            if expected { plain += 1 }
+        }
+        XCTAssertGreaterThan(plain, 1000, "the generator must produce plain-safe strings as well as others")
+    }
+
     func testOutOfRangeFloatsAreRefusedWithTheirPosition() {
         let analysis = analyze("a: 1e400\nb: -1E+999\nc: 1.0e-400\nd: 0x1FFFFFFFFFFFFFFFFFFFF\n")
         XCTAssertEqual(analysis.diagnostics.map { "\($0.line):\($0.column) \($0.pointer)" },

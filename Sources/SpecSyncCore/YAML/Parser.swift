@@ -154,11 +154,6 @@ final class TreeBuilder {
         var end: Int
     }
 
-    private struct SeenKey {
-        let text: String
-        let start: SourcePosition
-    }
-
     /// An open collection with the path to it. Frames live in `stack` and are changed in place there.
     private struct Frame {
         let id: Int32
@@ -176,9 +171,10 @@ final class TreeBuilder {
         var pendingKeyID: Int32 = -1
         /// Nodes below this one once aliases are expanded.
         var expandedCount = 1
-        /// Keys seen so far and where, for duplicate detection: scanned while the mapping is small (most
-        /// are), hashed beyond that (a hostile mapping may hold 100k keys).
-        var keyList: [SeenKey] = []
+        /// Fingerprints of the keys seen so far (`entries[i]`'s key is `keyPrints[i]`), for duplicate
+        /// detection: scanned while the mapping is small (most are) — integers compared, the texts only
+        /// when they match —, hashed beyond that (a hostile mapping may hold 100k keys).
+        var keyPrints: [UInt64] = []
         var keyTable: [String: SourcePosition]?
 
         init(id: Int32, isSequence: Bool, start: SourcePosition, isBlock: Bool, anchor: String?, step: PathComponent?) {
@@ -190,22 +186,37 @@ final class TreeBuilder {
             self.step = step
         }
 
-        /// Where `key` was first seen, or nil after recording it as seen at `start`.
+        /// Where `key` was first seen, or nil after recording it as seen at `start`. Asked when a key
+        /// arrives, so every earlier key of this mapping is in `entries` by then.
         mutating func firstSighting(of key: String, at start: SourcePosition) -> SourcePosition? {
             if keyTable == nil {
-                for seen in keyList where seen.text == key { return seen.start }
-                keyList.append(SeenKey(text: key, start: start))
-                if keyList.count > 16 {
-                    var table: [String: SourcePosition] = [:]
-                    for seen in keyList where table[seen.text] == nil { table[seen.text] = seen.start }
+                let print = Self.fingerprint(key)
+                // Appended whatever is found: a repeated key still gets its entry.
+                defer { keyPrints.append(print) }
+                for j in keyPrints.indices where keyPrints[j] == print && entries[j].keyText == key {
+                    return entries[j].key.start
+                }
+                if keyPrints.count >= 64 {
+                    var table: [String: SourcePosition] = [key: start]
+                    for entry in entries where table[entry.keyText] == nil { table[entry.keyText] = entry.key.start }
                     keyTable = table
-                    keyList = []
                 }
                 return nil
             }
             if let first = keyTable?[key] { return first }
             keyTable?[key] = start
             return nil
+        }
+
+        /// Length, first four and last three bytes: equal for equal keys, rarely for different ones.
+        private static func fingerprint(_ key: String) -> UInt64 {
+            var key = key
+            return key.withUTF8 { u in
+                var print = UInt64(truncatingIfNeeded: u.count) << 56
+                for k in 0..<min(4, u.count) { print |= UInt64(u[k]) << (8 * UInt64(k)) }
+                for k in 0..<min(3, u.count) { print |= UInt64(u[u.count - 1 - k]) << (32 + 8 * UInt64(k)) }
+                return print
+            }
         }
     }
 
@@ -292,7 +303,8 @@ final class TreeBuilder {
                     if let anchor = s.anchor {
                         anchors[String(cString: anchor)] = Anchored(node: node, expandedCount: 1, isCollection: false)
                     }
-                    if let failure = add(node, id, expandedCount: 1, &root, &stack) { return failure }
+                    if let failure = add(node, id, expandedCount: 1, &root, &stack,
+                                         scalarKey: (text, isNull: text.isEmpty && style == .plain && tag == nil)) { return failure }
                 case YAML_ALIAS_EVENT:
                     let name = String(cString: event.data.alias.anchor)
                     guard let target = anchors[name] else {
@@ -416,8 +428,11 @@ final class TreeBuilder {
     }
 
     /// Adds a finished node to the collection on top of the stack (or makes it the root).
+    /// `scalarKey`: the text of a scalar node and whether it reads as null — what a key needs, handed
+    /// over by the caller, which has them (matching the node's kind to get them copied the scalar).
     private func add(_ node: consuming Node, _ id: Int32, expandedCount: Int, _ root: inout Node?,
-                     _ stack: inout [Frame], alreadyRegistered: Bool = false) -> YAMLParseResult? {
+                     _ stack: inout [Frame], alreadyRegistered: Bool = false,
+                     scalarKey: (text: String, isNull: Bool)? = nil) -> YAMLParseResult? {
         guard let t = stack.indices.last else {
             root = node
             return nil
@@ -435,11 +450,11 @@ final class TreeBuilder {
             info[Int(keyID)].value = id
             info[Int(id)].owner = keyID
         } else {
-            guard !info[Int(id)].isAlias, case .scalar(let keyScalar) = node.kind else {
+            guard let keyScalar = scalarKey else {
                 return failure(Diagnostic(kind: .unsupported, at: node.start, pointer: path(stack, depth: t + 1).jsonPointer,
                     message: "a mapping key must be a plain string, not a collection or alias"))
             }
-            if keyScalar.text.isEmpty, keyScalar.style == .plain, keyScalar.tag == nil {
+            if keyScalar.isNull {
                 // `? ` or `: value` with nothing before it: a null key, almost surely a slip, and
                 // one that cannot be written back as it reads (`""` would make it a string).
                 diagnostics.add(node.start) { Diagnostic(kind: .unsupported, at: node.start, pointer: path(stack, depth: t + 1).jsonPointer,
@@ -672,9 +687,8 @@ final class TreeBuilder {
             let blankBefore = raw.first.map { $0.line != movedLeadingLine } ?? true
             var leading = trivia(raw, before: anchorLine, blankBefore: blankBefore)
             if raw.isEmpty && isSeparatorBlank(anchorLine - 1) && anchorLine > 1 { leading = [.blank] }
-            node.comments.leading = leading
-            node.comments.endOfBlock = trivia(rawEndOfBlock[id] ?? [], before: nil, blankBefore: true)
-            node.comments.trailing = trailing[id]
+            node.comments = NodeComments(leading: leading, trailing: trailing[id],
+                                         endOfBlock: trivia(rawEndOfBlock[id] ?? [], before: nil, blankBefore: true))
         } else if anchorLine > 1 && isSeparatorBlank(anchorLine - 1) {
             node.comments.leading = [.blank]
         }

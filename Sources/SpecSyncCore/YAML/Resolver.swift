@@ -128,7 +128,19 @@ package enum ScalarResolver {
         var previous: UInt8 = 0
         var looksNumeric = true
         var isASCII = true
-        for byte in u {
+        let raw = UnsafeRawBufferPointer(u)
+        var i = 0
+        while i < u.count {
+            // Eight plain bytes at a time (most of a long string): nothing below needs to see them once
+            // the text cannot be a number and no `:` waits for a space.
+            if !looksNumeric, previous != UInt8(ascii: ":"), i + 8 <= u.count,
+               !mayNeedQuotes(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                previous = u[i + 7]
+                i += 8
+                continue
+            }
+            let byte = u[i]
+            i += 1
             if byte < 0x20 || byte == 0x7F { return false }  // tabs, newlines and controls: quote
             if byte == UInt8(ascii: " ") && previous == UInt8(ascii: ":") { return false }
             if byte == UInt8(ascii: "#") && previous == UInt8(ascii: " ") { return false }
@@ -169,6 +181,18 @@ package enum ScalarResolver {
 
     private static let reservedWords = ["y", "n", "yes", "no", "true", "false", "on", "off", "null", "~",
                                         ".inf", "+.inf", "-.inf", ".nan"]
+
+    /// False only when none of the eight bytes is a control character, DEL, non-ASCII, `:` or `#` — the
+    /// bytes the loop in `isPlainSafe` looks for (SWAR: `x - 0x20…` borrows into the high bit of a byte
+    /// below 0x20; a byte equal to `c` is a zero byte of `x ^ c…c`).
+    @inline(__always) private static func mayNeedQuotes(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        let below0x20 = (word &- ones &* 0x20) & ~word & highs
+        let special = hasZeroByte(word ^ (ones &* 0x7F)) | hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: ":"))))
+            | hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "#"))))
+        return (below0x20 | special | (word & highs)) != 0
+    }
 
     private static func isReservedWord(_ lower: String) -> Bool {
         reservedWords.contains(lower)

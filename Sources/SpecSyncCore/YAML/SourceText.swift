@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The input bytes with a line table, mapping libyaml's (line, column-in-characters) marks to byte
 /// offsets and answering the few textual questions the comment layer asks.
 struct SourceText {
@@ -229,43 +233,50 @@ struct SourceText {
 }
 
 enum CommentScanner {
-    /// Every `#` comment outside scalar text, in source order.
+    /// Every `#` comment outside scalar text, in source order. Goes from `#` to `#` with memchr: most
+    /// specs have few comments, and many none.
     static func scan(_ source: SourceText, spans: [(start: Int, end: Int)]) -> [RawComment] {
-        let bytes = source.bytes
         var out: [RawComment] = []
-        var spanIndex = 0
-        for line in 1...source.lineCount {
-            let lineStart = source.lineStarts[line - 1]
-            let lineEnd = source.lineEnds[line - 1]
-            var i = lineStart
-            while i < lineEnd {
+        source.bytes.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return }
+            let n = bytes.count
+            var spanIndex = 0
+            var line = 1
+            var i = 0
+            while i < n, let hit = memchr(base + i, Int32(UInt8(ascii: "#")), n - i) {
+                i = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
                 while spanIndex < spans.count && spans[spanIndex].end <= i { spanIndex += 1 }
                 if spanIndex < spans.count && spans[spanIndex].start <= i {
-                    i = spans[spanIndex].end
+                    i = spans[spanIndex].end  // inside scalar text: content, not a comment
                     continue
                 }
-                if bytes[i] == UInt8(ascii: "#") && (i == lineStart || bytes[i - 1] == 0x20 || bytes[i - 1] == 0x09) {
-                    var end = lineEnd
-                    while end > i && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
-                    var ownLine = true
-                    var indicatorsOnly = true
-                    for k in lineStart..<i where bytes[k] != 0x20 && bytes[k] != 0x09 {
-                        ownLine = false
-                        if bytes[k] != UInt8(ascii: "-") && bytes[k] != UInt8(ascii: "?") && bytes[k] != UInt8(ascii: ":") {
-                            indicatorsOnly = false
-                        }
-                    }
-                    let column = source.column(ofByte: i, line: line)
-                    var comment = RawComment(line: line, column: column,
-                                             text: String(decoding: bytes[i..<end], as: UTF8.self), ownLine: ownLine)
-                    if !ownLine {
-                        if source.startsWithDocumentMarker(line: line) { comment.prefix = .documentMarker }
-                        else if indicatorsOnly { comment.prefix = .indicatorsOnly }
-                    }
-                    out.append(comment)
-                    break
+                while line < source.lineCount && source.lineStarts[line] <= i { line += 1 }
+                let lineStart = source.lineStarts[line - 1]
+                let lineEnd = source.lineEnds[line - 1]
+                guard i == lineStart || bytes[i - 1] == 0x20 || bytes[i - 1] == 0x09 else {
+                    i += 1
+                    continue
                 }
-                i += 1
+                var end = lineEnd
+                while end > i && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
+                var ownLine = true
+                var indicatorsOnly = true
+                for k in lineStart..<i where bytes[k] != 0x20 && bytes[k] != 0x09 {
+                    ownLine = false
+                    if bytes[k] != UInt8(ascii: "-") && bytes[k] != UInt8(ascii: "?") && bytes[k] != UInt8(ascii: ":") {
+                        indicatorsOnly = false
+                    }
+                }
+                let column = source.column(ofByte: i, line: line)
+                var comment = RawComment(line: line, column: column,
+                                         text: String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<end]), as: UTF8.self),
+                                         ownLine: ownLine)
+                if !ownLine {
+                    if source.startsWithDocumentMarker(line: line) { comment.prefix = .documentMarker }
+                    else if indicatorsOnly { comment.prefix = .indicatorsOnly }
+                }
+                out.append(comment)
+                i = max(lineEnd, i + 1)  // one comment per line: the rest of the line is its text
             }
         }
         return out
