@@ -8,7 +8,7 @@ import SpecSyncCore
 struct PropertyOrderTable: Sendable {
     struct State: Sendable {
         var order: [String] = []
-        var keyTransitions: [String: Int32] = [:]
+        var keyTransitions = KeyTable<Int32>()
         /// Keys not listed in any `properties` (they can only meet `additionalProperties`).
         var otherKey: Int32 = 0
         var indexTransitions: [Int32] = []
@@ -16,7 +16,7 @@ struct PropertyOrderTable: Sendable {
         var otherIndex: Int32 = 0
         /// The instance types some schema there admits one step down (the union of the targets'
         /// `staticTypes`; `.all` where no schema applies), parallel to the transitions above.
-        var keyTypes: [String: JSONTypes] = [:]
+        var keyTypes = KeyTable<JSONTypes>()
         var otherKeyTypes: JSONTypes = .all
         var indexTypes: [JSONTypes] = []
         var otherIndexTypes: JSONTypes = .all

@@ -55,7 +55,7 @@ final class SchemaNode: Sendable {
     let types: JSONTypes?
     /// `properties` names in schema order (drives canonical key order).
     let propertyNames: [String]
-    let propertyIndex: [String: PropertyRef]
+    let propertyIndex: KeyTable<PropertyRef>
     /// All bits of required names that are also listed in `properties`.
     let requiredMask: UInt64
     /// Required names in declaration order, with their bit (or -1 when checked by scanning).
@@ -117,7 +117,7 @@ final class SchemaNode: Sendable {
         }
         self.required = required
         requiredMask = mask
-        var index: [String: PropertyRef] = [:]
+        var index = KeyTable<PropertyRef>()
         for (name, schema) in d.properties {
             index[name] = PropertyRef(schema: schema, requiredBit: bits[name] ?? -1)
         }

@@ -123,10 +123,16 @@ struct SchemaValidator {
 
     // MARK: Strings and numbers
 
+    /// `text.unicodeScalars.count` from the UTF-8 bytes: the bytes that start a scalar (not 10xxxxxx).
+    static func scalarCount(_ text: String) -> Int {
+        var text = text
+        return text.withUTF8 { u in u.reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) } }
+    }
+
     mutating func checkString(_ text: String, _ node: Node, _ s: SchemaNode, collect: Bool) -> Bool {
         var ok = true
         if s.minLength != nil || s.maxLength != nil {
-            let length = text.unicodeScalars.count
+            let length = Self.scalarCount(text)
             if let m = s.minLength, length < m {
                 if !collect { return false }
                 ok = false

@@ -190,7 +190,7 @@ final class TreeBuilder {
         /// arrives, so every earlier key of this mapping is in `entries` by then.
         mutating func firstSighting(of key: String, at start: SourcePosition) -> SourcePosition? {
             if keyTable == nil {
-                let print = Self.fingerprint(key)
+                let print = KeyFingerprint.of(key)
                 // Appended whatever is found: a repeated key still gets its entry.
                 defer { keyPrints.append(print) }
                 for j in keyPrints.indices where keyPrints[j] == print && entries[j].keyText == key {
@@ -206,17 +206,6 @@ final class TreeBuilder {
             if let first = keyTable?[key] { return first }
             keyTable?[key] = start
             return nil
-        }
-
-        /// Length, first four and last three bytes: equal for equal keys, rarely for different ones.
-        private static func fingerprint(_ key: String) -> UInt64 {
-            var key = key
-            return key.withUTF8 { u in
-                var print = UInt64(truncatingIfNeeded: u.count) << 56
-                for k in 0..<min(4, u.count) { print |= UInt64(u[k]) << (8 * UInt64(k)) }
-                for k in 0..<min(3, u.count) { print |= UInt64(u[u.count - 1 - k]) << (32 + 8 * UInt64(k)) }
-                return print
-            }
         }
     }
 
