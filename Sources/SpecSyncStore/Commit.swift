@@ -144,7 +144,9 @@ extension SpecStore {
     /// to the temporary's name before removing anything:
     /// - what was last put at the path, untouched (at first: our own file): removed;
     /// - that same file, but saved into while it was at the path: the newest edit unless it is older
-    ///   than the version just put back (timestamps are coarse: a tie goes to the save into it);
+    ///   than the version just put back (timestamps are coarse: a tie goes to the save into it). Our
+    ///   own version is never removed for looking older (with `keepOurs` it is kept): a save caught
+    ///   part-way, open(O_TRUNC), shows its new size with the old mtime, and its writer goes on into it;
     /// - anything else: a save renamed over the path between the two exchanges. It is newer than the
     ///   version just put back, so the two are exchanged again, and the loop goes on until what comes back
     ///   is what was put there — programs that save in quick succession only make it take more rounds.
@@ -174,6 +176,9 @@ extension SpecStore {
                 }
                 guard let restored = try? Sys.lstat(target.path) else { throw unresolved }
                 guard back.identity.modificationTimeNanoseconds >= restored.identity.modificationTimeNanoseconds else {
+                    // Our own version may be part-way through a save (open(O_TRUNC): new size, old
+                    // mtime): kept, and judged when its grace ends, with the writer's final stamps.
+                    if keepOurs, expected == temporary.identity, let kept = keep(temporary, successor: held) { return kept }
                     try? Sys.unlink(temporary.path)     // an older save than the one put back
                     return nil
                 }

@@ -165,7 +165,10 @@ final class WatchRaceTests: XCTestCase {
         print("race: \(cases.count) saves in \(String(format: "%.1f", writing)) s, triggers hit \(triggered), conflicts seen under the lock \(conflicts), late writes restored \(restores)")
         XCTAssertGreaterThanOrEqual(triggered, cases.count * 9 / 10, "the writes were not synchronized with the watcher's work")
         XCTAssertGreaterThan(conflicts, 0, "no save ever landed between the watcher's read and its swap")
-        XCTAssertGreaterThan(restores, 0, "no write ever reached a displaced version")
+        // Whether a write also reaches a displaced version depends on scheduling: on a loaded machine
+        // the saves land before the swap instead (hundreds of conflicts, no late write), here and on the
+        // code before the last fix alike. The late-write path is pinned by the two tests below.
+        if restores == 0 { print("race: no write reached a displaced version this run (\(conflicts) conflicts instead)") }
         XCTAssertFalse(log.contains(" error "), log)
         XCTAssertEqual(try daemon.stop(), 0)
     }
@@ -282,11 +285,9 @@ final class WatchRaceTests: XCTestCase {
               + "\(lost(countingSlow: true).count) lost among them")
         let lostNames = lost().map { String($0.prefix { $0 != ":" }) }
         let excerpt = daemon.log.split(separator: "\n").filter { line in lostNames.contains { line.contains($0 + ".") } }.suffix(40)
-        // Open issue (docs/watch-daemon.md): under load about one hammer in three loses one prompt save
-        // of a hundred — the log shows the undo, then the older write normalized, and no late write
-        // found. Until it is understood one is tolerated (and printed); two or more fail.
-        if !lost().isEmpty { print("undo hammer lost: " + lost().joined(separator: "; ") + "\n" + excerpt.joined(separator: "\n")) }
-        XCTAssertLessThanOrEqual(lost().count, 1, "W2's save lost in \(lost().count) of \(count - slow.count) prompt saves (\(undone) swaps undone or refused, \(restored) late writes restored); the watcher's log for them:\n" + excerpt.joined(separator: "\n"))
+        // W2's open(O_TRUNC) can be caught by the undo part-way (new size, old mtime): our version then
+        // looked older than W1's and was unlinked under W2 (about one hammer in three). It is kept now.
+        XCTAssertEqual(lost().count, 0, "W2's save lost in \(lost().count) of \(count - slow.count) prompt saves (\(undone) swaps undone or refused, \(restored) late writes restored); the watcher's log for them:\n" + excerpt.joined(separator: "\n"))
         XCTAssertEqual(try daemon.stop(), 0)
     }
 

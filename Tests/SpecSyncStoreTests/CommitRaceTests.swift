@@ -214,6 +214,55 @@ final class CommitRaceTests: XCTestCase {
         XCTAssertEqual(directoryEntries(), ["TAND-1.yaml"])
     }
 
+    /// W1 holds the file and writes into it as we swap, so the exchange is undone; W2 opened the path
+    /// while our version was there, with O_TRUNC. Caught part-way, such a save shows its new size before
+    /// its new timestamps (ext4 sets them after the truncate), so our version looks saved into *earlier*
+    /// than W1's write. It must be kept (W2's write lands in it next), not unlinked under W2.
+    func testAnUndoKeepsOurVersionCaughtMidSaveWithItsOldTimestamp() throws {
+        try skipUnlessFaultInjection()
+        let path = spec("TAND-1")
+        try writeFile(path, "read under the lock\n")
+        let snapshot = try store.read(path)
+        let w1 = open(path, O_WRONLY | O_CLOEXEC)
+        XCTAssertGreaterThanOrEqual(w1, 0)
+        defer { close(w1) }
+        SysFaults.inject(.fcntl, .invalidArgument, count: Int.max)     // no writer probe: W1 is let through
+        let w2 = Box<Int32>(-1)
+        let exchanges = Counter()
+        SysFaults.setBeforeCall { call, argument in
+            guard call == .renameat2, argument?.hasSuffix("-> " + path) == true else { return }
+            exchanges.increment()
+            if exchanges.value == 1 {
+                // W1's in-place write: the version read is gone, the exchange will be undone.
+                _ = ftruncate(w1, 0)
+                _ = "W1's save, older\n".withCString { write(w1, $0, strlen($0)) }
+            } else if exchanges.value == 2 {
+                // W2 opens the path (our version) with O_TRUNC; the undo sees the new size with the
+                // mtime our version was written with (before W1's write).
+                var before = stat()
+                guard stat(path, &before) == 0 else { return }
+                let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+                var times = [timespec(tv_sec: before.st_mtim.tv_sec - 10, tv_nsec: 0), timespec(tv_sec: before.st_mtim.tv_sec - 10, tv_nsec: 0)]
+                _ = futimens(fd, &times)
+                w2.value = fd
+            }
+        }
+        let result = try store.replaceIfUnchanged(path, expected: snapshot, with: Array("ours\n".utf8), keepDisplaced: true)
+        SysFaults.setBeforeCall(nil)
+        XCTAssertGreaterThanOrEqual(w2.value, 0)
+        defer { close(w2.value) }
+        // W2's save completes after the undo.
+        _ = "W2's save, the newest\n".withCString { write(w2.value, $0, strlen($0)) }
+        var written = stat()
+        XCTAssertEqual(fstat(w2.value, &written), 0)
+        XCTAssertEqual(written.st_nlink, 1, "the undo unlinked our version while W2 was saving into it")
+        guard case .conflict(_, let ours) = result, let kept = ours else { return XCTFail("our version was not kept: \(result)") }
+        XCTAssertEqual(try text(path), "W1's save, older\n")
+        XCTAssertTrue(try kept.hasBeenModified())
+        XCTAssertEqual(try kept.bytes(), Array("W2's save, the newest\n".utf8))
+        kept.discard()
+    }
+
     // MARK: Single files
 
     func testUpdateAndReplaceIfUnchangedDoNotRecreateAFileDeletedAfterItWasRead() throws {
