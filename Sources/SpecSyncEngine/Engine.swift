@@ -1,5 +1,6 @@
 import Dispatch
 import SpecSyncCore
+import SpecSyncSchema
 import SpecSyncStore
 import SpecSyncSys
 import SpecSyncWatch
@@ -77,11 +78,14 @@ public final class Engine: Sendable {
     public let processor: SpecProcessor
     public let store: SpecStore
     public let filter: SpecFilter
+    /// The schema `processor` validates with, copied for each worker thread of a big run.
+    private let schema: Schema
 
     public init(configuration: Configuration, schemaOverride: String? = nil) throws(EngineError) {
         self.configuration = configuration
         let schemaPath = schemaOverride ?? configuration.schemaPath
         let validator = try SchemaLoader.load(path: schemaPath)
+        self.schema = validator
         self.processor = SpecProcessor(validator: validator, limits: configuration.limits)
         // Reads stop at the size limit: a 2 GB file costs an fstat, not 2 GB.
         self.store = SpecStore(configuration: StoreConfiguration(lockTimeout: configuration.lockTimeout,
@@ -165,8 +169,8 @@ public final class Engine: Sendable {
     /// every file (413 MB).
     public func reconcile(_ paths: [String], mode: Mode, trees: [String?]? = nil, keepingContents: Bool = true) -> [FileResult] {
         // Reading and validating is CPU work: all cores.
-        var results = paths.concurrentMap { path in
-            var result = reconcile(path, mode: .check)
+        var results = paths.concurrentMap(contexts: workerProcessors(for: paths.count)) { processor, path in
+            var result = reconcile(path, mode: .check, using: processor)
             if !keepingContents && (mode == .check || result.action != .notCanonical) { (result.original, result.canonical) = (nil, nil) }
             return result
         }
@@ -224,7 +228,23 @@ public final class Engine: Sendable {
         return results
     }
 
+    /// One processor per core for a run of many files, each with its own copy of the compiled schema:
+    /// threads sharing one schema bounced its objects' reference counts between cores (check of 10,000
+    /// specs: 7 % more CPU time and wall time). A copy costs about a millisecond, so small runs share
+    /// `processor`.
+    private func workerProcessors(for fileCount: Int) -> [SpecProcessor] {
+        let workers = Sys.processorCount
+        guard fileCount >= 256, workers > 1 else { return [processor] }
+        return [processor] + (1..<workers).map { _ in
+            SpecProcessor(validator: schema.independentCopy(), limits: configuration.limits)
+        }
+    }
+
     public func reconcile(_ path: String, mode: Mode) -> FileResult {
+        reconcile(path, mode: mode, using: processor)
+    }
+
+    private func reconcile(_ path: String, mode: Mode, using processor: SpecProcessor) -> FileResult {
         // A save by an editor that ignores our lock can land between our read and our write; the
         // compare-and-exchange then refuses to overwrite it, and we start again from the new content.
         var attempts = 0
@@ -235,7 +255,7 @@ public final class Engine: Sendable {
             } catch {
                 return readFailure(path: path, error)
             }
-            var result = evaluate(path: path, bytes: snapshot.bytes)
+            var result = evaluate(path: path, bytes: snapshot.bytes, using: processor)
             guard mode == .fix, result.action == .notCanonical, let canonical = result.canonical else { return result }
             do {
                 switch try store.replaceIfUnchanged(path, expected: snapshot, with: canonical, keepDisplaced: false) {
@@ -293,6 +313,10 @@ public final class Engine: Sendable {
 
     /// Validation and canonical form of some bytes, without touching disk.
     public func evaluate(path: String, bytes: [UInt8]) -> FileResult {
+        evaluate(path: path, bytes: bytes, using: processor)
+    }
+
+    private func evaluate(path: String, bytes: [UInt8], using processor: SpecProcessor) -> FileResult {
         let analysis = processor.analyze(bytes)
         let canonical = analysis.isCanonical(bytes)
         let action: FileResult.Action = !analysis.isValid ? .invalid : (canonical ? .unchanged : .notCanonical)

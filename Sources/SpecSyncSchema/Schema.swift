@@ -8,6 +8,8 @@ public struct Schema: Sendable {
     /// Where the schema came from (a path or a name); used in load errors only.
     public let source: String
     let storage: SchemaStorage
+    /// The schema's data, to compile an independent copy from (`independentCopy`).
+    private let definition: JSONValue
 
     public init(_ root: JSONValue, source: String) throws(SchemaLoadError) {
         var compiler = SchemaCompiler(root: root, source: source)
@@ -21,6 +23,14 @@ public struct Schema: Sendable {
         }
         self.source = source
         self.storage = SchemaStorage(nodes: nodes, root: rootIndex, order: order)
+        self.definition = root
+    }
+
+    /// The same schema compiled again: objects no other thread touches, so threads validating at once
+    /// do not contend for the cache lines of shared reference counts. (It compiled once; should it
+    /// somehow not compile again, this schema itself is returned.)
+    public func independentCopy() -> Schema {
+        (try? Schema(definition, source: source)) ?? self
     }
 
     /// Reads a schema from JSON text.

@@ -242,6 +242,11 @@ public enum Sys {
 
     public static var processID: Int32 { getpid() }
 
+    /// Processors online (sysconf(3)), at least 1: how many threads CPU work is spread over.
+    public static var processorCount: Int {
+        max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+
     /// getcwd(3); "" when the working directory is gone or unreachable (Foundation's
     /// `currentDirectoryPath` had no error either, and every caller then fails on the path itself).
     public static func currentDirectory() -> String {
