@@ -232,7 +232,7 @@ public final class Engine: Sendable {
     /// threads sharing one schema bounced its objects' reference counts between cores (check of 10,000
     /// specs: 7 % more CPU time and wall time). A copy costs about a millisecond, so small runs share
     /// `processor`.
-    private func workerProcessors(for fileCount: Int) -> [SpecProcessor] {
+    func workerProcessors(for fileCount: Int) -> [SpecProcessor] {
         let workers = Sys.processorCount
         guard fileCount >= 256, workers > 1 else { return [processor] }
         return [processor] + (1..<workers).map { _ in
@@ -316,7 +316,7 @@ public final class Engine: Sendable {
         evaluate(path: path, bytes: bytes, using: processor)
     }
 
-    private func evaluate(path: String, bytes: [UInt8], using processor: SpecProcessor) -> FileResult {
+    func evaluate(path: String, bytes: [UInt8], using processor: SpecProcessor) -> FileResult {
         let analysis = processor.analyze(bytes)
         let canonical = analysis.isCanonical(bytes)
         let action: FileResult.Action = !analysis.isValid ? .invalid : (canonical ? .unchanged : .notCanonical)

@@ -60,12 +60,16 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
     static let batchThreshold = 16
     /// The watcher has returned; only the final clean-up runs.
     private var shuttingDown = false
+    /// One processor per core for batches (start-up, bursts), each with its own copy of the schema
+    /// (`Engine.workerProcessors`), made once for the life of the service.
+    private let batchProcessors: [SpecProcessor]
     /// Set by `stop()` from any thread; long start-up work checks it between chunks.
     private let stopping = Atomic<Bool>(false)
 
     public init(engine: Engine, root: String? = nil, logger: Logger, events: EventLog?,
                 options: Options = Options()) throws(EngineError) {
         self.engine = engine
+        batchProcessors = engine.workerProcessors(for: .max)
         self.logger = logger
         self.events = events
         self.options = options
@@ -222,11 +226,11 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         let steps = stride(from: 0, to: files.count, by: 2 * perCall).map {
             Array(files[$0..<min(files.count, $0 + 2 * perCall)])
         }
-        let (engine, root) = (engine, watcher.root)
+        let (engine, root, processors) = (engine, watcher.root, batchProcessors)
         func prefetch(_ step: [(path: String, since: ContinuousClock.Instant?)]) -> Prefetch {
             Prefetch(step.map(\.path)) { paths in
-                paths.concurrentMap { path in
-                    let evaluation = Self.evaluate(path, engine: engine)
+                paths.concurrentMap(contexts: processors) { processor, path in
+                    let evaluation = Self.evaluate(path, engine: engine, using: processor)
                     guard case .read(_, let result) = evaluation, result.action == .notCanonical else { return (evaluation, String?.none) }
                     return (evaluation, TreeBoundary.outside(path, tree: root))
                 }
@@ -367,10 +371,10 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         Self.evaluate(path, engine: engine)
     }
 
-    private static func evaluate(_ path: String, engine: Engine) -> Evaluation {
+    private static func evaluate(_ path: String, engine: Engine, using processor: SpecProcessor? = nil) -> Evaluation {
         do {
             let snapshot = try engine.store.read(path)
-            return .read(snapshot, engine.evaluate(path: path, bytes: snapshot.bytes))
+            return .read(snapshot, engine.evaluate(path: path, bytes: snapshot.bytes, using: processor ?? engine.processor))
         } catch {
             if case StoreError.fileNotFound = error { return .gone }
             return .failed(engine.readFailure(path: path, error))
