@@ -280,12 +280,17 @@ def make_tree(work, dirs, files):
     return tree
 
 
-def one_startup(binary, tree, work, policy, idle_seconds=0):
+def one_startup(binary, tree, work, policy, idle_seconds=0, cache=None):
+    """`cache`: the $XDG_CACHE_HOME for the run (the start-up verdicts); None: a fresh empty one."""
     log = os.path.join(work, f"startup-{policy}.log")
+    if cache is None:
+        cache = os.path.join(work, "xdg-cache-cold")
+        shutil.rmtree(cache, ignore_errors=True)
+    env = dict(os.environ, XDG_CACHE_HOME=cache)
     with open(log, "w") as err:
         t0 = time.monotonic_ns()
         proc = subprocess.Popen([binary, "watch", "--startup", policy, tree], cwd=work, stderr=err,
-                                stdout=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, env=env)
     ready = (wait_for_line(log, "ready:", proc, 300) - t0) / 1e6
     done = None
     if policy != "off":
@@ -312,17 +317,22 @@ def bench_startup(binary, work, dirs, files, runs):
     tree = make_tree(work, dirs, files)
     print(f"\n== start-up: {dirs} directories, {files} files (page cache warm; median of {runs}) ==")
     one_startup(binary, tree, work, "off")  # warm-up
-    for policy in ["off", "check"]:
+    # check, cold: no verdicts kept from an earlier start (a first start); warm: a restart, with the
+    # verdicts the previous start kept (every file unchanged since).
+    warm = os.path.join(work, "xdg-cache-warm")
+    shutil.rmtree(warm, ignore_errors=True)
+    one_startup(binary, tree, work, "check", cache=warm)
+    for policy, cache, label in [("off", None, "off       "), ("check", None, "check cold"), ("check", warm, "check warm")]:
         readies, dones, hwms = [], [], []
         for _ in range(runs):
-            ready, done, hwm, _, code, tail = one_startup(binary, tree, work, policy)
+            ready, done, hwm, _, code, tail = one_startup(binary, tree, work, policy, cache=cache)
             if code != 0:
                 print(f"  exit {code}:\n{tail[-1500:]}")
             readies.append(ready)
             if done is not None:
                 dones.append(done)
             hwms.append(int(hwm.split()[0]))
-        line = f"--startup {policy:5s}: spawn → ready {statistics.median(readies):8.1f} ms"
+        line = f"--startup {label}: spawn → ready {statistics.median(readies):8.1f} ms"
         if dones:
             line += f"   spawn → start-up check done {statistics.median(dones):8.1f} ms"
         line += f"   VmHWM {statistics.median(hwms) / 1024:6.1f} MB"

@@ -80,12 +80,15 @@ public final class Engine: Sendable {
     public let filter: SpecFilter
     /// The schema `processor` validates with, copied for each worker thread of a big run.
     private let schema: Schema
+    /// What the schema was compiled from (its size and hash, or "built-in").
+    private let schemaDigest: String
 
     public init(configuration: Configuration, schemaOverride: String? = nil) throws(EngineError) {
         self.configuration = configuration
         let schemaPath = schemaOverride ?? configuration.schemaPath
-        let validator = try SchemaLoader.load(path: schemaPath)
+        let (validator, schemaDigest) = try SchemaLoader.load(path: schemaPath)
         self.schema = validator
+        self.schemaDigest = schemaDigest
         self.processor = SpecProcessor(validator: validator, limits: configuration.limits)
         // Reads stop at the size limit: a 2 GB file costs an fstat, not 2 GB.
         self.store = SpecStore(configuration: StoreConfiguration(lockTimeout: configuration.lockTimeout,
@@ -226,6 +229,15 @@ public final class Engine: Sendable {
             results[index] = result
         }
         return results
+    }
+
+    /// What a verdict depends on besides the file: this binary (an upgrade or rebuild may judge
+    /// differently), the limits and the schema. Verdicts recorded under another context are not used.
+    /// Nil when the binary cannot be identified: then no verdict is kept.
+    var verdictContext: String? {
+        guard let binary = try? Sys.stat("/proc/self/exe") else { return nil }
+        let b = binary.identity, l = configuration.limits
+        return "exe \(b.device):\(b.inode):\(b.size):\(b.modificationTimeNanoseconds) limits \(l.maxBytes),\(l.maxDepth),\(l.maxAliasNodes),\(l.maxNodes),\(l.maxDiagnostics) schema \(schemaDigest)"
     }
 
     /// One processor per core for a run of many files, each with its own copy of the compiled schema:

@@ -175,20 +175,57 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         }
     }
 
-    /// The start-up policy over the files that were there before, through the batched path.
+    /// The start-up policy over the files that were there before, through the batched path. Files the
+    /// last start found valid and that have not changed since (`VerdictCache`) are not read again: they
+    /// are reported as they were found (under `fix`, only canonical ones: the others are to be written).
     private func processBacklog() {
-        let paths = backlog
+        let all = backlog
         backlog = []
-        guard !paths.isEmpty else { return }
+        guard !all.isEmpty else { return }
         let started = ContinuousClock.now
-        let counts = commitBatch(paths.map { ($0, nil) }, mayWrite: engine.configuration.startup == .fix,
-                                 keepDisplaced: false)
+        // Every file is read after this: one changed within two seconds before it may change again, in
+        // the same timestamp tick as our read, without moving any of its stamps — it is not recorded.
+        let settledBefore = Sys.wallClockNanoseconds() - VerdictCache.settledNanoseconds
+        let cacheFile = engine.verdictContext.flatMap { _ in VerdictCache.location(forRoot: watcher.root) }
+        let context = engine.verdictContext ?? ""
+        var cache = VerdictCache(context: context)
+        if let cacheFile, case .success(let bytes) = SettingsFile.read(cacheFile, limit: VerdictCache.maxBytes) {
+            cache = VerdictCache(context: context, entries: VerdictCache.decode(bytes, context: context))
+        }
+        var paths = all
+        let mayWrite = engine.configuration.startup == .fix
+        var stillValid: [(path: String, verdict: VerdictCache.Verdict)] = []
+        if !cache.entries.isEmpty {
+            let identities = all.concurrentMap { (try? Sys.stat($0))?.identity }
+            paths = []
+            for (path, identity) in zip(all, identities) {
+                if let identity, let verdict = cache.verdict(path, now: identity), verdict.canonical || !mayWrite {
+                    stillValid.append((path, verdict))
+                    report(FileResult(path: path, action: verdict.canonical ? .unchanged : .notCanonical, diagnostics: [],
+                                      wasCanonical: verdict.canonical), since: nil)
+                } else {
+                    paths.append(path)
+                }
+            }
+        }
+        let counts = commitBatch(paths.map { ($0, nil) }, mayWrite: mayWrite,
+                                 keepDisplaced: false, recordVerdicts: cacheFile != nil)
         let elapsed = ContinuousClock.now - started
         let policy = engine.configuration.startup.rawValue
+        let fromCache = stillValid.isEmpty ? "" : " (\(stillValid.count) unchanged since the last start, not read again)"
         if counts.done == paths.count {
-            logger.info("start-up \(policy): \(paths.count) files in \(Self.readable(elapsed)), \(counts.normalized) normalized, \(counts.invalid) invalid")
+            logger.info("start-up \(policy): \(all.count) files in \(Self.readable(elapsed))\(fromCache), \(counts.normalized) normalized, \(counts.invalid) invalid")
         } else {
-            logger.info("start-up \(policy): stopped after \(counts.done) of \(paths.count) files (\(Self.readable(elapsed))), \(counts.normalized) normalized, \(counts.invalid) invalid")
+            logger.info("start-up \(policy): stopped after \(stillValid.count + counts.done) of \(all.count) files (\(Self.readable(elapsed)))\(fromCache), \(counts.normalized) normalized, \(counts.invalid) invalid")
+        }
+        guard let cacheFile else { return }
+        let recorded = (stillValid + counts.verdicts).filter { $0.verdict.identity.changeTimeNanoseconds < settledBefore }
+        do {
+            try SmallFiles.createDirectories(PathNames.parent(cacheFile))
+            try engine.store.replaceUnlocked(cacheFile, with: VerdictCache.encode(context: context, recorded))
+            logger.debug("verdicts of \(recorded.count) files kept in \(cacheFile) for the next start")
+        } catch {
+            logger.debug("cannot keep verdicts in \(cacheFile): \(error)")
         }
     }
 
@@ -216,9 +253,13 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
     /// under way and leaves the rest to the next start.
     /// The last `maxDisplaced` rewrites keep their previous version for the grace period (the
     /// single-file path keeps no more than that either).
+    /// With `recordVerdicts`, the files found valid and left as they are (canonical, or not canonical
+    /// where nothing may be written) are returned with the identity they were read with (`VerdictCache`).
     private func commitBatch(_ files: [(path: String, since: ContinuousClock.Instant?)], mayWrite: Bool,
-                             keepDisplaced: Bool) -> (done: Int, normalized: Int, invalid: Int) {
+                             keepDisplaced: Bool, recordVerdicts: Bool = false)
+        -> (done: Int, normalized: Int, invalid: Int, verdicts: [(path: String, verdict: VerdictCache.Verdict)]) {
         var done = 0, normalized = 0, invalid = 0
+        var verdicts: [(path: String, verdict: VerdictCache.Verdict)] = []
         // A step is written by two updateMany calls at once, of two store chunks each. The calls share
         // the descriptor limit: when it bounds the chunks, each call gets half a chunk.
         let chunk = SpecStore.currentUpdateManyChunkSize
@@ -262,6 +303,9 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
                     }
                     if isHalfSaved(file.path, snapshot, result) { continue }
                     if result.action == .invalid { invalid += 1 }
+                    if recordVerdicts && (result.action == .unchanged || result.action == .notCanonical) {
+                        verdicts.append((file.path, .init(identity: snapshot.identity, canonical: result.action == .unchanged)))
+                    }
                     report(result, since: file.since)
                 }
             }
@@ -305,7 +349,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
             }
             done += step.count
         }
-        return (done, normalized, invalid)
+        return (done, normalized, invalid, verdicts)
     }
 
     /// A batch step's reading and validating, running on other threads until `wait()`.

@@ -16,10 +16,23 @@ enum CLI {
         return Bundle.main.bundleURL
     }
 
-    static var binary: String { productsDirectory.appendingPathComponent("specsync").path }
+    static var binary: String {
+        isolateCacheDirectory()
+        return productsDirectory.appendingPathComponent("specsync").path
+    }
 
     /// The same commands with the faults SPECSYNC_FAULTS names injected; the real binary ignores it.
-    static var binaryWithFaults: String { productsDirectory.appendingPathComponent("specsync-with-faults").path }
+    static var binaryWithFaults: String {
+        isolateCacheDirectory()
+        return productsDirectory.appendingPathComponent("specsync-with-faults").path
+    }
+
+    /// Every child the tests start inherits this: the watcher's start-up verdicts (`$XDG_CACHE_HOME`)
+    /// go to the build folder, never to the real ~/.cache.
+    private static func isolateCacheDirectory() {
+        let scratch = FileManager.default.currentDirectoryPath + "/.build/test-scratch/xdg-cache"
+        if getenv("XDG_CACHE_HOME").map({ String(cString: $0) }) != scratch { setenv("XDG_CACHE_HOME", scratch, 1) }
+    }
 
     /// The binary to run with `environment`: the fault-injecting one when it asks for faults.
     static func binary(for environment: [String: String]) -> String {

@@ -49,6 +49,80 @@ final class WatchStartupTests: XCTestCase {
         XCTAssertEqual(try daemon.stop(), 0)
     }
 
+    /// A restart does not read again the files the last start found valid (canonical or not), as long as
+    /// nothing wrote them since, and reports them as they were found; what did change — even a same-size save with its mtime put back — is read
+    /// and judged again, invalid files are reported at every start, and a cache that does not parse is
+    /// ignored.
+    func testARestartReadsOnlyWhatChangedSinceTheLastStart() throws {
+        let p = try Project()
+        let specs = resolvedPath(p.specs)
+        let names = ["a", "b", "c", "d"]
+        for name in names { try p.write(".tandemonium/specs/\(name).yaml", canonicalForm("\(name.uppercased())-1", "Same \(name)")) }
+        try p.write(".tandemonium/specs/bad.yaml", "id: BAD-1\ntitle: Bad\nstatus: wip\n")
+        try p.write(".tandemonium/specs/messy.yaml", messySpec("M-1", "Messy"))
+        // Only files changed more than two seconds before a start are recorded (same-tick writes).
+        func settled() -> Bool {
+            (names + ["bad", "messy"]).allSatisfy { name in
+                var st = stat()
+                guard stat(specs + "/\(name).yaml", &st) == 0 else { return false }
+                return Date().timeIntervalSince1970 - (Double(st.st_ctim.tv_sec) + Double(st.st_ctim.tv_nsec) / 1e9) > 2.2
+            }
+        }
+        try waitUntil("the specs' ctime to be older than two seconds", timeout: 10) { settled() }
+
+        func start(_ label: String) throws -> (log: String, events: [String]) {
+            let daemon = try WatchDaemon(p, arguments: ["--startup", "check", "--log-level", "debug"], label: label)
+            try daemon.waitForLog("start-up check: 6 files")
+            try daemon.waitForLog("verdicts of")
+            let events = try daemon.quiesce().map(\.description).sorted()
+            XCTAssertEqual(try daemon.stop(), 0)
+            // quiesce's cookie files are specs too: gone before the next start.
+            for name in try FileManager.default.contentsOfDirectory(atPath: specs) where name.hasPrefix("zz-cookie-") {
+                try FileManager.default.removeItem(atPath: specs + "/" + name)
+            }
+            return (daemon.log, events)
+        }
+        let expectedEvents = ["a.yaml: unchanged", "b.yaml: unchanged", "bad.yaml: invalid", "c.yaml: unchanged", "d.yaml: unchanged",
+                              "messy.yaml: not-canonical"]
+        let first = try start("first")
+        XCTAssertFalse(first.log.contains("not read again"), first.log)
+        XCTAssertTrue(first.log.contains("verdicts of 5 files kept in "), first.log)
+        XCTAssertEqual(first.events, expectedEvents)
+
+        let second = try start("second")
+        XCTAssertTrue(second.log.contains("(5 unchanged since the last start, not read again)"), second.log)
+        XCTAssertTrue(second.log.contains("bad.yaml:3:9: error:"), "invalid files are read and reported at every start")
+        XCTAssertEqual(second.events, expectedEvents, "cached files are reported as they stand")
+
+        // b.yaml saved in place, same size, mtime put back: only its ctime moved. It is now invalid.
+        let b = specs + "/b.yaml"
+        var before = stat()
+        XCTAssertEqual(stat(b, &before), 0)
+        let broken = canonicalForm("B-1", "Same b").replacingOccurrences(of: "title: Same b", with: "title: [Same]")
+        XCTAssertEqual(broken.utf8.count, Int(before.st_size))
+        try broken.write(toFile: b, atomically: false, encoding: .utf8)
+        var times = [before.st_atim, before.st_mtim]
+        XCTAssertEqual(utimensat(AT_FDCWD, b, &times, 0), 0)
+        let third = try start("third")
+        XCTAssertTrue(third.log.contains("(4 unchanged since the last start, not read again)"), third.log)
+        XCTAssertTrue(third.log.contains("b.yaml:2:8: error:"), third.log)
+        XCTAssertTrue(third.events.contains("b.yaml: invalid"), "\(third.events)")
+
+        // A damaged cache is not used.
+        let kept = try XCTUnwrap(third.log.components(separatedBy: "kept in ").last?.components(separatedBy: " for the next start").first)
+        try "specsync-verdicts 2 garbage\n1 2 3\n".write(toFile: kept, atomically: false, encoding: .utf8)
+        let fourth = try start("fourth")
+        XCTAssertFalse(fourth.log.contains("not read again"), fourth.log)
+        XCTAssertTrue(fourth.events.contains("b.yaml: invalid"), "\(fourth.events)")
+
+        // Under `--startup fix` a file last found valid but not canonical is read and normalized.
+        let fix = try WatchDaemon(p, arguments: ["--startup", "fix"], label: "fix")
+        try fix.waitForLog("start-up fix: 6 files")
+        try fix.waitForContent(specs + "/messy.yaml", canonicalForm("M-1", "Messy"))
+        XCTAssertTrue(fix.log.contains("1 normalized"), fix.log)
+        XCTAssertEqual(try fix.stop(), 0)
+    }
+
     func testStartupCheckReportsButNeverWrites() throws {
         let p = try Project()
         let tree = try makeTree(p)
