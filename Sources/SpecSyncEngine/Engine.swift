@@ -231,13 +231,27 @@ public final class Engine: Sendable {
         return results
     }
 
-    /// What a verdict depends on besides the file: this binary (an upgrade or rebuild may judge
-    /// differently), the limits and the schema. Verdicts recorded under another context are not used.
-    /// Nil when the binary cannot be identified: then no verdict is kept.
+    /// What a verdict depends on besides the file: the code that judges it — this binary and every
+    /// library mapped executable into it (libyaml, a dynamically linked Swift runtime: an upgrade of one
+    /// may judge differently) — the limits and the schema. Verdicts recorded under another context are
+    /// not used. Nil when the code cannot be identified: then no verdict is kept.
     var verdictContext: String? {
-        guard let binary = try? Sys.stat("/proc/self/exe") else { return nil }
-        let b = binary.identity, l = configuration.limits
-        return "exe \(b.device):\(b.inode):\(b.size):\(b.modificationTimeNanoseconds) limits \(l.maxBytes),\(l.maxDepth),\(l.maxAliasNodes),\(l.maxNodes),\(l.maxDiagnostics) schema \(schemaDigest)"
+        guard let maps = SmallFiles.contents("/proc/self/maps") else { return nil }
+        var objects: [String] = []
+        for line in maps.split(separator: 0x0A) {
+            let fields = line.split(separator: 0x20, omittingEmptySubsequences: true)
+            guard fields.count >= 6, fields[1].contains(UInt8(ascii: "x")), fields[5].first == UInt8(ascii: "/") else { continue }
+            let path = String(decoding: line[fields[5].startIndex...], as: UTF8.self)
+            if !objects.contains(path) { objects.append(path) }
+        }
+        guard !objects.isEmpty else { return nil }
+        var code: [String] = []
+        for object in objects.sorted() {
+            guard let id = (try? Sys.stat(object))?.identity else { return nil }
+            code.append("\(id.device):\(id.inode):\(id.size):\(id.modificationTimeNanoseconds):\(id.changeTimeNanoseconds)")
+        }
+        let l = configuration.limits
+        return "code \(VerdictCache.hex(VerdictCache.fnv1a(Array(code.joined(separator: ",").utf8)))) limits \(l.maxBytes),\(l.maxDepth),\(l.maxAliasNodes),\(l.maxNodes),\(l.maxDiagnostics) schema \(schemaDigest)"
     }
 
     /// One processor per core for a run of many files, each with its own copy of the compiled schema:

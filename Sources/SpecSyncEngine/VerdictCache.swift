@@ -17,10 +17,12 @@ struct VerdictCache: Sendable {
         var canonical: Bool
     }
 
-    static let header = "specsync-verdicts 2"
-    /// A file changed less than this before it was read is not recorded: a write in the same timestamp
-    /// tick as our read could leave every stamp as it was (git's "racy" entries).
-    static let settledNanoseconds: Int64 = 2_000_000_000
+    static let header = "specsync-verdicts 3"
+    /// A file changed less than this before the pass began is not recorded: a write in the same
+    /// timestamp tick as our read could leave every stamp as it was (git's "racy" entries). Three
+    /// seconds: the coarsest timestamps kept on the file systems trusted here are a second, and the
+    /// kernel's timestamp clock may lag the wall clock by a tick.
+    static let settledNanoseconds: Int64 = 3_000_000_000
     /// A cache bigger than this is not read (100,000 entries take about 10 MB).
     static let maxBytes = 64 << 20
 
@@ -40,9 +42,10 @@ struct VerdictCache: Sendable {
 
     // MARK: Text form
 
-    /// `specsync-verdicts 2 <context>` then one line per file: device, inode, size, mode, mtime and ctime
+    /// `specsync-verdicts 3 <context>` then one line per file: device, inode, size, mode, mtime and ctime
     /// (ns) in decimal, `c` (canonical) or `n` (valid, not canonical), then the path to the end of the
-    /// line. Paths holding a line break are left out.
+    /// line; last, `end <hash>`: FNV-1a of everything before that line. Paths holding a line break are
+    /// left out.
     static func encode(context: String, _ entries: [(path: String, verdict: Verdict)]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 + entries.count * 96)
@@ -51,27 +54,34 @@ struct VerdictCache: Sendable {
             let id = verdict.identity
             out.append(contentsOf: "\(id.device) \(id.inode) \(id.size) \(id.mode) \(id.modificationTimeNanoseconds) \(id.changeTimeNanoseconds) \(verdict.canonical ? "c" : "n") \(path)\n".utf8)
         }
+        out.append(contentsOf: "end \(hex(fnv1a(out)))\n".utf8)
         return out
     }
 
-    /// The entries of `bytes`, or none when it is not a cache of this format and context. A line that
-    /// does not parse ends the reading (a cache cut short by a crash is still atomic-replaced whole, so
-    /// that is damage: what came before it is kept, nothing after).
-    static func decode(_ bytes: [UInt8], context: String) -> [String: Verdict] {
+    /// The entries of `bytes` for the paths in `wanted` (nil: all), or none when it is not a cache of
+    /// this format and context, or is damaged anywhere: a flipped byte could turn a `n` into a `c`, so
+    /// the hash must match and every line must parse.
+    static func decode(_ bytes: [UInt8], context: String, wanted: Set<String>? = nil) -> [String: Verdict] {
         let expected = Array("\(header) \(context)\n".utf8)
         guard bytes.count >= expected.count, bytes[0..<expected.count].elementsEqual(expected) else { return [:] }
+        // The last line: `end <16 hex digits>`.
+        let trailerLength = 4 + 16 + 1
+        guard bytes.count >= expected.count + trailerLength, bytes.last == 0x0A else { return [:] }
+        let bodyEnd = bytes.count - trailerLength
+        guard bytes[bodyEnd..<(bodyEnd + 4)].elementsEqual(Array("end ".utf8)),
+              String(decoding: bytes[(bodyEnd + 4)..<(bytes.count - 1)], as: UTF8.self) == hex(fnv1a(Array(bytes[..<bodyEnd]))) else {
+            return [:]
+        }
         var entries: [String: Verdict] = [:]
         var i = expected.count
-        let n = bytes.count
-        func number() -> Int64? {
-            var value: Int64 = 0
+        let n = bodyEnd
+        func unsigned() -> UInt64? {
+            var value: UInt64 = 0
             var digits = 0
-            var negative = false
-            if i < n, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
             while i < n, bytes[i] >= 0x30, bytes[i] <= 0x39 {
                 // A number beyond 64 bits is damage, not a trap (the file is only ours by convention).
                 let (times10, o1) = value.multipliedReportingOverflow(by: 10)
-                let (sum, o2) = times10.addingReportingOverflow(Int64(bytes[i] - 0x30))
+                let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[i] - 0x30))
                 guard !o1, !o2 else { return nil }
                 value = sum
                 digits += 1
@@ -79,24 +89,58 @@ struct VerdictCache: Sendable {
             }
             guard digits > 0, i < n, bytes[i] == 0x20 else { return nil }
             i += 1
-            return negative ? -value : value
+            return value
+        }
+        func number() -> Int64? {
+            var negative = false
+            if i < n, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+            guard let magnitude = unsigned(), magnitude <= UInt64(Int64.max) else { return nil }
+            return negative ? -Int64(magnitude) : Int64(magnitude)
         }
         while i < n {
-            guard let device = number(), let inode = number(), let size = number(), let mode = number(),
-                  let mtime = number(), let ctime = number(), device >= 0, inode >= 0, mode >= 0, mode <= Int64(UInt32.max),
-                  i + 1 < n, bytes[i] == UInt8(ascii: "c") || bytes[i] == UInt8(ascii: "n"), bytes[i + 1] == 0x20 else { break }
+            guard let device = unsigned(), let inode = unsigned(), let size = number(), let mode = number(),
+                  let mtime = number(), let ctime = number(), mode >= 0, mode <= Int64(UInt32.max),
+                  i + 1 < n, bytes[i] == UInt8(ascii: "c") || bytes[i] == UInt8(ascii: "n"), bytes[i + 1] == 0x20 else { return [:] }
             let canonical = bytes[i] == UInt8(ascii: "c")
             i += 2
             let start = i
             while i < n, bytes[i] != 0x0A { i += 1 }
-            guard i < n, i > start else { break }
+            guard i < n, i > start else { return [:] }
             let path = String(decoding: bytes[start..<i], as: UTF8.self)
             i += 1
-            let identity = FileIdentity(device: UInt64(device), inode: UInt64(inode), size: size, mode: UInt32(mode),
+            // Only the tree's files are kept: memory follows the tree, not the file.
+            if let wanted, !wanted.contains(path) { continue }
+            let identity = FileIdentity(device: device, inode: inode, size: size, mode: UInt32(mode),
                                         modificationTimeNanoseconds: mtime, changeTimeNanoseconds: ctime)
             entries[path] = Verdict(identity: identity, canonical: canonical)
         }
         return entries
+    }
+
+    // MARK: Which file systems
+
+    /// File systems whose ctime is the local kernel's, kept on disk, and fresh on every stat: there a
+    /// same identity means an untouched file. Not NFS (attributes cached up to a minute, stamps from the
+    /// server's clock), FUSE (sshfs reports mtime as ctime), vfat or exfat (no change time on disk).
+    static let trustedFileSystems: Set<String> = ["ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "f2fs", "zfs", "bcachefs"]
+
+    /// Which of `devices` (st_dev) hold a trusted file system, by /proc/self/mountinfo.
+    static func trustedDevices(among devices: Set<UInt64>, mountinfo: [UInt8]) -> Set<UInt64> {
+        var trusted = Set<UInt64>()
+        for line in mountinfo.split(separator: 0x0A) {
+            let fields = line.split(separator: 0x20, omittingEmptySubsequences: true)
+            guard fields.count > 2, let separator = fields.firstIndex(where: { $0.elementsEqual([UInt8(ascii: "-")]) }),
+                  separator + 1 < fields.count else { continue }
+            let numbers = fields[2].split(separator: UInt8(ascii: ":"))
+            guard numbers.count == 2, let major = UInt64(String(decoding: numbers[0], as: UTF8.self)),
+                  let minor = UInt64(String(decoding: numbers[1], as: UTF8.self)) else { continue }
+            // glibc's makedev.
+            let device = (major & 0xfff) << 8 | (major & ~0xfff) << 32 | (minor & 0xff) | (minor & ~0xff) << 12
+            if devices.contains(device), trustedFileSystems.contains(String(decoding: fields[separator + 1], as: UTF8.self)) {
+                trusted.insert(device)
+            }
+        }
+        return trusted
     }
 
     // MARK: Where it lives

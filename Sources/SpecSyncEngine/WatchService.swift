@@ -183,23 +183,30 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         backlog = []
         guard !all.isEmpty else { return }
         let started = ContinuousClock.now
-        // Every file is read after this: one changed within two seconds before it may change again, in
-        // the same timestamp tick as our read, without moving any of its stamps — it is not recorded.
+        // Every file is read after this: one changed shortly before it may change again, in the same
+        // timestamp tick as our read, without moving any of its stamps — it is not recorded.
         let settledBefore = Sys.wallClockNanoseconds() - VerdictCache.settledNanoseconds
-        let cacheFile = engine.verdictContext.flatMap { _ in VerdictCache.location(forRoot: watcher.root) }
-        let context = engine.verdictContext ?? ""
-        var cache = VerdictCache(context: context)
-        if let cacheFile, case .success(let bytes) = SettingsFile.read(cacheFile, limit: VerdictCache.maxBytes) {
-            cache = VerdictCache(context: context, entries: VerdictCache.decode(bytes, context: context))
+        let context = engine.verdictContext
+        let cacheFile = context.flatMap { _ in VerdictCache.location(forRoot: watcher.root) }
+        var cache = VerdictCache(context: context ?? "")
+        if let context, let cacheFile, case .success(let bytes) = SettingsFile.read(cacheFile, limit: VerdictCache.maxBytes) {
+            cache = VerdictCache(context: context, entries: VerdictCache.decode(bytes, context: context, wanted: Set(all)))
         }
         var paths = all
         let mayWrite = engine.configuration.startup == .fix
         var stillValid: [(path: String, verdict: VerdictCache.Verdict)] = []
-        if !cache.entries.isEmpty {
+        // Verdicts are used and kept only on file systems where an identity tells an untouched file.
+        var trusted = Set<UInt64>()
+        if cacheFile != nil {
+            let devices = Set(cache.entries.values.map(\.identity.device)).union((try? Sys.stat(watcher.root)).map { [$0.identity.device] } ?? [])
+            trusted = VerdictCache.trustedDevices(among: devices, mountinfo: SmallFiles.contents("/proc/self/mountinfo") ?? [])
+        }
+        if !cache.entries.isEmpty && !trusted.isEmpty {
             let identities = all.concurrentMap { (try? Sys.stat($0))?.identity }
             paths = []
             for (path, identity) in zip(all, identities) {
-                if let identity, let verdict = cache.verdict(path, now: identity), verdict.canonical || !mayWrite {
+                if let identity, trusted.contains(identity.device), let verdict = cache.verdict(path, now: identity),
+                   verdict.canonical || !mayWrite {
                     stillValid.append((path, verdict))
                     report(FileResult(path: path, action: verdict.canonical ? .unchanged : .notCanonical, diagnostics: [],
                                       wasCanonical: verdict.canonical), since: nil)
@@ -218,8 +225,10 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         } else {
             logger.info("start-up \(policy): stopped after \(stillValid.count + counts.done) of \(all.count) files (\(Self.readable(elapsed)))\(fromCache), \(counts.normalized) normalized, \(counts.invalid) invalid")
         }
-        guard let cacheFile else { return }
-        let recorded = (stillValid + counts.verdicts).filter { $0.verdict.identity.changeTimeNanoseconds < settledBefore }
+        guard let context, let cacheFile else { return }
+        let recorded = (stillValid + counts.verdicts).filter {
+            $0.verdict.identity.changeTimeNanoseconds < settledBefore && trusted.contains($0.verdict.identity.device)
+        }
         do {
             try SmallFiles.createDirectories(PathNames.parent(cacheFile))
             try engine.store.replaceUnlocked(cacheFile, with: VerdictCache.encode(context: context, recorded))
@@ -303,7 +312,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
                     }
                     if isHalfSaved(file.path, snapshot, result) { continue }
                     if result.action == .invalid { invalid += 1 }
-                    if recordVerdicts && (result.action == .unchanged || result.action == .notCanonical) {
+                    if recordVerdicts && snapshot.isStable && (result.action == .unchanged || result.action == .notCanonical) {
                         verdicts.append((file.path, .init(identity: snapshot.identity, canonical: result.action == .unchanged)))
                     }
                     report(result, since: file.since)

@@ -5,10 +5,14 @@ import SystemPackage
 public struct FileSnapshot: Sendable, Equatable {
     public var bytes: [UInt8]
     public var identity: FileIdentity
+    /// The file had this identity both before and after the bytes were read (false only when a writer
+    /// kept changing it through every attempt: then the bytes may be torn, and belong to no identity).
+    public var isStable: Bool
 
-    public init(bytes: [UInt8], identity: FileIdentity) {
+    public init(bytes: [UInt8], identity: FileIdentity, isStable: Bool = true) {
         self.bytes = bytes
         self.identity = identity
+        self.isStable = isStable
     }
 }
 
@@ -114,7 +118,7 @@ public struct SpecStore: Sendable {
             let after = try sys { () throws(SysError) in try Sys.fstat(descriptor) }
             attempt += 1
             if after.identity == before.identity || attempt == 3 {
-                return FileSnapshot(bytes: bytes, identity: after.identity)
+                return FileSnapshot(bytes: bytes, identity: after.identity, isStable: after.identity == before.identity)
             }
         }
     }
