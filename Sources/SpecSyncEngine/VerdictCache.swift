@@ -26,11 +26,9 @@ struct VerdictCache: Sendable {
     /// A cache bigger than this is not read (100,000 entries take about 10 MB).
     static let maxBytes = 64 << 20
 
-    let context: String
     private(set) var entries: [String: Verdict]
 
-    init(context: String, entries: [String: Verdict] = [:]) {
-        self.context = context
+    init(entries: [String: Verdict] = [:]) {
         self.entries = entries
     }
 
@@ -133,12 +131,9 @@ struct VerdictCache: Sendable {
                   separator + 1 < fields.count else { continue }
             let numbers = fields[2].split(separator: UInt8(ascii: ":"))
             guard numbers.count == 2, let major = UInt64(String(decoding: numbers[0], as: UTF8.self)),
-                  let minor = UInt64(String(decoding: numbers[1], as: UTF8.self)) else { continue }
-            // glibc's makedev.
-            let device = (major & 0xfff) << 8 | (major & ~0xfff) << 32 | (minor & 0xff) | (minor & ~0xff) << 12
-            if devices.contains(device), trustedFileSystems.contains(String(decoding: fields[separator + 1], as: UTF8.self)) {
-                trusted.insert(device)
-            }
+                  let minor = UInt64(String(decoding: numbers[1], as: UTF8.self)),
+                  trustedFileSystems.contains(String(decoding: fields[separator + 1], as: UTF8.self)) else { continue }
+            for device in devices where FileIdentity.deviceNumbers(device) == (major, minor) { trusted.insert(device) }
         }
         return trusted
     }

@@ -188,9 +188,9 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         let settledBefore = Sys.wallClockNanoseconds() - VerdictCache.settledNanoseconds
         let context = engine.verdictContext
         let cacheFile = context.flatMap { _ in VerdictCache.location(forRoot: watcher.root) }
-        var cache = VerdictCache(context: context ?? "")
+        var cache = VerdictCache()
         if let context, let cacheFile, case .success(let bytes) = SettingsFile.read(cacheFile, limit: VerdictCache.maxBytes) {
-            cache = VerdictCache(context: context, entries: VerdictCache.decode(bytes, context: context, wanted: Set(all)))
+            cache = VerdictCache(entries: VerdictCache.decode(bytes, context: context, wanted: Set(all)))
         }
         var paths = all
         let mayWrite = engine.configuration.startup == .fix

@@ -139,8 +139,7 @@ enum LockHolders {
         guard let descriptor = try? Sys.open("/proc/locks", .readOnly) else { return nil }
         defer { Sys.closeIgnoringErrors(descriptor) }
         guard let bytes = try? Sys.readAll(descriptor) else { return nil }
-        let major = ((identity.device >> 8) & 0xfff) | ((identity.device >> 32) & ~0xfff)
-        let minor = (identity.device & 0xff) | ((identity.device >> 12) & ~0xff)
+        let (major, minor) = FileIdentity.deviceNumbers(identity.device)
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; waiters have "->" after the id.
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)

@@ -34,6 +34,12 @@ public struct FileIdentity: Hashable, Sendable {
     public var isRegularFile: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFREG) }
     public var isDirectory: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFDIR) }
     public var isSymlink: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFLNK) }
+    /// A device number's major and minor parts, as glibc's major(3) and minor(3) split `st_dev` (the
+    /// form /proc/locks and /proc/self/mountinfo name devices in).
+    public static func deviceNumbers(_ device: UInt64) -> (major: UInt64, minor: UInt64) {
+        (((device >> 8) & 0xfff) | ((device >> 32) & ~0xfff), (device & 0xff) | ((device >> 12) & ~0xff))
+    }
+
     /// Same inode, regardless of content changes.
     public func sameInode(as other: FileIdentity) -> Bool { device == other.device && inode == other.inode }
 }
