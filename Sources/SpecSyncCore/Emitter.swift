@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Writes a document in specsync's canonical form (see README, "Canonical form"):
 /// UTF-8, LF, 2-space block style, schema key order, conservative quoting, literal blocks for
 /// multi-line strings, every comment kept next to what it was written beside.
@@ -470,7 +466,7 @@ struct LiteralBlock {
     /// indented), and if so where the trailing line breaks begin.
     private static func shape(of u: UnsafeBufferPointer<UInt8>) -> (bodyLength: Int, trailingNewlines: Int, hasNonASCII: Bool)? {
         // Most strings are one line: memchr answers for them.
-        guard let base = u.baseAddress, memchr(base, 0x0A, u.count) != nil else { return nil }
+        guard ByteScan.index(of: 0x0A, in: u, from: 0) != nil else { return nil }
         var bodyLength = u.count
         while bodyLength > 0 && u[bodyLength - 1] == UInt8(ascii: "\n") { bodyLength -= 1 }
         guard bodyLength > 0 else { return nil }

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Git's conflict markers: writing them (a three-way line merge in diff3 style) and finding them in a
 /// spec, where they make the file invalid until someone resolves the conflict.
 public enum ConflictMarkers {
@@ -91,12 +87,11 @@ public enum ConflictMarkers {
     /// first byte is looked at unless it could start a marker.
     private static func find(in bytes: UnsafeBufferPointer<UInt8>) -> [(line: Int, marker: String)] {
         var found: [(line: Int, marker: String)] = []
-        guard let base = bytes.baseAddress else { return found }
         var line = 1
         var start = 0
         let n = bytes.count
         while start < n {
-            let end = memchr(base + start, 0x0A, n - start).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? n
+            let end = ByteScan.index(of: 0x0A, in: bytes, from: start) ?? n
             let first = bytes[start]
             if first == UInt8(ascii: "<") || first == UInt8(ascii: "|") || first == UInt8(ascii: "=") || first == UInt8(ascii: ">"),
                end - start >= size, bytes[start..<(start + size)].allSatisfy({ $0 == first }) {

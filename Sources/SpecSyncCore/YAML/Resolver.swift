@@ -183,15 +183,10 @@ package enum ScalarResolver {
                                         ".inf", "+.inf", "-.inf", ".nan"]
 
     /// False only when none of the eight bytes is a control character, DEL, non-ASCII, `:` or `#` — the
-    /// bytes the loop in `isPlainSafe` looks for (SWAR: `x - 0x20…` borrows into the high bit of a byte
-    /// below 0x20; a byte equal to `c` is a zero byte of `x ^ c…c`).
+    /// bytes the loop in `isPlainSafe` looks for.
     @inline(__always) private static func mayNeedQuotes(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
-        let below0x20 = (word &- ones &* 0x20) & ~word & highs
-        let special = hasZeroByte(word ^ (ones &* 0x7F)) | hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: ":"))))
-            | hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "#"))))
-        return (below0x20 | special | (word & highs)) != 0
+        (ByteScan.hasByteBelow(word, 0x20) | ByteScan.hasByte(word, 0x7F) | ByteScan.hasByte(word, UInt8(ascii: ":"))
+            | ByteScan.hasByte(word, UInt8(ascii: "#")) | ByteScan.hasHighByte(word)) != 0
     }
 
     private static func isReservedWord(_ lower: String) -> Bool {

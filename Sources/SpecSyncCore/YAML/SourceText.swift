@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The input bytes with a line table, mapping libyaml's (line, column-in-characters) marks to byte
 /// offsets and answering the few textual questions the comment layer asks.
 struct SourceText {
@@ -60,12 +56,9 @@ struct SourceText {
         self.isASCII = isASCII
     }
 
-    /// False only when none of the eight bytes is LF, CR or ≥ 0x80 (SWAR: a byte equal to `c` is a zero
-    /// byte of `word ^ c…c`; the zero test may flag bytes above a true zero, never miss one).
+    /// False only when none of the eight bytes is LF, CR or ≥ 0x80.
     @inline(__always) private static func mayHoldBreakOrNonASCII(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
-        return (hasZeroByte(word ^ (ones &* 0x0A)) | hasZeroByte(word ^ (ones &* 0x0D)) | (word & highs)) != 0
+        (ByteScan.hasByte(word, 0x0A) | ByteScan.hasByte(word, 0x0D) | ByteScan.hasHighByte(word)) != 0
     }
 
     var lineCount: Int { lineStarts.count }
@@ -238,13 +231,11 @@ enum CommentScanner {
     static func scan(_ source: SourceText, spans: [(start: Int, end: Int)]) -> [RawComment] {
         var out: [RawComment] = []
         source.bytes.withUnsafeBufferPointer { bytes in
-            guard let base = bytes.baseAddress else { return }
-            let n = bytes.count
             var spanIndex = 0
             var line = 1
             var i = 0
-            while i < n, let hit = memchr(base + i, Int32(UInt8(ascii: "#")), n - i) {
-                i = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+            while let hit = ByteScan.index(of: UInt8(ascii: "#"), in: bytes, from: i) {
+                i = hit
                 while spanIndex < spans.count && spans[spanIndex].end <= i { spanIndex += 1 }
                 if spanIndex < spans.count && spans[spanIndex].start <= i {
                     i = spans[spanIndex].end  // inside scalar text: content, not a comment
