@@ -1,28 +1,14 @@
 import Dispatch
+import SpecSyncSys
 import Synchronization
 
 extension Array {
     /// `transform` applied to every element on all cores; results in input order. `transform` must be
     /// safe to call from several threads at once (every caller's is: it reads, validates, returns).
     func concurrentMap<R>(_ transform: (Element) -> R) -> [R] {
-        let output = UnsafeMutableBufferPointer<R?>.allocate(capacity: count)
-        output.initialize(repeating: nil)
-        defer {
-            output.deinitialize()
-            output.deallocate()
-        }
-        withoutActuallyEscaping(transform) { transform in
-            // Each iteration writes its own slot, so the iterations share nothing mutable.
-            nonisolated(unsafe) let (input, output, transform) = (self, output, transform)
-            DispatchQueue.concurrentPerform(iterations: input.count) { i in
-                output[i] = transform(input[i])
-            }
-        }
-        return output.map { $0! }  // concurrentPerform returns after every index was filled
+        concurrentMap(contexts: Array<Void>(repeating: (), count: Sys.processorCount)) { _, element in transform(element) }
     }
-}
 
-extension Array {
     /// As `concurrentMap`, with one `context` per worker thread: `transform(contexts[w], element)` runs on
     /// worker `w` only. Worker-owned copies of read-only objects (a compiled schema) keep the threads from
     /// contending for the cache lines of shared reference counts. Workers take indices in small chunks
@@ -39,8 +25,11 @@ extension Array {
             output.deallocate()
         }
         let next = Atomic<Int>(0)
-        let chunk = 8
+        // Eight at a time over many elements; one at a time over a few (two halves of a batch write must
+        // go to two workers, not one chunk).
+        let chunk = Swift.max(1, Swift.min(8, count / (contexts.count * 8)))
         withoutActuallyEscaping(transform) { transform in
+            // Each index is claimed once and writes its own slot, so the workers share nothing mutable.
             nonisolated(unsafe) let (input, output, transform, contexts) = (self, output, transform, contexts)
             DispatchQueue.concurrentPerform(iterations: contexts.count) { worker in
                 let context = contexts[worker]
@@ -48,7 +37,7 @@ extension Array {
                     let start = next.add(chunk, ordering: .relaxed).oldValue
                     guard start < input.count else { return }
                     for i in start..<Swift.min(start + chunk, input.count) {
-                        output[i] = transform(context, input[i])  // each index is claimed once
+                        output[i] = transform(context, input[i])
                     }
                 }
             }
