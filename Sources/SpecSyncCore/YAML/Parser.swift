@@ -91,6 +91,9 @@ struct NodeInfo {
     var value: Int32 = -1
     /// Some comment was attached to it (most nodes have none: their tables need no look-up).
     var hasComments = false
+    /// Collections: one past the number of their last descendant (pre-order numbers a subtree
+    /// contiguously), so the comment walk can step over a subtree with nothing to attach.
+    var subtreeEnd: Int32 = -1
 }
 
 struct RawComment {
@@ -341,6 +344,7 @@ final class TreeBuilder {
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                     guard var frame = stack.popLast() else { break }
                     info[Int(frame.id)].end = end
+                    info[Int(frame.id)].subtreeEnd = Int32(info.count)
                     // Moved out of the frame, so the node is the arrays' only owner.
                     let kind: Node.Kind
                     if frame.isSequence {
@@ -519,7 +523,9 @@ final class TreeBuilder {
         // Anchored trees share storage with the tree: let go of them, so the tree is changed in place.
         anchors = [:]
         var next: Int32 = 0
-        applyComments(&tree, &next)
+        let marked = nodesWithTrivia()
+        var cursor = 0
+        applyComments(&tree, &next, marked, &cursor)
         var document = YAMLDocument(root: tree, leadingComments: leading, diagnostics: diagnostics.sorted())
         document.firstOmittedDiagnostic = diagnostics.firstOmitted
         document.hasDuplicateKeys = sawDuplicateKey
@@ -664,36 +670,68 @@ final class TreeBuilder {
         line >= 1 && source.isBlankLine(line) && !contentLines.contains(line)
     }
 
+    /// The nodes, in pre-order, that get comments or a blank line above them: those with a comment
+    /// attached, and those starting right below a separator blank line.
+    private func nodesWithTrivia() -> [Int32] {
+        // Lines right below a separator blank, ascending; node start lines ascend in pre-order too, so
+        // one merge-like walk matches the two.
+        var belowBlank: [Int] = []
+        if source.lineCount >= 2 {
+            for line in 2...source.lineCount where isSeparatorBlank(line - 1) { belowBlank.append(line) }
+        }
+        var marked: [Int32] = []
+        var k = 0
+        info.withUnsafeBufferPointer { info in
+            for id in info.indices {
+                let line = info[id].start.line
+                while k < belowBlank.count && belowBlank[k] < line { k += 1 }
+                if info[id].hasComments || (k < belowBlank.count && belowBlank[k] == line) { marked.append(Int32(id)) }
+            }
+        }
+        return marked
+    }
+
     /// Gives every node its comments, walking the tree in pre-order (the order nodes were numbered in),
     /// changing it in place. An alias's expansion is one node here: comments stay at the anchor's site.
-    private func applyComments(_ node: inout Node, _ next: inout Int32) {
+    /// `marked` (from `nodesWithTrivia`) lists the nodes to change; `cursor` is the first not reached.
+    /// A subtree holding none of them is stepped over without touching its nodes.
+    private func applyComments(_ node: inout Node, _ next: inout Int32, _ marked: [Int32], _ cursor: inout Int) {
         let id = next
-        next += 1
         let nodeInfo = info[Int(id)]
-        let anchorLine = nodeInfo.start.line
-        if nodeInfo.hasComments {
-            let raw = rawLeading[id] ?? []
-            let blankBefore = raw.first.map { $0.line != movedLeadingLine } ?? true
-            var leading = trivia(raw, before: anchorLine, blankBefore: blankBefore)
-            if raw.isEmpty && isSeparatorBlank(anchorLine - 1) && anchorLine > 1 { leading = [.blank] }
-            node.comments = NodeComments(leading: leading, trailing: trailing[id],
-                                         endOfBlock: trivia(rawEndOfBlock[id] ?? [], before: nil, blankBefore: true))
-        } else if anchorLine > 1 && isSeparatorBlank(anchorLine - 1) {
-            node.comments.leading = [.blank]
+        let isWalked = !nodeInfo.isAlias && nodeInfo.isCollection
+        let end = isWalked ? nodeInfo.subtreeEnd : id + 1
+        guard cursor < marked.count, marked[cursor] < end else {
+            next = end
+            return
         }
-        guard !nodeInfo.isAlias, nodeInfo.isCollection else { return }
+        next += 1
+        if marked[cursor] == id {
+            cursor += 1
+            let anchorLine = nodeInfo.start.line
+            if nodeInfo.hasComments {
+                let raw = rawLeading[id] ?? []
+                let blankBefore = raw.first.map { $0.line != movedLeadingLine } ?? true
+                var leading = trivia(raw, before: anchorLine, blankBefore: blankBefore)
+                if raw.isEmpty && isSeparatorBlank(anchorLine - 1) && anchorLine > 1 { leading = [.blank] }
+                node.comments = NodeComments(leading: leading, trailing: trailing[id],
+                                             endOfBlock: trivia(rawEndOfBlock[id] ?? [], before: nil, blankBefore: true))
+            } else {
+                node.comments.leading = [.blank]
+            }
+        }
+        guard isWalked else { return }
         switch node.kind {
         case .scalar:
             break
         case .sequence(var items):
             node.kind = .sequence([])  // let `items` be the array's only owner while it changes
-            for i in items.indices { applyComments(&items[i], &next) }
+            for i in items.indices { applyComments(&items[i], &next, marked, &cursor) }
             node.kind = .sequence(items)
         case .mapping(var entries):
             node.kind = .mapping([])
             for i in entries.indices {
-                applyComments(&entries[i].key, &next)
-                applyComments(&entries[i].value, &next)
+                applyComments(&entries[i].key, &next, marked, &cursor)
+                applyComments(&entries[i].value, &next, marked, &cursor)
             }
             node.kind = .mapping(entries)
         }
