@@ -108,12 +108,14 @@ package enum ScalarResolver {
     /// YAML 1.1 or 1.2 reader reads it back as exactly this string. Deliberately conservative: anything
     /// that might look like a number, date, boolean, null or indicator is quoted.
     package static func isPlainSafe(_ text: String) -> Bool {
-        var contiguous = text
         // Native strings are contiguous UTF-8: read them in place (no index arithmetic per byte).
+        if let safe = text.utf8.withContiguousStorageIfAvailable({ isPlainSafe(text, bytes: $0) }) { return safe }
+        var contiguous = text
         return contiguous.withUTF8 { isPlainSafe(text, bytes: $0) }
     }
 
-    private static func isPlainSafe(_ text: String, bytes u: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// `isPlainSafe` for a string whose UTF-8 bytes (`u`) the caller has at hand.
+    static func isPlainSafe(_ text: String, bytes u: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = u.first, let last = u.last else { return false }
         switch first {
         case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "-"), UInt8(ascii: "?"), UInt8(ascii: ":"),
@@ -125,33 +127,33 @@ package enum ScalarResolver {
         default: break
         }
         if last == UInt8(ascii: " ") || last == UInt8(ascii: ":") { return false }
-        var previous: UInt8 = 0
-        var looksNumeric = true
         var isASCII = true
         let raw = UnsafeRawBufferPointer(u)
         var i = 0
         while i < u.count {
-            // Eight plain bytes at a time (most of a long string): nothing below needs to see them once
-            // the text cannot be a number and no `:` waits for a space.
-            if !looksNumeric, previous != UInt8(ascii: ":"), i + 8 <= u.count,
-               !mayNeedQuotes(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
-                previous = u[i + 7]
-                i += 8
-                continue
+            // Eight plain bytes at a time (most of a long string): nothing below needs to see them. The last
+            // eight bytes are read as one word too, so a string of eight bytes or more has no tail to read
+            // byte by byte (bytes read twice are only tested twice).
+            if u.count >= 8 {
+                let at = Swift.min(i, u.count - 8)
+                if !mayNeedQuotes(raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) {
+                    i = at + 8
+                    continue
+                }
             }
             let byte = u[i]
-            i += 1
             if byte < 0x20 || byte == 0x7F { return false }  // tabs, newlines and controls: quote
-            if byte == UInt8(ascii: " ") && previous == UInt8(ascii: ":") { return false }
-            if byte == UInt8(ascii: "#") && previous == UInt8(ascii: " ") { return false }
-            if looksNumeric && !isNumericishByte(byte) { looksNumeric = false }
+            // `: ` and ` #` are found from the `:` and the `#` (the first byte is neither, nor the last a `:`),
+            // so no word needs to know the byte before it.
+            if byte == UInt8(ascii: ":") && i + 1 < u.count && u[i + 1] == UInt8(ascii: " ") { return false }
+            if byte == UInt8(ascii: "#") && i > 0 && u[i - 1] == UInt8(ascii: " ") { return false }
             if byte >= 0x80 { isASCII = false }
-            previous = byte
+            i += 1
         }
         // Non-ASCII: only characters both readers print verbatim (no NEL, line/paragraph separators, BOM, C1).
         if !isASCII, text.unicodeScalars.contains(where: { !isPlainPrintable($0) }) { return false }
         if isDigit(first) || first == UInt8(ascii: "+") || first == UInt8(ascii: ".") {
-            if looksNumeric { return false }
+            if u.allSatisfy(isNumericishByte) { return false }
             if u.count >= 6 && u[0..<4].allSatisfy(isDigit) && u[4] == UInt8(ascii: "-") && isDigit(u[5]) {
                 return false  // looks like a date
             }
@@ -166,12 +168,21 @@ package enum ScalarResolver {
     /// `isReservedWord` for ASCII text of at most 5 bytes, on the bytes: no lower-cased String, no
     /// String comparisons (every short key of every spec comes through here).
     private static func isReservedWord(asciiLowercased u: UnsafeBufferPointer<UInt8>) -> Bool {
-        var packed: UInt64 = 0
-        for byte in u {
-            let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-            packed = packed << 8 | UInt64(lower)
+        // Every reserved word starts with one of these: most short keys are out after one test.
+        switch u.first.map(asciiLowercased) {
+        case UInt8(ascii: "y"), UInt8(ascii: "n"), UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "o"),
+             UInt8(ascii: "~"), UInt8(ascii: "."), UInt8(ascii: "+"), UInt8(ascii: "-"):
+            break
+        default:
+            return false
         }
+        var packed: UInt64 = 0
+        for byte in u { packed = packed << 8 | UInt64(asciiLowercased(byte)) }
         return reservedWordsPacked.contains(packed)
+    }
+
+    @inline(__always) private static func asciiLowercased(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 
     /// The reserved words, each packed big-endian into an integer as `isReservedWord(asciiLowercased:)` packs.
