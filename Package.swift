@@ -44,11 +44,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // mimalloc replaces the C library's malloc for the whole process (libyaml and the Swift runtime
-        // included): a spec's parse, check and emit are a few hundred short-lived allocations, and
-        // glibc's malloc/free were an eighth of `check`'s instructions (README, "Benchmarks").
-        .executableTarget(name: "specsync", dependencies: ["SpecSyncCLI"],
-                          linkerSettings: [.linkedLibrary("mimalloc")]),
+        .executableTarget(name: "specsync", dependencies: ["SpecSyncCLI"]),
 
         // Test support: test doubles and fault injection live here, never in the production targets above
         // (the way swift-nio keeps NIOEmbedded apart from NIOCore).

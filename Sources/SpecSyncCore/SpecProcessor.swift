@@ -14,7 +14,9 @@ public protocol DocumentValidator: Sendable {
     /// Every list `propertyOrder` returns names each key once (default false: the emitter checks).
     var propertyOrderIsUnique: Bool { get }
     /// Settles plain scalars the readers of specs disagree on, before validation and emitting
-    /// (SpecSyncSchema's `Schema.resolveAmbiguousScalars`).
+    /// (SpecSyncSchema's `Schema.resolveAmbiguousScalars`). `SpecProcessor` skips it for documents whose
+    /// plain non-string scalars are all `true`, `false`, `null` or short decimal integers
+    /// (`ScalarResolver.readsAlikeEverywhere`): those are never ambiguous.
     func resolveAmbiguousScalars(_ root: inout Node)
 }
 
@@ -90,7 +92,7 @@ public struct SpecProcessor: Sendable {
             // Sorted by the parser, the note of any left out by the cap among them.
             return SpecAnalysis(diagnostics: diagnostics, canonical: nil, document: nil)
         case .document(var document):
-            validator?.resolveAmbiguousScalars(&document.root)
+            if document.mayHoldAmbiguousScalars { validator?.resolveAmbiguousScalars(&document.root) }
             var diagnostics = document.diagnostics
             var firstOmitted = document.firstOmittedDiagnostic
             if document.mayHoldNumbersOutOfRange { diagnostics += NumberRange.diagnostics(in: document.root) }

@@ -121,6 +121,37 @@ final class AmbiguousScalarTests: XCTestCase {
         }
     }
 
+    /// `SpecProcessor` skips the ambiguous-scalar pass for documents whose plain non-strings all pass
+    /// `ScalarResolver.readsAlikeEverywhere`: none of those may be ambiguous, and the forms that are stay out.
+    func testFormsTheParserTrustsAreNeverAmbiguous() {
+        func readsAlike(_ text: String) -> Bool {
+            var text = text
+            return text.withUTF8 { ScalarResolver.readsAlikeEverywhere($0) }
+        }
+        var trusted = 0
+        for text in ScalarReadersTests.corpus + ["0", "7", "-7", "150", "999999999999999999", "-999999999999999999"] where readsAlike(text) {
+            trusted += 1
+            XCTAssertFalse(ScalarReaders.isAmbiguous(text), text)
+            XCTAssertNotEqual(ScalarReaders.yaml12(text), .string, text)
+        }
+        XCTAssertGreaterThan(trusted, 6)
+        for text in ["5239e568", "017", "-0", "0x1F", "yes", "1.5", "~", "", "True", "1_000", "1e3", "+1", "9999999999999999999"] {
+            XCTAssertFalse(readsAlike(text), text)
+        }
+        // The parser's flag: set by one untrusted plain non-string, not by strings or trusted forms.
+        func flag(_ yaml: String) -> Bool {
+            guard case .document(let document) = YAMLParser.parse(Array(yaml.utf8)) else {
+                XCTFail("not parsed: \(yaml)")
+                return false
+            }
+            return document.mayHoldAmbiguousScalars
+        }
+        XCTAssertFalse(flag("a: 1\nb: true\nc: null\nd: \"017\"\ne: text\nf: [150, -7, false]\n"))
+        XCTAssertTrue(flag("a: 1\nhash: 5239e568\n"))
+        XCTAssertTrue(flag("a: [1, 017]\n"))
+        XCTAssertTrue(flag("a: 1.5\n"))
+    }
+
     /// The canonical form writes a string plain only when every reader reads it back as that string.
     func testPlainStringsReadTheSameInEveryReader() {
         for text in ScalarReadersTests.corpus where ScalarResolver.isPlainSafe(text) {

@@ -43,6 +43,10 @@ public struct YAMLDocument: Sendable {
     /// False when the parser read no number that could be out of a 64-bit float's range (no infinity,
     /// no zero): then `NumberRange` has nothing to look for and skips its walk.
     var mayHoldNumbersOutOfRange = true
+    /// False when every plain scalar the parser read as a non-string is `true`, `false`, `null` or a
+    /// short decimal integer, which every reader of specs reads alike: then no scalar is ambiguous and
+    /// `DocumentValidator.resolveAmbiguousScalars` has nothing to settle.
+    var mayHoldAmbiguousScalars = true
 }
 
 public enum YAMLParseResult: Sendable {
@@ -150,6 +154,8 @@ final class TreeBuilder {
     private var sawDuplicateKey = false
     /// A scalar read as an infinite or zero float (what `NumberRange` checks) was seen.
     private var sawInfiniteOrZero = false
+    /// A plain scalar read as a non-string that some reader might read otherwise was seen.
+    private var sawAmbiguityCandidate = false
     private var aliasNodes = 0
 
     private struct ScalarSpan {
@@ -279,7 +285,10 @@ final class TreeBuilder {
                     if tag == nil {
                         // The common case, resolved on libyaml's bytes in place.
                         value = .string(text)
-                        if style == .plain, let resolved = ScalarResolver.resolvePlain(bytes: bytes) { value = resolved }
+                        if style == .plain, let resolved = ScalarResolver.resolvePlain(bytes: bytes) {
+                            value = resolved
+                            if !sawAmbiguityCandidate && !ScalarResolver.readsAlikeEverywhere(bytes) { sawAmbiguityCandidate = true }
+                        }
                     } else {
                         switch resolveTagged(text: text, style: style, tag: tag, plainImplicit: s.plain_implicit == 1) {
                         case .success(let v): value = v
@@ -530,6 +539,7 @@ final class TreeBuilder {
         document.firstOmittedDiagnostic = diagnostics.firstOmitted
         document.hasDuplicateKeys = sawDuplicateKey
         document.mayHoldNumbersOutOfRange = sawInfiniteOrZero
+        document.mayHoldAmbiguousScalars = sawAmbiguityCandidate
         return .document(document)
     }
 

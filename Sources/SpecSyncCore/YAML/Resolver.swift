@@ -10,6 +10,21 @@ package enum ScalarResolver {
         return text.withUTF8 { resolvePlain(bytes: $0) } ?? .string(text)
     }
 
+    /// A plain scalar YAML 1.2, YAML 1.1 (PyYAML) and Go's yaml.v3 all read as the same non-string:
+    /// `true`, `false`, `null`, or a decimal integer of at most 18 digits without sign `+`, leading zero,
+    /// underscore or `-0`. A document holding no other plain non-string has no ambiguous scalar
+    /// (SpecSyncSchema's `ScalarReaders.isAmbiguous` agrees: its tests check these forms).
+    package static func readsAlikeEverywhere(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        if isOneOf(u, "true", "false", "null") { return true }
+        var digits = u[...]
+        let negative = digits.first == UInt8(ascii: "-")
+        if negative { digits = digits.dropFirst() }
+        // `0` alone, else no leading zero (octal to YAML 1.1), and no `-0`.
+        guard let lead = digits.first, digits.count <= 18,
+              lead != UInt8(ascii: "0") || (digits.count == 1 && !negative) else { return false }
+        return digits.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
     /// The core-schema value of a plain scalar given as its UTF-8 bytes, or nil when it is a string.
     /// Works on the bytes in place: most scalars are words, decided by their first byte, and none of
     /// them needs a String (the caller already has one for the text).
