@@ -52,7 +52,7 @@ struct Check: ParsableCommand {
             throw stopped(by: error)
         }
         let reporter = Reporter(format: format, showDiff: diff)
-        for result in results { reporter.report(result, fixing: fix) }
+        reporter.report(results, fixing: fix)
         reporter.summary(results, fixing: fix)
         throw ExitStatus.after(results, finding: { $0.action != .unchanged }).code
     }

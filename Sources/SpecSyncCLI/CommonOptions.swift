@@ -88,9 +88,8 @@ enum Terminal {
         ProcessContext.writeOut(Array(text.utf8))
     }
 
-    /// Paths shown relative to the working directory when inside it.
-    static func display(_ path: String) -> String {
-        let cwd = ProcessContext.currentDirectory
+    /// Paths shown relative to the working directory (`cwd`, read now unless given) when inside it.
+    static func display(_ path: String, cwd: String = ProcessContext.currentDirectory) -> String {
         if path.hasPrefix(cwd + "/") { return PathNames.displayed(String(path.dropFirst(cwd.count + 1))) }
         return PathNames.displayed(path)
     }

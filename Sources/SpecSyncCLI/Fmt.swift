@@ -38,7 +38,7 @@ struct Fmt: ParsableCommand {
         if !duringGitOperation { try CommonOptions.refuseDuringGitOperation(paths: paths, engine: engine) }
         let results = engine.reconcile(found.files, mode: .fix, trees: found.trees, keepingContents: false)
         let reporter = Reporter(format: .text, showDiff: false)
-        for result in results { reporter.report(result, fixing: true) }
+        reporter.report(results, fixing: true)
         // A file left non-canonical (a symlink out of the tree) is a finding like an invalid one.
         throw ExitStatus.after(results, finding: { $0.action == .invalid || $0.action == .notCanonical }).code
     }
