@@ -113,7 +113,7 @@ public enum ScalarStyle: Sendable, Hashable {
 /// A node of a parsed YAML document with the source span it came from.
 public struct Node: Sendable {
     public enum Kind: Sendable {
-        indirect case scalar(Scalar)
+        case scalar(Scalar)
         case sequence([Node])
         case mapping([Entry])
     }
