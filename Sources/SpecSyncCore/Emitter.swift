@@ -5,7 +5,9 @@
 /// Nodes are read in place through pointers into the document's arrays: a node passed by value to a
 /// method that writes is copied, with a retain and a release for each of its strings and arrays (that
 /// was a third of the emitter's time).
-public struct CanonicalEmitter {
+///
+/// Not copyable: it owns its output buffer's memory (`ByteSink`), and a copy would share it.
+public struct CanonicalEmitter: ~Copyable {
     /// Canonical key order for the mapping at an instance location (schema `properties` order).
     public typealias KeyOrder = ([PathComponent]) -> [String]
 
@@ -31,7 +33,6 @@ public struct CanonicalEmitter {
         // The canonical text is about as long as the input, which ends about where the root does.
         let inputSize = max(0, document.root.end.offset)
         emitter.out.reserve(inputSize + inputSize / 8 + 256)
-        defer { emitter.out.deallocate() }
         emitter.emitDocument(document)
         return emitter.out.bytes
     }
@@ -220,15 +221,10 @@ public struct CanonicalEmitter {
         let firstKeyComments = entries[permutation?[0] ?? 0].key.comments
         var firstTrailing: String? = nil
         if !itemComments.isEmpty || !firstKeyComments.isEmpty {
-            var above = itemComments.leading + firstKeyComments.leading
-            var itemTrailing = itemComments.trailing
-            if firstKeyComments.trailing != nil, let extra = itemTrailing {
-                above.append(.comment(extra))
-                itemTrailing = nil
-            }
+            let hoisted = Self.hoistAboveDash(firstKey: firstKeyComments, itemTrailing: itemComments.trailing)
             // The `- key: value` line holds the first key's end-of-line comment, else the item's.
-            firstTrailing = firstKeyComments.trailing ?? itemTrailing
-            emitTrivia(above, indent: indent, allowBlank: false)
+            firstTrailing = firstKeyComments.trailing ?? hoisted.itemTrailing
+            emitTrivia(itemComments.leading + hoisted.above, indent: indent, allowBlank: false)
         }
         out.appendSpaces(indent)
         out.append(UInt8(ascii: "-"))
@@ -242,14 +238,21 @@ public struct CanonicalEmitter {
     /// `takeCommentsBeforeFirstLine`, which hands the changed item on): takes them out of `entries` and
     /// `itemTrailing`.
     private func takeCommentsAboveDash(_ entries: inout [Entry], itemTrailing: inout String?) -> [TriviaLine] {
-        var above = entries[0].key.comments.leading
+        let hoisted = Self.hoistAboveDash(firstKey: entries[0].key.comments, itemTrailing: itemTrailing)
         // Written only when there is something to take: a write copies the whole (shared) entry array.
-        if !above.isEmpty { entries[0].key.comments.leading = [] }
-        if entries[0].key.comments.trailing != nil, let extra = itemTrailing {
-            above.append(.comment(extra))
-            itemTrailing = nil
-        }
-        return above
+        if !entries[0].key.comments.leading.isEmpty { entries[0].key.comments.leading = [] }
+        itemTrailing = hoisted.itemTrailing
+        return hoisted.above
+    }
+
+    /// The rule both item paths follow: the first key's own-line comments go above the dash, and so does
+    /// the item's end-of-line comment when the first key has one (a line holds one comment). Returns
+    /// what goes above the dash (after the item's own comments) and the item's comment left for its line.
+    private static func hoistAboveDash(firstKey: NodeComments, itemTrailing: String?) -> (above: [TriviaLine], itemTrailing: String?) {
+        var above = firstKey.leading
+        guard firstKey.trailing != nil, let extra = itemTrailing else { return (above, itemTrailing) }
+        above.append(.comment(extra))
+        return (above, nil)
     }
 
     /// For a block sequence written after a `-`: takes out the comments its emission would write before
@@ -651,7 +654,7 @@ struct LiteralBlock {
 /// The emitter's output, a byte buffer grown by hand: `[UInt8].append` checks the array's uniqueness
 /// and capacity on every call, and the emitter writes a byte or a few at a time. Owned by one `emit`,
 /// which frees it.
-private struct ByteSink {
+private struct ByteSink: ~Copyable {
     private var storage = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
     private(set) var count = 0
 
@@ -672,11 +675,7 @@ private struct ByteSink {
         storage = grown
     }
 
-    mutating func deallocate() {
-        storage.deallocate()
-        storage = UnsafeMutableBufferPointer(start: nil, count: 0)
-        count = 0
-    }
+    deinit { storage.deallocate() }
 
     /// Room for `n` more bytes.
     @inline(__always) private mutating func makeRoom(_ n: Int) {

@@ -129,13 +129,13 @@ final class AmbiguousScalarTests: XCTestCase {
             return text.withUTF8 { ScalarResolver.readsAlikeEverywhere($0) }
         }
         var trusted = 0
-        for text in ScalarReadersTests.corpus + ["0", "7", "-7", "150", "999999999999999999", "-999999999999999999"] where readsAlike(text) {
+        for text in ScalarReadersTests.corpus + ["0", "7", "-7", "150", "999999999999999999", "-999999999999999999", "", "~"] where readsAlike(text) {
             trusted += 1
             XCTAssertFalse(ScalarReaders.isAmbiguous(text), text)
             XCTAssertNotEqual(ScalarReaders.yaml12(text), .string, text)
         }
         XCTAssertGreaterThan(trusted, 6)
-        for text in ["5239e568", "017", "-0", "0x1F", "yes", "1.5", "~", "", "True", "1_000", "1e3", "+1", "9999999999999999999"] {
+        for text in ["5239e568", "017", "-0", "0x1F", "yes", "1.5", "Null", "~~", "True", "1_000", "1e3", "+1", "9999999999999999999"] {
             XCTAssertFalse(readsAlike(text), text)
         }
         // The parser's flag: set by one untrusted plain non-string, not by strings or trusted forms.
@@ -146,7 +146,7 @@ final class AmbiguousScalarTests: XCTestCase {
             }
             return document.mayHoldAmbiguousScalars
         }
-        XCTAssertFalse(flag("a: 1\nb: true\nc: null\nd: \"017\"\ne: text\nf: [150, -7, false]\n"))
+        XCTAssertFalse(flag("a: 1\nb: true\nc: null\nd: \"017\"\ne: text\nf: [150, -7, false, ~]\ng:\n"))
         XCTAssertTrue(flag("a: 1\nhash: 5239e568\n"))
         XCTAssertTrue(flag("a: [1, 017]\n"))
         XCTAssertTrue(flag("a: 1.5\n"))

@@ -95,8 +95,9 @@ struct NodeInfo {
     var value: Int32 = -1
     /// Some comment was attached to it (most nodes have none: their tables need no look-up).
     var hasComments = false
-    /// Collections: one past the number of their last descendant (pre-order numbers a subtree
-    /// contiguously), so the comment walk can step over a subtree with nothing to attach.
+    /// Collections other than aliases (-1 otherwise; read only for nodes the comment walk enters): one
+    /// past the number of their last descendant (pre-order numbers a subtree contiguously), so the walk
+    /// can step over a subtree with nothing to attach.
     var subtreeEnd: Int32 = -1
 }
 
@@ -174,48 +175,63 @@ final class TreeBuilder {
         /// a key). Paths are put together only for diagnostics: a copy per frame cost depth² per line of
         /// deeply nested flow collections.
         let step: PathComponent?
-        var items: [Node] = []
-        var entries: [Entry] = []
+        /// Where its children begin in `openItems` (a sequence) or `openEntries` (a mapping), and its
+        /// keys' fingerprints in `openKeyPrints`.
+        let childBase: Int
+        let printBase: Int
         var pendingKey: Node?
         var pendingKeyID: Int32 = -1
         /// Nodes below this one once aliases are expanded.
         var expandedCount = 1
-        /// Fingerprints of the keys seen so far (`entries[i]`'s key is `keyPrints[i]`), for duplicate
-        /// detection: scanned while the mapping is small (most are) — integers compared, the texts only
-        /// when they match —, hashed beyond that (a hostile mapping may hold 100k keys).
-        var keyPrints: [UInt64] = []
+        /// The keys seen so far, once there are too many to scan their fingerprints (a hostile
+        /// mapping may hold 100k keys).
         var keyTable: [String: SourcePosition]?
 
-        init(id: Int32, isSequence: Bool, start: SourcePosition, isBlock: Bool, anchor: String?, step: PathComponent?) {
+        init(id: Int32, isSequence: Bool, start: SourcePosition, isBlock: Bool, anchor: String?, step: PathComponent?,
+             childBase: Int, printBase: Int) {
             self.id = id
             self.isSequence = isSequence
             self.start = start
             self.isBlock = isBlock
             self.anchor = anchor
             self.step = step
+            self.childBase = childBase
+            self.printBase = printBase
         }
+    }
 
-        /// Where `key` was first seen, or nil after recording it as seen at `start`. Asked when a key
-        /// arrives, so every earlier key of this mapping is in `entries` by then.
-        mutating func firstSighting(of key: String, at start: SourcePosition) -> SourcePosition? {
-            if keyTable == nil {
-                let print = KeyFingerprint.of(key)
-                // Appended whatever is found: a repeated key still gets its entry.
-                defer { keyPrints.append(print) }
-                for j in keyPrints.indices where keyPrints[j] == print && entries[j].keyText == key {
-                    return entries[j].key.start
-                }
-                if keyPrints.count >= 64 {
-                    var table: [String: SourcePosition] = [key: start]
-                    for entry in entries where table[entry.keyText] == nil { table[entry.keyText] = entry.key.start }
-                    keyTable = table
-                }
-                return nil
+    /// The children of the open collections, each one's on top of its enclosing one's (see `MoveStack`),
+    /// and the fingerprints of the open mappings' keys (`openEntries[childBase + i]`'s key is
+    /// `openKeyPrints[printBase + i]`).
+    private let openItems = MoveStack<Node>(capacity: 64)
+    private let openEntries = MoveStack<Entry>(capacity: 64)
+    private let openKeyPrints = MoveStack<UInt64>(capacity: 64)
+
+    /// Where `key` was first seen in the mapping `frame`, or nil after recording it as seen at `start`.
+    /// Asked when a key arrives, so every earlier key of the mapping has its entry by then. Fingerprints
+    /// are scanned while the mapping is small (most are) — integers compared, the texts only when they
+    /// match —, a table is used beyond that.
+    private func firstSighting(of key: String, at start: SourcePosition, in frame: inout Frame) -> SourcePosition? {
+        if frame.keyTable == nil {
+            let print = KeyFingerprint.of(key)
+            // Pushed whatever is found: a repeated key still gets its entry.
+            defer { openKeyPrints.push(print) }
+            for j in frame.printBase..<openKeyPrints.count where openKeyPrints[j] == print {
+                let entry = frame.childBase + (j - frame.printBase)
+                if openEntries[entry].keyText == key { return openEntries[entry].key.start }
             }
-            if let first = keyTable?[key] { return first }
-            keyTable?[key] = start
+            if openKeyPrints.count - frame.printBase >= 64 {
+                var table: [String: SourcePosition] = [key: start]
+                for i in frame.childBase..<openEntries.count where table[openEntries[i].keyText] == nil {
+                    table[openEntries[i].keyText] = openEntries[i].key.start
+                }
+                frame.keyTable = table
+            }
             return nil
         }
+        if let first = frame.keyTable?[key] { return first }
+        frame.keyTable?[key] = start
+        return nil
     }
 
     init(source: SourceText, limits: ParseLimits) {
@@ -349,19 +365,19 @@ final class TreeBuilder {
                     let step = childStep(stack)
                     registerAnchorPoint(id, start: start, stack)
                     stack.append(Frame(id: id, isSequence: isSequence, start: start, isBlock: isBlock,
-                                       anchor: anchorPointer.map { String(cString: $0) }, step: step))
+                                       anchor: anchorPointer.map { String(cString: $0) }, step: step,
+                                       childBase: isSequence ? openItems.count : openEntries.count,
+                                       printBase: openKeyPrints.count))
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-                    guard var frame = stack.popLast() else { break }
+                    guard let frame = stack.popLast() else { break }
                     info[Int(frame.id)].end = end
                     info[Int(frame.id)].subtreeEnd = Int32(info.count)
-                    // Moved out of the frame, so the node is the arrays' only owner.
                     let kind: Node.Kind
                     if frame.isSequence {
-                        kind = .sequence(frame.items)
-                        frame.items = []
+                        kind = .sequence(openItems.popArray(from: frame.childBase))
                     } else {
-                        kind = .mapping(frame.entries)
-                        frame.entries = []
+                        kind = .mapping(openEntries.popArray(from: frame.childBase))
+                        openKeyPrints.truncate(to: frame.printBase)
                     }
                     let node = Node(kind: kind, start: frame.start, end: end)
                     if let anchor = frame.anchor {
@@ -408,7 +424,7 @@ final class TreeBuilder {
     /// The step from the innermost open collection to the node that comes next in it.
     private func childStep(_ stack: [Frame]) -> PathComponent? {
         guard let t = stack.indices.last else { return nil }
-        if stack[t].isSequence { return .index(stack[t].items.count) }
+        if stack[t].isSequence { return .index(openItems.count - stack[t].childBase) }
         if let key = stack[t].pendingKey, case .scalar(let s) = key.kind { return .key(s.text) }
         return nil
     }
@@ -441,11 +457,11 @@ final class TreeBuilder {
         }
         if !alreadyRegistered { registerAnchorPoint(id, start: node.start, stack) }
         if stack[t].isSequence {
-            stack[t].items.append(node)
+            openItems.push(consume node)
             stack[t].expandedCount += expandedCount
             info[Int(id)].owner = id
         } else if let key = stack[t].pendingKey.take() {  // moved out, not copied
-            stack[t].entries.append(Entry(key: key, value: node))
+            openEntries.push(Entry(key: key, value: consume node))
             stack[t].expandedCount += 1 + expandedCount
             let keyID = stack[t].pendingKeyID
             stack[t].pendingKeyID = -1
@@ -462,7 +478,7 @@ final class TreeBuilder {
                 diagnostics.add(node.start) { Diagnostic(kind: .unsupported, at: node.start, pointer: path(stack, depth: t + 1).jsonPointer,
                     message: "empty mapping key (it reads as null); give the key a name, or write \"\" for an empty string") }
             }
-            if let first = stack[t].firstSighting(of: keyScalar.text, at: node.start) {
+            if let first = firstSighting(of: keyScalar.text, at: node.start, in: &stack[t]) {
                 sawDuplicateKey = true
                 diagnostics.add(node.start) {
                     var keyPath = path(stack, depth: t + 1)
@@ -471,8 +487,8 @@ final class TreeBuilder {
                         message: "duplicate key \"\(keyScalar.text)\" (first defined at line \(first.line), column \(first.column)); keep one of them")
                 }
             }
-            stack[t].pendingKey = node
             stack[t].pendingKeyID = id
+            stack[t].pendingKey = consume node
         }
         return nil
     }
@@ -683,7 +699,8 @@ final class TreeBuilder {
     /// The nodes, in pre-order, that get comments or a blank line above them: those with a comment
     /// attached, and those starting right below a separator blank line.
     private func nodesWithTrivia() -> [Int32] {
-        // Lines right below a separator blank, ascending; node start lines ascend in pre-order too, so
+        // Lines right below a separator blank, ascending; node start lines ascend in pre-order too (events
+        // come in document order: properties before their node, an empty scalar at its `?`/`:` mark), so
         // one merge-like walk matches the two.
         var belowBlank: [Int] = []
         if source.lineCount >= 2 {
@@ -694,6 +711,7 @@ final class TreeBuilder {
         info.withUnsafeBufferPointer { info in
             for id in info.indices {
                 let line = info[id].start.line
+                assert(id == 0 || line >= info[id - 1].start.line, "node start lines go back in pre-order")
                 while k < belowBlank.count && belowBlank[k] < line { k += 1 }
                 if info[id].hasComments || (k < belowBlank.count && belowBlank[k] == line) { marked.append(Int32(id)) }
             }
@@ -726,6 +744,7 @@ final class TreeBuilder {
                 node.comments = NodeComments(leading: leading, trailing: trailing[id],
                                              endOfBlock: trivia(rawEndOfBlock[id] ?? [], before: nil, blankBefore: true))
             } else {
+                // Marked without a comment: `nodesWithTrivia` found a separator blank line above it.
                 node.comments.leading = [.blank]
             }
         }
