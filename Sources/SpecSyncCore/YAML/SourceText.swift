@@ -68,25 +68,28 @@ struct SourceText {
         line - 1 < lineStarts.count ? lineStarts[max(0, line - 1)] : bytes.count
     }
 
+    @inline(__always)  // twice per parser event: the ASCII path is a few instructions
     func position(line0: Int, column0: Int) -> SourcePosition {
         let line = min(line0, lineStarts.count - 1)
         let start = lineStarts[max(0, line)]
-        var offset = start
-        if isASCII {
-            offset = min(start + column0, bytes.count)
-        } else {
-            // Every 64th character's offset, once per line: a 1 MB line of `é, é, …` asks for a
-            // position per item, and walking from the line start each time would be quadratic.
-            let stops = columnStops.stops(for: line) { computeStops(line: line) }
-            var chars = min(column0 / Self.stopInterval, stops.count - 1) * Self.stopInterval
-            offset = stops[chars / Self.stopInterval]
-            while chars < column0 && offset < bytes.count {
-                offset += 1
-                while offset < bytes.count && bytes[offset] & 0xC0 == 0x80 { offset += 1 }
-                chars += 1
-            }
-        }
+        let offset = isASCII ? min(start + column0, bytes.count) : offset(line: line, start: start, column0: column0)
         return SourcePosition(line: line0 + 1, column: column0 + 1, offset: offset)
+    }
+
+    /// The byte offset of a character column on a line of a text that is not all ASCII.
+    @inline(never)
+    private func offset(line: Int, start: Int, column0: Int) -> Int {
+        // Every 64th character's offset, once per line: a 1 MB line of `é, é, …` asks for a
+        // position per item, and walking from the line start each time would be quadratic.
+        let stops = columnStops.stops(for: line) { computeStops(line: line) }
+        var chars = min(column0 / Self.stopInterval, stops.count - 1) * Self.stopInterval
+        var offset = stops[chars / Self.stopInterval]
+        while chars < column0 && offset < bytes.count {
+            offset += 1
+            while offset < bytes.count && bytes[offset] & 0xC0 == 0x80 { offset += 1 }
+            chars += 1
+        }
+        return offset
     }
 
     private static let stopInterval = 64
