@@ -287,7 +287,7 @@ final class WatchRaceTests: XCTestCase {
         let excerpt = daemon.log.split(separator: "\n").filter { line in lostNames.contains { line.contains($0 + ".") } }.suffix(40)
         // W2's open(O_TRUNC) can be caught by the undo part-way (new size, old mtime): our version then
         // looked older than W1's and was unlinked under W2 (about one hammer in three). It is kept now.
-        XCTAssertEqual(lost().count, 0, "W2's save lost in \(lost().count) of \(count - slow.count) prompt saves (\(undone) swaps undone or refused, \(restored) late writes restored); the watcher's log for them:\n" + excerpt.joined(separator: "\n"))
+        XCTAssertEqual(lost().count, 0, "W2's save lost in \(lost().count) of \(count - slow.count) prompt saves (\(undone) swaps undone or refused, \(restored) late writes restored); what the paths hold: \(lost()); the watcher's log for them:\n" + excerpt.joined(separator: "\n"))
         XCTAssertEqual(try daemon.stop(), 0)
     }
 
