@@ -15,8 +15,8 @@ public protocol DocumentValidator: Sendable {
     var propertyOrderIsUnique: Bool { get }
     /// Settles plain scalars the readers of specs disagree on, before validation and emitting
     /// (SpecSyncSchema's `Schema.resolveAmbiguousScalars`). `SpecProcessor` skips it for documents whose
-    /// plain non-string scalars are all `true`, `false`, `null` or short decimal integers
-    /// (`ScalarResolver.readsAlikeEverywhere`): those are never ambiguous.
+    /// plain non-string scalars all read alike in every reader (`ScalarResolver.readsAlikeEverywhere`:
+    /// `true`, `false`, `null`, `~`, empty, short decimal integers): those are never ambiguous.
     func resolveAmbiguousScalars(_ root: inout Node)
 }
 

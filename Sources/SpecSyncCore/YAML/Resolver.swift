@@ -12,10 +12,9 @@ package enum ScalarResolver {
 
     /// A plain scalar YAML 1.2, YAML 1.1 (PyYAML) and Go's yaml.v3 all read as the same non-string:
     /// `true`, `false`, `null`, `~`, the empty scalar, or a decimal integer of at most 18 digits without
-    /// sign `+`, leading zero, underscore or `-0`. A document holding no other plain non-string has no ambiguous scalar
-    /// (SpecSyncSchema's `ScalarReaders.isAmbiguous` agrees: its tests check these forms).
+    /// sign `+`, leading zero, underscore or `-0`. A document holding no other plain non-string has no
+    /// ambiguous scalar (SpecSyncSchema's `ScalarReaders.isAmbiguous` agrees: its tests check these forms).
     package static func readsAlikeEverywhere(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
-        // An empty value (`key:`) and `~` are null to all three as well.
         if u.isEmpty || (u.count == 1 && u[0] == UInt8(ascii: "~")) || isOneOf(u, "true", "false", "null") { return true }
         var digits = u[...]
         let negative = digits.first == UInt8(ascii: "-")

@@ -72,13 +72,13 @@ struct SourceText {
     func position(line0: Int, column0: Int) -> SourcePosition {
         let line = min(line0, lineStarts.count - 1)
         let start = lineStarts[max(0, line)]
-        let offset = isASCII ? min(start + column0, bytes.count) : offset(line: line, start: start, column0: column0)
+        let offset = isASCII ? min(start + column0, bytes.count) : offset(line: line, column0: column0)
         return SourcePosition(line: line0 + 1, column: column0 + 1, offset: offset)
     }
 
     /// The byte offset of a character column on a line of a text that is not all ASCII.
     @inline(never)
-    private func offset(line: Int, start: Int, column0: Int) -> Int {
+    private func offset(line: Int, column0: Int) -> Int {
         // Every 64th character's offset, once per line: a 1 MB line of `é, é, …` asks for a
         // position per item, and walking from the line start each time would be quadratic.
         let stops = columnStops.stops(for: line) { computeStops(line: line) }
