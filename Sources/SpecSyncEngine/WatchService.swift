@@ -40,11 +40,12 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
     /// one retry scheduled (a newer failure replaces it).
     private var retrying: [String: (attempts: Int, token: UInt64)] = [:]
     private var retryTokens: UInt64 = 0
-    /// Old inodes kept after our rewrites, by path, and the order they were kept in. Each holds two
-    /// descriptors for the grace period, so at most `maxDisplaced` are kept: a burst of thousands of
-    /// saves must not run the process out of descriptors (the oldest is settled early instead).
-    private var displaced: [String: DisplacedFile] = [:]
-    private var displacedOrder: [String] = []
+    /// Old inodes kept after our rewrites (and our own version after an undone swap), oldest first; a
+    /// path can have several, each kept for its own grace period: a writer that opened one may write
+    /// into it after newer saves of the path were processed. Each holds two descriptors, so at most
+    /// `maxDisplaced` are kept: a burst of thousands of saves must not run the process out of
+    /// descriptors (the oldest is settled early instead).
+    private var displaced: [(path: String, file: DisplacedFile)] = []
     private let maxDisplaced = 64
     private var exitCode: Int32 = 0
     /// One watcher per tree; released when the service is gone.
@@ -114,7 +115,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         // Shutdown: anything a late writer put into an inode we displaced is restored first; rewrites
         // from here on keep no displaced file (no timer would remove it).
         shuttingDown = true
-        for path in displaced.keys.sorted() { settleDisplaced(path) }
+        for path in Set(displaced.map(\.path)).sorted() { settleDisplaced(path, ending: { _ in true }) }
         return exitCode
     }
 
@@ -153,8 +154,8 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
             break  // collected above
         case .removed(let path):
             invalid.remove(path)
-            displaced.removeValue(forKey: path)?.discard()
-            displacedOrder.removeAll { $0 == path }
+            for kept in displaced where kept.path == path { kept.file.discard() }
+            displaced.removeAll { $0.path == path }
             emit(FileResult(path: path, action: .deleted, diagnostics: [], wasCanonical: false), since: nil)
         case .rescanned(let reason):
             logger.warning("rescanning the whole tree: \(reason)")
@@ -249,7 +250,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         }
         logger.debug("\(saves.count) files settled together; committing them in batches")
         // A newer save is here for each; a previous version we displaced may hold an even newer late write.
-        for save in saves where displaced[save.path] != nil { settleDisplaced(save.path) }
+        for save in saves { settleWrittenDisplaced(save.path) }
         _ = commitBatch(saves.map { ($0.path, $0.lastEvent) }, mayWrite: true, keepDisplaced: !shuttingDown)
     }
 
@@ -385,7 +386,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
 
     private func process(_ path: String, since: ContinuousClock.Instant?, mayWrite: Bool) {
         // A newer save is here; the previous version we displaced may hold an even newer late write.
-        if displaced[path] != nil { settleDisplaced(path) }
+        settleWrittenDisplaced(path)
         // A new save starts the retries of a failed rewrite over (and a retry pending is moot).
         if since != nil { retrying[path] = nil }
         switch evaluate(path) {
@@ -510,37 +511,62 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
     }
 
     private func keep(_ old: DisplacedFile, for path: String) {
-        // (Any earlier version for this path was settled at the top of `process`.)
-        while displaced.count >= maxDisplaced, let oldest = displacedOrder.first {
-            settleDisplaced(oldest)
+        while displaced.count >= maxDisplaced, let oldest = displaced.first {
+            settleDisplaced(oldest.path, ending: { $0 === oldest.file })
         }
-        displaced[path] = old
-        displacedOrder.append(path)
-        watcher.schedule(after: options.displacedGrace) { [self] in settleDisplaced(path) }
+        displaced.append((path, old))
+        watcher.schedule(after: options.displacedGrace) { [self] in settleDisplaced(path, ending: { $0 === old }) }
     }
 
-    /// After the grace period: if a writer that still had the old inode open wrote to it, that content
-    /// is the newest edit — put it back in place and process it like any external save.
-    private func settleDisplaced(_ path: String) {
-        guard let old = displaced.removeValue(forKey: path) else { return }
-        displacedOrder.removeAll { $0 == path }
-        defer { old.discard() }
+    /// A newer save of `path` is here: a version we displaced may hold an even newer late write. Only
+    /// versions written into are settled now; the others keep their grace (a writer that opened one
+    /// may still write into it).
+    private func settleWrittenDisplaced(_ path: String) {
+        guard displaced.contains(where: { $0.path == path }) else { return }
+        settleDisplaced(path, ending: { _ in false })
+    }
+
+    /// Settles the versions kept for `path` that were written into, and those whose grace is over
+    /// (`ending`). A late write is the newest edit unless a newer save is at the path: the newest of
+    /// them (by mtime; several writers may each have held a different old version) is put back in place
+    /// and processed like any external save; the others lost to it, as to any newer save.
+    private func settleDisplaced(_ path: String, ending isDue: (DisplacedFile) -> Bool) {
+        var written: [(file: DisplacedFile, lateWrite: Int64)] = []
+        var settled: [DisplacedFile] = []
+        for kept in displaced where kept.path == path {
+            do {
+                guard try kept.file.hasBeenModified() else {
+                    if isDue(kept.file) { settled.append(kept.file) }
+                    continue
+                }
+                written.append((kept.file, try kept.file.currentIdentity().modificationTimeNanoseconds))
+            } catch {
+                logger.error("\(path): cannot check the displaced previous version: \(error)")
+            }
+            settled.append(kept.file)
+        }
+        displaced.removeAll { kept in settled.contains { $0 === kept.file } }
+        defer { for file in settled { file.discard() } }
+        // Of equal stamps the one kept last: displaced later, so written into later or in the same tick.
+        guard var newest = written.first else { return }
+        for candidate in written.dropFirst() where candidate.lateWrite >= newest.lateWrite { newest = candidate }
+        if written.count > 1 {
+            logger.notice("\(path): writes reached \(written.count) previous versions after they were replaced; only the newest can be kept")
+        }
         do {
-            guard try old.hasBeenModified() else { return }
             // Bounded like every read: a late write beyond the limit could not be processed anyway.
             let limit = engine.configuration.limits.maxBytes
-            let late = try old.bytes(limit: limit + 1)
+            let late = try newest.file.bytes(limit: limit + 1)
             guard late.count <= limit else {
                 logger.warning("\(FileName.displayed(path)): a write reached the previous version after it was replaced, but it is over limits.max_file_bytes (\(limit) bytes); not restored")
                 return
             }
-            let lateWrite = try old.currentIdentity().modificationTimeNanoseconds
             let current = try engine.store.read(path)
             // Latest edit wins. While the path holds exactly what replaced the old version, the late write
             // came after it (it was found after that exchange). Otherwise timestamps decide; they are
             // coarse (one kernel tick): when the late write and the save now at the path fall in the same
             // tick their order is unknown, and the save people see at the path is kept.
-            guard old.isSuccessor(current.identity) || lateWrite > current.identity.modificationTimeNanoseconds else {
+            guard newest.file.isSuccessor(current.identity) || newest.lateWrite > current.identity.modificationTimeNanoseconds else {
                 logger.notice("\(path): a write reached the previous version after it was replaced, but a newer save is in place; keeping the newer save")
                 return
             }

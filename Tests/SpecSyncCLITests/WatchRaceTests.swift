@@ -231,6 +231,97 @@ final class WatchRaceTests: XCTestCase {
         XCTAssertEqual(try daemon.stop(), 0)
     }
 
+    /// W1 had the file open before the swap; W2 then saves in place and the watcher normalizes that save
+    /// too (a second swap) before W1 writes its edit — the newest — into the first displaced version,
+    /// within that version's grace period. Processing W2's save must not end the grace of a displaced
+    /// version nobody has written into yet: W1's write is restored. (Before, every version kept for a
+    /// path was settled when the path's next save was processed, and W1 wrote into an unlinked inode.)
+    func testALateWriteMadeAfterANewerSaveWasNormalizedIsRestored() throws {
+        let p = try Project()
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"], environment: withoutWriterProbe)
+        let probe = try InotifyProbe(directory: daemon.root, mask: UInt32(IN_MOVED_FROM))
+        try withinGracePeriod { round in
+            let name = "late-after-newer-\(round).yaml", id = "LN-\(round)"
+            let path = daemon.root + "/" + name
+            try Save.inPlace(path, messySpec(id, "v1"))
+            let w1 = open(path, O_WRONLY | O_CLOEXEC)
+            try Save.check(Int(w1), "open")
+            XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "v1 was never normalized")
+            let swapped = Date()
+            try Save.inPlace(path, messySpec(id, "from W2"))
+            XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "W2's save was never normalized")
+            try waitForNextTimestampTick(in: p.root)
+            XCTAssertEqual(ftruncate(w1, 0), 0)
+            try Save.writeAll(w1, messySpec(id, "newest from W1"))
+            close(w1)
+            return (Date().timeIntervalSince(swapped), {
+                do {
+                    try waitUntil("W1's late write to be restored and normalized", timeout: 10) {
+                        fileText(path) == canonicalForm(id, "newest from W1")
+                    }
+                } catch {
+                    XCTFail("W1's write into the first displaced version, made after W2's save was normalized, was lost: the path holds \(fileText(path).debugDescription); log:\n\(daemon.log)")
+                }
+            })
+        }
+        try daemon.quiesce()
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    /// Two displaced versions of one path, each held open by its own writer: W1 holds the version the
+    /// first swap displaced, W3 opened the path after it (the canonical version), W2 saves into that
+    /// and the watcher swaps it out too. Then W1 writes, and one timestamp tick later W3: W3's is the
+    /// newest edit and must end at the path, although W1's version's grace ends first. (Restoring W1's
+    /// write on its own would normalize it into a file newer than W3's write, which then looks older.)
+    func testOfTwoLateWritesIntoTwoDisplacedVersionsTheNewestIsRestored() throws {
+        let p = try Project()
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"], environment: withoutWriterProbe)
+        let probe = try InotifyProbe(directory: daemon.root, mask: UInt32(IN_MOVED_FROM))
+        try withinGracePeriod { round in
+            let name = "two-late-\(round).yaml", id = "TL-\(round)"
+            let path = daemon.root + "/" + name
+            try Save.inPlace(path, messySpec(id, "v1"))
+            let w1 = open(path, O_WRONLY | O_CLOEXEC)
+            try Save.check(Int(w1), "open")
+            XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "v1 was never normalized")
+            let swapped = Date()
+            let w3 = open(path, O_WRONLY | O_CLOEXEC)
+            try Save.check(Int(w3), "open")
+            try Save.inPlace(path, messySpec(id, "from W2"))
+            XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "W2's save was never normalized")
+            for (writer, title) in [(w1, "older from W1"), (w3, "newest from W3")] {
+                try waitForNextTimestampTick(in: p.root)
+                XCTAssertEqual(ftruncate(writer, 0), 0)
+                try Save.writeAll(writer, messySpec(id, title))
+                close(writer)
+            }
+            return (Date().timeIntervalSince(swapped), {
+                try daemon.quiesce()
+                XCTAssertEqual(fileText(path), canonicalForm(id, "newest from W3"),
+                               "W3's write, the newest, is not at the path; log:\n\(daemon.log)")
+            })
+        }
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    /// Runs rounds of a scenario whose writes must land within the displaced versions' grace period
+    /// (500 ms from the swap) until one does: a round returns how long it took from the swap and the
+    /// check to run if that was within `limit`. A loaded machine can deschedule this thread for longer,
+    /// and such a round says nothing; five rounds without a prompt one fail the test.
+    private func withinGracePeriod(limit: TimeInterval = 0.3,
+                                   _ round: (Int) throws -> (took: TimeInterval, check: () throws -> Void)) throws {
+        var tooSlow: [String] = []
+        for number in 0..<5 {
+            let (took, check) = try round(number)
+            guard took < limit else {
+                tooSlow.append(String(format: "%.0f ms", took * 1000))
+                continue
+            }
+            return try check()
+        }
+        XCTFail("no round wrote within \(limit) s of the swap (\(tooSlow)): the scenario was not exercised")
+    }
+
     /// The swap is undone when the displaced version turns out not to be the one validated: W1, which
     /// had the file open, writes into it while the watcher writes its temporary file (after the check
     /// under the lock, before the swap). W2 opens the path right after the swap — getting the watcher's
