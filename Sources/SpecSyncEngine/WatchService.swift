@@ -45,7 +45,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
     /// into it after newer saves of the path were processed. Each holds two descriptors, so at most
     /// `maxDisplaced` are kept: a burst of thousands of saves must not run the process out of
     /// descriptors (the oldest is settled early instead).
-    private var displaced: [(path: String, file: DisplacedFile)] = []
+    private var displaced: [KeptVersion] = []
     private let maxDisplaced = 64
     private var exitCode: Int32 = 0
     /// One watcher per tree; released when the service is gone.
@@ -154,7 +154,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
             break  // collected above
         case .removed(let path):
             invalid.remove(path)
-            for kept in displaced where kept.path == path { kept.file.discard() }
+            for version in displaced where version.path == path { version.file.discard() }
             displaced.removeAll { $0.path == path }
             emit(FileResult(path: path, action: .deleted, diagnostics: [], wasCanonical: false), since: nil)
         case .rescanned(let reason):
@@ -346,10 +346,10 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
                     watcher.noteOwnWrite(path: path, identity: identity)
                     result.action = .normalized
                     normalized += 1
-                    if let old = outcomes[position].displaced { keep(old, for: path) }
+                    if let old = outcomes[position].displaced { keep(old, for: path, replacedSave: true) }
                 case .success(.unchanged), .failure(StoreError.changedDuringUpdate):
                     logger.debug("\(path) changed while being normalized; the newer content will be processed")
-                    if let ours = outcomes[position].displaced { keep(ours, for: path) }
+                    if let ours = outcomes[position].displaced { keep(ours, for: path, replacedSave: false) }
                     continue
                 case .failure(let error):
                     result.action = .error
@@ -447,11 +447,11 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
             case .replaced(let identity, let old):
                 watcher.noteOwnWrite(path: path, identity: identity)
                 result.action = .normalized
-                if let old { keep(old, for: path) }
+                if let old { keep(old, for: path, replacedSave: true) }
             case .conflict(_, let ours):
                 // Someone saved while we worked: their save has its own event; we never overwrite it.
                 logger.debug("\(path) changed while being normalized; the newer content will be processed")
-                if let ours { keep(ours, for: path) }
+                if let ours { keep(ours, for: path, replacedSave: false) }
                 return nil
             }
         } catch {
@@ -510,67 +510,119 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         return true
     }
 
-    private func keep(_ old: DisplacedFile, for path: String) {
-        while displaced.count >= maxDisplaced, let oldest = displaced.first {
-            settleDisplaced(oldest.path, ending: { $0 === oldest.file })
+    /// A previous version kept for its grace period: a save our rewrite displaced, or our own version
+    /// after an undone swap. A writer that still has it open may write into it; that write is found
+    /// when the path's next save is processed or when the grace ends, whichever comes first, and it is
+    /// watched on until the grace ends (a writer part-way through a save goes on writing).
+    private final class KeptVersion {
+        let path: String
+        let file: DisplacedFile
+        /// A save our rewrite displaced: its baseline mtime is when that save was made (our own version
+        /// kept after an undone swap carries our write's time instead).
+        let replacedSave: Bool
+        /// The late write last looked at (put back, or found older than the save at the path): only a
+        /// write after it counts again.
+        var lastSeen: (identity: FileIdentity, bytes: [UInt8])?
+
+        init(path: String, file: DisplacedFile, replacedSave: Bool) {
+            self.path = path
+            self.file = file
+            self.replacedSave = replacedSave
         }
-        displaced.append((path, old))
-        watcher.schedule(after: options.displacedGrace) { [self] in settleDisplaced(path, ending: { $0 === old }) }
+
+        /// Written into since it was kept, or since the write last looked at.
+        func hasNewWrite() throws(StoreError) -> Bool {
+            guard try file.hasBeenModified() else { return false }
+            guard let seen = lastSeen else { return true }
+            let now = try file.currentIdentity()
+            if now.size != seen.identity.size || now.modificationTimeNanoseconds != seen.identity.modificationTimeNanoseconds {
+                return true
+            }
+            return try file.bytes() != seen.bytes
+        }
     }
 
-    /// A newer save of `path` is here: a version we displaced may hold an even newer late write. Only
-    /// versions written into are settled now; the others keep their grace (a writer that opened one
-    /// may still write into it).
+    private func keep(_ old: DisplacedFile, for path: String, replacedSave: Bool) {
+        while displaced.count >= maxDisplaced, let oldest = displaced.first {
+            settleDisplaced(oldest.path, ending: { $0 === oldest })
+        }
+        let kept = KeptVersion(path: path, file: old, replacedSave: replacedSave)
+        displaced.append(kept)
+        watcher.schedule(after: options.displacedGrace) { [self] in
+            // Gone already when its path was removed or it was settled early to bound descriptors.
+            guard displaced.contains(where: { $0.file === old }) else { return }
+            settleDisplaced(path, ending: { $0.file === old })
+        }
+    }
+
+    /// A newer save of `path` is here: a version we displaced may hold an even newer late write. The
+    /// versions keep their grace (a writer that opened one may still write into it, or go on writing).
     private func settleWrittenDisplaced(_ path: String) {
         guard displaced.contains(where: { $0.path == path }) else { return }
         settleDisplaced(path, ending: { _ in false })
     }
 
-    /// Settles the versions kept for `path` that were written into, and those whose grace is over
-    /// (`ending`). A late write is the newest edit unless a newer save is at the path: the newest of
-    /// them (by mtime; several writers may each have held a different old version) is put back in place
-    /// and processed like any external save; the others lost to it, as to any newer save.
-    private func settleDisplaced(_ path: String, ending isDue: (DisplacedFile) -> Bool) {
-        var written: [(file: DisplacedFile, lateWrite: Int64)] = []
-        var settled: [DisplacedFile] = []
-        for kept in displaced where kept.path == path {
+    /// Looks at the versions kept for `path` and ends the grace of those `isDue` says. A late write is
+    /// the newest edit unless a newer save is at the path: the newest of the new writes (by mtime:
+    /// several writers may each hold a different old version) is put back in place and processed like
+    /// any external save; the others lose to it, as to any newer save. When only a grace ends, the
+    /// versions are looked at only if the one ending has a new write: another's write is looked at
+    /// when its own grace ends (its writer may be part-way through a save).
+    private func settleDisplaced(_ path: String, ending isDue: (KeptVersion) -> Bool) {
+        let kept = displaced.filter { $0.path == path }
+        let due = kept.filter(isDue)
+        displaced.removeAll { version in due.contains { $0 === version } }
+        // Closed before the restore below processes the path (and may keep more versions).
+        var discarded = false
+        func discardDue() {
+            guard !discarded else { return }
+            discarded = true
+            for version in due { version.file.discard() }
+        }
+        defer { discardDue() }
+        var written: [(version: KeptVersion, identity: FileIdentity)] = []
+        for version in kept {
             do {
-                guard try kept.file.hasBeenModified() else {
-                    if isDue(kept.file) { settled.append(kept.file) }
-                    continue
-                }
-                written.append((kept.file, try kept.file.currentIdentity().modificationTimeNanoseconds))
+                if try version.hasNewWrite() { written.append((version, try version.file.currentIdentity())) }
             } catch {
                 logger.error("\(path): cannot check the displaced previous version: \(error)")
             }
-            settled.append(kept.file)
         }
-        displaced.removeAll { kept in settled.contains { $0 === kept.file } }
-        defer { for file in settled { file.discard() } }
+        // A grace ending with nothing new in that version: the others wait for their own.
+        let onlyGraceEnding = kept.count > due.count && due.count == 1
+        if onlyGraceEnding && !written.contains(where: { $0.version === due[0] }) { return }
         // Of equal stamps the one kept last: displaced later, so written into later or in the same tick.
         guard var newest = written.first else { return }
-        for candidate in written.dropFirst() where candidate.lateWrite >= newest.lateWrite { newest = candidate }
+        for candidate in written.dropFirst()
+        where candidate.identity.modificationTimeNanoseconds >= newest.identity.modificationTimeNanoseconds { newest = candidate }
         if written.count > 1 {
             logger.notice("\(path): writes reached \(written.count) previous versions after they were replaced; only the newest can be kept")
         }
         do {
             // Bounded like every read: a late write beyond the limit could not be processed anyway.
             let limit = engine.configuration.limits.maxBytes
-            let late = try newest.file.bytes(limit: limit + 1)
+            let late = try newest.version.file.bytes(limit: limit + 1)
+            for (version, identity) in written {
+                version.lastSeen = (identity, version === newest.version ? late : (try version.file.bytes(limit: limit + 1)))
+            }
             guard late.count <= limit else {
                 logger.warning("\(FileName.displayed(path)): a write reached the previous version after it was replaced, but it is over limits.max_file_bytes (\(limit) bytes); not restored")
                 return
             }
             let current = try engine.store.read(path)
             // Latest edit wins. While the path holds exactly what replaced the old version, the late write
-            // came after it (it was found after that exchange). Otherwise timestamps decide; they are
-            // coarse (one kernel tick): when the late write and the save now at the path fall in the same
-            // tick their order is unknown, and the save people see at the path is kept.
-            guard newest.file.isSuccessor(current.identity) || newest.lateWrite > current.identity.modificationTimeNanoseconds else {
+            // came after it (it was found after that exchange). Otherwise timestamps decide: the save at
+            // the path was made at its mtime, or — when the path holds our rewrite of a save — when that
+            // save was. They are coarse (one kernel tick): when the late write and the save fall in the
+            // same tick their order is unknown, and the save people see at the path is kept.
+            let rewritten = kept.first { $0.replacedSave && $0.file.isSuccessor(current.identity) }
+            let saveTime = rewritten?.file.baseline.modificationTimeNanoseconds ?? current.identity.modificationTimeNanoseconds
+            guard newest.version.file.isSuccessor(current.identity) || newest.identity.modificationTimeNanoseconds > saveTime else {
                 logger.notice("\(path): a write reached the previous version after it was replaced, but a newer save is in place; keeping the newer save")
                 return
             }
             logger.notice("\(path): a write reached the previous version after it was replaced; restoring it")
+            discardDue()
             switch try engine.store.replaceIfUnchanged(path, expected: current, with: late, keepDisplaced: false) {
             case .replaced:
                 process(path, since: nil, mayWrite: true)

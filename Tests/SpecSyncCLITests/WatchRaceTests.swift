@@ -243,18 +243,18 @@ final class WatchRaceTests: XCTestCase {
         try withinGracePeriod { round in
             let name = "late-after-newer-\(round).yaml", id = "LN-\(round)"
             let path = daemon.root + "/" + name
+            let began = Date()  // before the swap, however late this thread sees it
             try Save.inPlace(path, messySpec(id, "v1"))
             let w1 = open(path, O_WRONLY | O_CLOEXEC)
             try Save.check(Int(w1), "open")
             XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "v1 was never normalized")
-            let swapped = Date()
             try Save.inPlace(path, messySpec(id, "from W2"))
             XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "W2's save was never normalized")
             try waitForNextTimestampTick(in: p.root)
             XCTAssertEqual(ftruncate(w1, 0), 0)
             try Save.writeAll(w1, messySpec(id, "newest from W1"))
             close(w1)
-            return (Date().timeIntervalSince(swapped), {
+            return (Date().timeIntervalSince(began), {
                 do {
                     try waitUntil("W1's late write to be restored and normalized", timeout: 10) {
                         fileText(path) == canonicalForm(id, "newest from W1")
@@ -270,45 +270,126 @@ final class WatchRaceTests: XCTestCase {
 
     /// Two displaced versions of one path, each held open by its own writer: W1 holds the version the
     /// first swap displaced, W3 opened the path after it (the canonical version), W2 saves into that
-    /// and the watcher swaps it out too. Then W1 writes, and one timestamp tick later W3: W3's is the
-    /// newest edit and must end at the path, although W1's version's grace ends first. (Restoring W1's
-    /// write on its own would normalize it into a file newer than W3's write, which then looks older.)
+    /// and the watcher swaps it out too. Then both write, one timestamp tick apart, in either order: the
+    /// later write is the newest edit and must end at the path. (Restoring the first version's write on
+    /// its own would normalize it into a file newer than the other write, which then looks older; and
+    /// before each version kept its own grace, W1's write was lost outright.)
     func testOfTwoLateWritesIntoTwoDisplacedVersionsTheNewestIsRestored() throws {
         let p = try Project()
         let daemon = try WatchDaemon(p, arguments: ["--startup", "off"], environment: withoutWriterProbe)
         let probe = try InotifyProbe(directory: daemon.root, mask: UInt32(IN_MOVED_FROM))
+        for w1WritesLast in [false, true] {
+            try withinGracePeriod { round in
+                let name = "two-late-\(w1WritesLast)-\(round).yaml", id = "TL-\(round)"
+                let path = daemon.root + "/" + name
+                let began = Date()
+                try Save.inPlace(path, messySpec(id, "v1"))
+                let w1 = open(path, O_WRONLY | O_CLOEXEC)
+                try Save.check(Int(w1), "open")
+                XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "v1 was never normalized")
+                let w3 = open(path, O_WRONLY | O_CLOEXEC)
+                try Save.check(Int(w3), "open")
+                try Save.inPlace(path, messySpec(id, "from W2"))
+                XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "W2's save was never normalized")
+                let writes = w1WritesLast ? [(w3, "older from W3"), (w1, "newest from W1")] : [(w1, "older from W1"), (w3, "newest from W3")]
+                for (writer, title) in writes {
+                    try waitForNextTimestampTick(in: p.root)
+                    XCTAssertEqual(ftruncate(writer, 0), 0)
+                    try Save.writeAll(writer, messySpec(id, title))
+                    close(writer)
+                }
+                return (Date().timeIntervalSince(began), {
+                    try daemon.quiesce()
+                    XCTAssertEqual(fileText(path), canonicalForm(id, writes[1].1),
+                                   "the newest write (\(writes[1].1)) is not at the path; log:\n\(daemon.log)")
+                })
+            }
+        }
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    /// W1 holds the version the first swap displaced; W2 saves, and W1 writes its edit right after the
+    /// watcher has read W2's save — before the watcher's swap puts the canonical form of that save in
+    /// place. W1's write is newer than W2's save, though older than the file our swap then writes: the
+    /// late write is compared with when the save was made, not with when we rewrote it.
+    func testALateWriteIsComparedWithTheSaveNotWithOurRewriteOfIt() throws {
+        let p = try Project()
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off", "--log-level", "debug"], environment: withoutWriterProbe)
+        let probe = try InotifyProbe(directory: daemon.root, mask: UInt32(IN_MOVED_FROM | IN_CLOSE_NOWRITE))
         try withinGracePeriod { round in
-            let name = "two-late-\(round).yaml", id = "TL-\(round)"
+            let name = "before-second-swap-\(round).yaml", id = "BS-\(round)"
+            let path = daemon.root + "/" + name
+            let began = Date()
+            try Save.inPlace(path, messySpec(id, "v1"))
+            let w1 = open(path, O_WRONLY | O_CLOEXEC)
+            try Save.check(Int(w1), "open")
+            XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "v1 was never normalized")
+            try Save.inPlace(path, messySpec(id, "from W2"))
+            try waitForNextTimestampTick(in: p.root)
+            probe.reset()
+            // The watcher read W2's save (its settle window is over) and is about to swap.
+            XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_CLOSE_NOWRITE), timeout: 10), "W2's save was never read")
+            XCTAssertEqual(ftruncate(w1, 0), 0)
+            try Save.writeAll(w1, messySpec(id, "newest from W1"))
+            close(w1)
+            return (Date().timeIntervalSince(began), {
+                try daemon.quiesce()
+                XCTAssertEqual(fileText(path), canonicalForm(id, "newest from W1"),
+                               "W1's write, made after W2's save, lost to it; log:\n\(daemon.log)")
+            })
+        }
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    /// W1 writes into the version the first swap displaced (an older edit, kept out by W2's newer
+    /// save); W2 still holds the inode it saved into, which the second swap displaced, and saves again
+    /// into it slowly: truncated just before the first version's grace ends, written just after — within
+    /// its own version's grace. The end of the first version's grace must not settle the second one
+    /// part-way (the empty file put back, the version unlinked under W2's write).
+    func testTheEndOfOneVersionsGraceDoesNotCutAnothersShort() throws {
+        let p = try Project()
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"], environment: withoutWriterProbe)
+        let probe = try InotifyProbe(directory: daemon.root, mask: UInt32(IN_MOVED_FROM))
+        func waitUntilElapsed(_ seconds: TimeInterval, since start: Date) throws {
+            try waitUntil("\(seconds) s to pass", timeout: seconds + 1) { Date().timeIntervalSince(start) >= seconds }
+        }
+        try withinGracePeriod(limit: 0.55) { round in
+            let name = "two-graces-\(round).yaml", id = "TG-\(round)"
             let path = daemon.root + "/" + name
             try Save.inPlace(path, messySpec(id, "v1"))
             let w1 = open(path, O_WRONLY | O_CLOEXEC)
             try Save.check(Int(w1), "open")
             XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "v1 was never normalized")
-            let swapped = Date()
-            let w3 = open(path, O_WRONLY | O_CLOEXEC)
-            try Save.check(Int(w3), "open")
+            let firstSwapSeen = Date()  // the first version's grace ends by 0.5 s from here
+            XCTAssertEqual(ftruncate(w1, 0), 0)
+            try Save.writeAll(w1, messySpec(id, "older from W1"))
+            close(w1)
+            try waitForNextTimestampTick(in: p.root)
+            let w2 = open(path, O_WRONLY | O_CLOEXEC)
+            try Save.check(Int(w2), "open")
+            let secondSave = Date()  // the second version's grace ends 0.55 s (settle + grace) from here or later
             try Save.inPlace(path, messySpec(id, "from W2"))
             XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "W2's save was never normalized")
-            for (writer, title) in [(w1, "older from W1"), (w3, "newest from W3")] {
-                try waitForNextTimestampTick(in: p.root)
-                XCTAssertEqual(ftruncate(writer, 0), 0)
-                try Save.writeAll(writer, messySpec(id, title))
-                close(writer)
-            }
-            return (Date().timeIntervalSince(swapped), {
+            try waitUntilElapsed(0.45, since: firstSwapSeen)
+            XCTAssertEqual(ftruncate(w2, 0), 0)
+            try waitUntilElapsed(0.52, since: firstSwapSeen)
+            try Save.writeAll(w2, messySpec(id, "newest from W2"))
+            close(w2)
+            // Only a write within the second version's grace is promised to be found.
+            return (Date().timeIntervalSince(secondSave), {
                 try daemon.quiesce()
-                XCTAssertEqual(fileText(path), canonicalForm(id, "newest from W3"),
-                               "W3's write, the newest, is not at the path; log:\n\(daemon.log)")
+                XCTAssertEqual(fileText(path), canonicalForm(id, "newest from W2"),
+                               "W2's second save, into the version it held, was lost; log:\n\(daemon.log)")
             })
         }
         XCTAssertEqual(try daemon.stop(), 0)
     }
 
     /// Runs rounds of a scenario whose writes must land within the displaced versions' grace period
-    /// (500 ms from the swap) until one does: a round returns how long it took from the swap and the
-    /// check to run if that was within `limit`. A loaded machine can deschedule this thread for longer,
+    /// (500 ms from the swap) until one does: a round returns how long it took from a moment before the
+    /// swap (the save it reacts to) and the check to run if that was within `limit`. A loaded machine can deschedule this thread for longer,
     /// and such a round says nothing; five rounds without a prompt one fail the test.
-    private func withinGracePeriod(limit: TimeInterval = 0.3,
+    private func withinGracePeriod(limit: TimeInterval = 0.4,
                                    _ round: (Int) throws -> (took: TimeInterval, check: () throws -> Void)) throws {
         var tooSlow: [String] = []
         for number in 0..<5 {
