@@ -3,6 +3,7 @@
 // internals are visible).
 //
 // Invariants, for every input:
+//  - where the block scanner reads the input, its events are libyaml's (kinds, marks, styles, values);
 //  - no crash, no sanitizer report, no hang (libFuzzer's -timeout), bounded memory (-rss_limit_mb);
 //  - when the parser read the document without findings (schema findings aside): formatting the
 //    canonical form again gives the same bytes (idempotent), it holds the same data (YAML 1.2
@@ -21,6 +22,13 @@ private let processor: SpecProcessor = {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
+    // Where the block scanner reads an input instead of libyaml, it must give libyaml's events.
+    if let ours = BlockScanner.valuedEvents(bytes) {
+        let reference = BlockScanner.libyamlValuedEvents(bytes)
+        if ours != reference {
+            fail("the block scanner disagrees with libyaml", bytes, [], "ours:\n\(ours.map(\.description).joined(separator: "\n"))\nlibyaml:\n\(reference.map { $0.map(\.description).joined(separator: "\n") } ?? "an error")")
+        }
+    }
     let first = processor.analyze(bytes)
     // Inputs the parser flags (unsupported tags, empty keys, out-of-range numbers) are never written,
     // so only faithfully read documents must round-trip; schema findings do not matter here.

@@ -247,148 +247,212 @@ final class TreeBuilder {
         info.reserveCapacity(expectedNodes)
         scalarSpans.reserveCapacity(expectedNodes)
         anchorPoints.reserveCapacity(expectedNodes / 2)
+        return source.bytes.withUnsafeBufferPointer { whole -> YAMLParseResult in
+            // Most specs are in the plain block subset BlockScanner reads, with the events libyaml gives.
+            if source.bomLength == 0, let scanned = BlockScanner.scan(whole) {
+                return scanned.decoded.withUnsafeBufferPointer { decoded -> YAMLParseResult in
+                    var state = BuildState()
+                    for event in scanned.events {
+                        let value = UnsafeBufferPointer(rebasing: (event.decoded ? decoded : whole)[
+                            Int(event.valueOffset)..<Int(event.valueOffset + event.valueCount)])
+                        if let result = handle(event, value: value, anchor: nil, tag: nil,
+                                               plainImplicit: event.style == .plain, &state) { return result }
+                    }
+                    return .failure([Diagnostic(kind: .syntax, line: 1, column: 1, pointer: "", message: "the YAML stream has no end")])
+                }
+            }
+            return runLibYAML(whole)
+        }
+    }
+
+    /// The tree built as events come in: locals of the loop, not properties, so the many accesses per
+    /// event need no run-time exclusivity checks (class properties get one per access).
+    private struct BuildState {
+        var root: Node?
+        /// Open collections.
+        var stack: [Frame] = []
+        var documents = 0
+    }
+
+    private func runLibYAML(_ whole: UnsafeBufferPointer<UInt8>) -> YAMLParseResult {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
             return .failure([Diagnostic(kind: .syntax, line: 1, column: 1, pointer: "", message: "could not initialise the YAML parser (out of memory)")])
         }
         defer { yaml_parser_delete(&parser) }
-        let bytes = source.bytes
-        return bytes.withUnsafeBufferPointer { whole -> YAMLParseResult in
-            // libyaml would count a byte-order mark as a character of line 1: hand it the text after it.
-            let skip = source.bomLength
-            let buffer = UnsafeBufferPointer(rebasing: whole[skip...])
-            yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
-            yaml_parser_set_input_string(&parser, buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, buffer.count)
-            var root: Node?
-            // Open collections: a local, not a property, so the many accesses per event need no
-            // run-time exclusivity checks (class properties get one per access).
-            var stack: [Frame] = []
-            var documents = 0
-            var event = yaml_event_t()
-            while true {
-                guard yaml_parser_parse(&parser, &event) == 1 else {
-                    return .failure([syntaxDiagnostic(parser)])
-                }
-                defer { yaml_event_delete(&event) }
-                let start = position(event.start_mark)
-                let end = position(event.end_mark)
-                if info.count >= limits.maxNodes, Self.makesNode(event.type) {
-                    return failure(Diagnostic(kind: .limit, at: start, pointer: currentPath(stack).jsonPointer,
-                        message: "more than \(limits.maxNodes) nodes (limits.max_nodes); a task spec has a few hundred — split the file or raise the limit"))
-                }
-                switch event.type {
-                case YAML_STREAM_END_EVENT:
-                    if var tree = root {
-                        root = nil  // the tree's only owner now, so the comment walk changes it in place
-                        return finish(&tree)
-                    }
-                    _ = newNode(NodeInfo(start: .start, end: .start, isBlock: true, isCollection: false, isAlias: false))
-                    var empty = Node(kind: .scalar(Scalar(text: "", style: .plain, tag: nil, value: .null)), start: .start, end: .start)
-                    return finish(&empty)
-                case YAML_DOCUMENT_START_EVENT:
-                    documents += 1
-                    if documents > 1 {
-                        return failure(Diagnostic(kind: .multipleDocuments, at: start, pointer: "",
-                            message: "a second YAML document starts here; a spec file holds exactly one document (remove this `---` or split the file)"))
-                    }
-                case YAML_SCALAR_EVENT:
-                    let s = event.data.scalar
-                    let bytes = UnsafeBufferPointer(start: s.value, count: s.length)
-                    let text = String(decoding: bytes, as: UTF8.self)
-                    let style = scalarStyle(s.style)
-                    let tag = s.tag.map { String(cString: $0) }
-                    var value: JSONValue
-                    if tag == nil {
-                        // The common case, resolved on libyaml's bytes in place.
-                        value = .string(text)
-                        if style == .plain, let resolved = ScalarResolver.resolvePlain(bytes: bytes) {
-                            value = resolved
-                            if !sawAmbiguityCandidate && !ScalarResolver.readsAlikeEverywhere(bytes) { sawAmbiguityCandidate = true }
-                        }
-                    } else {
-                        switch resolveTagged(text: text, style: style, tag: tag, plainImplicit: s.plain_implicit == 1) {
-                        case .success(let v): value = v
-                        case .failure(let message):
-                            diagnostics.add(start) { Diagnostic(kind: .unsupported, at: start, pointer: currentPath(stack).jsonPointer, message: message) }
-                            value = .string(text)
-                        }
-                    }
-                    if case .number(let d) = value, d.isInfinite || d == 0 { sawInfiniteOrZero = true }
-                    let node = Node(kind: .scalar(Scalar(text: text, style: style, tag: tag, value: value)), start: start, end: end)
-                    let id = newNode(NodeInfo(start: start, end: end, isBlock: true, isCollection: false, isAlias: false))
-                    recordScalarSpan(start: start, end: end, style: style, hasProperties: s.anchor != nil || s.tag != nil)
-                    if let anchor = s.anchor {
-                        anchors[String(cString: anchor)] = Anchored(node: node, expandedCount: 1, isCollection: false)
-                    }
-                    if let failure = add(node, id, expandedCount: 1, &root, &stack,
-                                         scalarKey: (text, isNull: text.isEmpty && style == .plain && tag == nil)) { return failure }
-                case YAML_ALIAS_EVENT:
-                    let name = String(cString: event.data.alias.anchor)
-                    guard let target = anchors[name] else {
-                        return failure(Diagnostic(kind: .syntax, at: start, pointer: currentPath(stack).jsonPointer,
-                            message: "alias *\(name) refers to no anchor defined before it (define &\(name) earlier in the file)"))
-                    }
-                    aliasNodes += target.expandedCount
-                    if aliasNodes > limits.maxAliasNodes {
-                        return failure(Diagnostic(kind: .limit, at: start, pointer: currentPath(stack).jsonPointer,
-                            message: "aliases expand to more than \(limits.maxAliasNodes) nodes (limits.max_alias_nodes); expand them by hand or raise the limit"))
-                    }
-                    // Aliases are expanded: the anchored tree (its comments stay only at the anchor's site,
-                    // and it has none yet) at the alias's place.
-                    var node = target.node
-                    node.start = start
-                    node.end = end
-                    let id = newNode(NodeInfo(start: start, end: end, isBlock: true, isCollection: target.isCollection, isAlias: true))
-                    recordScalarSpan(start: start, end: end, style: .plain, hasProperties: false)
-                    if let failure = add(node, id, expandedCount: target.expandedCount, &root, &stack) { return failure }
-                case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
-                    if stack.count >= limits.maxDepth {
-                        return failure(Diagnostic(kind: .limit, at: start, pointer: currentPath(stack).jsonPointer,
-                            message: "nesting deeper than \(limits.maxDepth) levels (limits.max_depth)"))
-                    }
-                    let isSequence = event.type == YAML_SEQUENCE_START_EVENT
-                    let anchorPointer = isSequence ? event.data.sequence_start.anchor : event.data.mapping_start.anchor
-                    let tagPointer = isSequence ? event.data.sequence_start.tag : event.data.mapping_start.tag
-                    let isBlock = isSequence ? event.data.sequence_start.style != YAML_FLOW_SEQUENCE_STYLE
-                                             : event.data.mapping_start.style != YAML_FLOW_MAPPING_STYLE
-                    if let tagPointer {
-                        let tag = String(cString: tagPointer)
-                        let expected = isSequence ? "tag:yaml.org,2002:seq" : "tag:yaml.org,2002:map"
-                        if tag != expected && tag != "!" {
-                            diagnostics.add(start) { Diagnostic(kind: .unsupported, at: start, pointer: currentPath(stack).jsonPointer,
-                                message: "unsupported tag \(tag); spec files hold plain JSON-like data (remove the tag)") }
-                        }
-                    }
-                    var nodeInfo = NodeInfo(start: start, end: end, isBlock: isBlock, isCollection: true, isAlias: false)
-                    nodeInfo.parent = stack.last?.id ?? -1
-                    let id = newNode(nodeInfo)
-                    let step = childStep(stack)
-                    registerAnchorPoint(id, start: start, stack)
-                    stack.append(Frame(id: id, isSequence: isSequence, start: start, isBlock: isBlock,
-                                       anchor: anchorPointer.map { String(cString: $0) }, step: step,
-                                       childBase: isSequence ? openItems.count : openEntries.count,
-                                       printBase: openKeyPrints.count))
-                case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-                    guard let frame = stack.popLast() else { break }
-                    info[Int(frame.id)].end = end
-                    info[Int(frame.id)].subtreeEnd = Int32(info.count)
-                    let kind: Node.Kind
-                    if frame.isSequence {
-                        kind = .sequence(openItems.popArray(from: frame.childBase))
-                    } else {
-                        kind = .mapping(openEntries.popArray(from: frame.childBase))
-                        openKeyPrints.truncate(to: frame.printBase)
-                    }
-                    let node = Node(kind: kind, start: frame.start, end: end)
-                    if let anchor = frame.anchor {
-                        anchors[anchor] = Anchored(node: node, expandedCount: frame.expandedCount, isCollection: true)
-                    }
-                    if let failure = add(node, frame.id, expandedCount: frame.expandedCount, &root, &stack, alreadyRegistered: true) { return failure }
-                default:
-                    break
-                }
+        // libyaml would count a byte-order mark as a character of line 1: hand it the text after it.
+        let buffer = UnsafeBufferPointer(rebasing: whole[source.bomLength...])
+        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+        yaml_parser_set_input_string(&parser, buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, buffer.count)
+        var state = BuildState()
+        var event = yaml_event_t()
+        while true {
+            guard yaml_parser_parse(&parser, &event) == 1 else {
+                return .failure([syntaxDiagnostic(parser)])
+            }
+            defer { yaml_event_delete(&event) }
+            let (converted, value, anchor, tag, plainImplicit) = Self.convert(event)
+            if let result = handle(converted, value: value, anchor: anchor, tag: tag, plainImplicit: plainImplicit, &state) {
+                return result
             }
         }
+    }
+
+    /// A libyaml event as the builder reads it, with the C strings it points to (valid until it is deleted).
+    static func convert(_ event: yaml_event_t) -> (ParseEvent, UnsafeBufferPointer<UInt8>, UnsafePointer<UInt8>?,
+                                                           UnsafePointer<UInt8>?, Bool) {
+        let kind: ParseEvent.Kind
+        var value = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        var anchor: UnsafePointer<UInt8>?, tag: UnsafePointer<UInt8>?
+        var plainImplicit = false, style = ScalarStyle.plain, isBlock = true
+        switch event.type {
+        case YAML_STREAM_START_EVENT: kind = .streamStart
+        case YAML_STREAM_END_EVENT: kind = .streamEnd
+        case YAML_DOCUMENT_START_EVENT: kind = .documentStart
+        case YAML_DOCUMENT_END_EVENT: kind = .documentEnd
+        case YAML_SCALAR_EVENT:
+            kind = .scalar
+            let s = event.data.scalar
+            value = UnsafeBufferPointer(start: s.value, count: s.length)
+            (anchor, tag, plainImplicit, style) = (UnsafePointer(s.anchor), UnsafePointer(s.tag), s.plain_implicit == 1, scalarStyle(s.style))
+        case YAML_ALIAS_EVENT:
+            kind = .alias
+            anchor = UnsafePointer(event.data.alias.anchor)
+        case YAML_SEQUENCE_START_EVENT:
+            kind = .sequenceStart
+            let s = event.data.sequence_start
+            (anchor, tag, isBlock) = (UnsafePointer(s.anchor), UnsafePointer(s.tag), s.style != YAML_FLOW_SEQUENCE_STYLE)
+        case YAML_MAPPING_START_EVENT:
+            kind = .mappingStart
+            let m = event.data.mapping_start
+            (anchor, tag, isBlock) = (UnsafePointer(m.anchor), UnsafePointer(m.tag), m.style != YAML_FLOW_MAPPING_STYLE)
+        case YAML_SEQUENCE_END_EVENT: kind = .sequenceEnd
+        default: kind = .mappingEnd
+        }
+        let converted = ParseEvent(kind: kind, startLine: Int32(truncatingIfNeeded: event.start_mark.line),
+                                   startColumn: Int32(truncatingIfNeeded: event.start_mark.column),
+                                   endLine: Int32(truncatingIfNeeded: event.end_mark.line),
+                                   endColumn: Int32(truncatingIfNeeded: event.end_mark.column), style: style, isBlock: isBlock)
+        return (converted, value, anchor, tag, plainImplicit)
+    }
+
+    /// One event into the tree: nil to go on, the result once the stream ends or the input fails.
+    /// `anchor` is an alias's anchor name for `.alias`; `value`, `tag` and `plainImplicit` are a scalar's.
+    @inline(__always)
+    private func handle(_ event: ParseEvent, value bytes: UnsafeBufferPointer<UInt8>, anchor: UnsafePointer<UInt8>?,
+                        tag tagPointer: UnsafePointer<UInt8>?, plainImplicit: Bool, _ state: inout BuildState) -> YAMLParseResult? {
+        let start = source.position(line0: Int(event.startLine), column0: Int(event.startColumn))
+        let end = source.position(line0: Int(event.endLine), column0: Int(event.endColumn))
+        if info.count >= limits.maxNodes, event.makesNode {
+            return failure(Diagnostic(kind: .limit, at: start, pointer: currentPath(state.stack).jsonPointer,
+                message: "more than \(limits.maxNodes) nodes (limits.max_nodes); a task spec has a few hundred — split the file or raise the limit"))
+        }
+        switch event.kind {
+        case .streamEnd:
+            if var tree = state.root {
+                state.root = nil  // the tree's only owner now, so the comment walk changes it in place
+                return finish(&tree)
+            }
+            _ = newNode(NodeInfo(start: .start, end: .start, isBlock: true, isCollection: false, isAlias: false))
+            var empty = Node(kind: .scalar(Scalar(text: "", style: .plain, tag: nil, value: .null)), start: .start, end: .start)
+            return finish(&empty)
+        case .documentStart:
+            state.documents += 1
+            if state.documents > 1 {
+                return failure(Diagnostic(kind: .multipleDocuments, at: start, pointer: "",
+                    message: "a second YAML document starts here; a spec file holds exactly one document (remove this `---` or split the file)"))
+            }
+        case .scalar:
+            let text = String(decoding: bytes, as: UTF8.self)
+            let style = event.style
+            let tag = tagPointer.map { String(cString: $0) }
+            var value: JSONValue
+            if tag == nil {
+                // The common case, resolved on the bytes in place.
+                value = .string(text)
+                if style == .plain, let resolved = ScalarResolver.resolvePlain(bytes: bytes) {
+                    value = resolved
+                    if !sawAmbiguityCandidate && !ScalarResolver.readsAlikeEverywhere(bytes) { sawAmbiguityCandidate = true }
+                }
+            } else {
+                switch resolveTagged(text: text, style: style, tag: tag, plainImplicit: plainImplicit) {
+                case .success(let v): value = v
+                case .failure(let message):
+                    diagnostics.add(start) { Diagnostic(kind: .unsupported, at: start, pointer: currentPath(state.stack).jsonPointer, message: message) }
+                    value = .string(text)
+                }
+            }
+            if case .number(let d) = value, d.isInfinite || d == 0 { sawInfiniteOrZero = true }
+            let node = Node(kind: .scalar(Scalar(text: text, style: style, tag: tag, value: value)), start: start, end: end)
+            let id = newNode(NodeInfo(start: start, end: end, isBlock: true, isCollection: false, isAlias: false))
+            recordScalarSpan(start: start, end: end, style: style, hasProperties: anchor != nil || tagPointer != nil)
+            if let anchor {
+                anchors[String(cString: anchor)] = Anchored(node: node, expandedCount: 1, isCollection: false)
+            }
+            if let failure = add(node, id, expandedCount: 1, &state.root, &state.stack,
+                                 scalarKey: (text, isNull: text.isEmpty && style == .plain && tag == nil)) { return failure }
+        case .alias:
+            let name = anchor.map { String(cString: $0) } ?? ""
+            guard let target = anchors[name] else {
+                return failure(Diagnostic(kind: .syntax, at: start, pointer: currentPath(state.stack).jsonPointer,
+                    message: "alias *\(name) refers to no anchor defined before it (define &\(name) earlier in the file)"))
+            }
+            aliasNodes += target.expandedCount
+            if aliasNodes > limits.maxAliasNodes {
+                return failure(Diagnostic(kind: .limit, at: start, pointer: currentPath(state.stack).jsonPointer,
+                    message: "aliases expand to more than \(limits.maxAliasNodes) nodes (limits.max_alias_nodes); expand them by hand or raise the limit"))
+            }
+            // Aliases are expanded: the anchored tree (its comments stay only at the anchor's site,
+            // and it has none yet) at the alias's place.
+            var node = target.node
+            node.start = start
+            node.end = end
+            let id = newNode(NodeInfo(start: start, end: end, isBlock: true, isCollection: target.isCollection, isAlias: true))
+            recordScalarSpan(start: start, end: end, style: .plain, hasProperties: false)
+            if let failure = add(node, id, expandedCount: target.expandedCount, &state.root, &state.stack) { return failure }
+        case .sequenceStart, .mappingStart:
+            if state.stack.count >= limits.maxDepth {
+                return failure(Diagnostic(kind: .limit, at: start, pointer: currentPath(state.stack).jsonPointer,
+                    message: "nesting deeper than \(limits.maxDepth) levels (limits.max_depth)"))
+            }
+            let isSequence = event.kind == .sequenceStart
+            if let tagPointer {
+                let tag = String(cString: tagPointer)
+                let expected = isSequence ? "tag:yaml.org,2002:seq" : "tag:yaml.org,2002:map"
+                if tag != expected && tag != "!" {
+                    diagnostics.add(start) { Diagnostic(kind: .unsupported, at: start, pointer: currentPath(state.stack).jsonPointer,
+                        message: "unsupported tag \(tag); spec files hold plain JSON-like data (remove the tag)") }
+                }
+            }
+            var nodeInfo = NodeInfo(start: start, end: end, isBlock: event.isBlock, isCollection: true, isAlias: false)
+            nodeInfo.parent = state.stack.last?.id ?? -1
+            let id = newNode(nodeInfo)
+            let step = childStep(state.stack)
+            registerAnchorPoint(id, start: start, state.stack)
+            state.stack.append(Frame(id: id, isSequence: isSequence, start: start, isBlock: event.isBlock,
+                                     anchor: anchor.map { String(cString: $0) }, step: step,
+                                     childBase: isSequence ? openItems.count : openEntries.count,
+                                     printBase: openKeyPrints.count))
+        case .sequenceEnd, .mappingEnd:
+            guard let frame = state.stack.popLast() else { break }
+            info[Int(frame.id)].end = end
+            info[Int(frame.id)].subtreeEnd = Int32(info.count)
+            let kind: Node.Kind
+            if frame.isSequence {
+                kind = .sequence(openItems.popArray(from: frame.childBase))
+            } else {
+                kind = .mapping(openEntries.popArray(from: frame.childBase))
+                openKeyPrints.truncate(to: frame.printBase)
+            }
+            let node = Node(kind: kind, start: frame.start, end: end)
+            if let anchor = frame.anchor {
+                anchors[anchor] = Anchored(node: node, expandedCount: frame.expandedCount, isCollection: true)
+            }
+            if let failure = add(node, frame.id, expandedCount: frame.expandedCount, &state.root, &state.stack, alreadyRegistered: true) { return failure }
+        case .streamStart, .documentEnd:
+            break
+        }
+        return nil
     }
 
     // MARK: Event helpers
@@ -404,10 +468,6 @@ final class TreeBuilder {
         // The note goes where the problems it stands for begin: before the fatal one, which is listed.
         if let omitted = diagnostics.firstOmitted { all.append(.omitted(after: limits.maxDiagnostics, from: omitted)) }
         return .failure(all.sorted())
-    }
-
-    private static func makesNode(_ type: yaml_event_type_t) -> Bool {
-        type == YAML_SCALAR_EVENT || type == YAML_ALIAS_EVENT || type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT
     }
 
     private func position(_ mark: yaml_mark_t) -> SourcePosition {
