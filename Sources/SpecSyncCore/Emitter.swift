@@ -417,8 +417,7 @@ public struct CanonicalEmitter: ~Copyable {
 
     /// Writes a key; returns true when it was written as an explicit `? key` (too long for an implicit one).
     private mutating func writeKey(_ node: UnsafePointer<Node>, text key: String) -> Bool {
-        let explicit = key.utf8.count > 1000
-        if explicit { out.append("? ") }
+        let start = out.count
         if Self.isNonStringScalar(node) {
             // `1:`, `true:`, `~:`, `0x1F:` keep their type and their text (the text is the key in the
             // JSON data the schema checks); quoting would make them strings.
@@ -430,6 +429,10 @@ public struct CanonicalEmitter: ~Copyable {
         } else {
             Self.withUTF8(key) { writeInline(key, $0) }
         }
+        // libyaml's limit is on the key as written: quotes and escapes count (a key of 600 backslashes
+        // is written with 1,200). Bytes are never fewer than characters.
+        let explicit = out.count - start > 1000
+        if explicit { out.insert("? ", at: start) }
         return explicit
     }
 
@@ -710,5 +713,15 @@ private struct ByteSink: ~Copyable {
 
     mutating func append(_ text: StaticString) {
         append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Inserts `text` before the bytes from `position` on (rare: they move).
+    mutating func insert(_ text: StaticString, at position: Int) {
+        let n = text.utf8CodeUnitCount
+        makeRoom(n)
+        guard let base = storage.baseAddress else { return }
+        (base + position + n).update(from: base + position, count: count - position)  // overlapping: memmove
+        (base + position).update(from: text.utf8Start, count: n)
+        count += n
     }
 }

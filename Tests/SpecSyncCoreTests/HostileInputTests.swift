@@ -280,6 +280,19 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
+    /// The limit is on the key as written: a key short enough as text can be too long once quoted and
+    /// escaped (600 backslashes are written as 1,200; found by the fuzzer). Both readers must read it.
+    func testKeyLongOnlyOnceEscapedStaysReadable() {
+        for key in [String(repeating: "\\", count: 600), ":" + String(repeating: "\"", count: 700), String(repeating: "\\", count: 500)] {
+            let input = "? \"" + key.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"\n: 1\n"
+            guard case .formatted(let output, let data) = format(input) else { return XCTFail("input rejected: \(input.prefix(80))") }
+            switch parseData(output) {
+            case .success(let reread): XCTAssertTrue(strictlyEqual(reread, data))
+            case .failure(let diagnostics): XCTFail("canonical output is unreadable: \(diagnostics)")
+            }
+        }
+    }
+
     // MARK: Byte-order mark
 
     /// A BOM is allowed (and dropped); it must not change how the rest of the file is read.
