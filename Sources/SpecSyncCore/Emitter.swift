@@ -461,7 +461,19 @@ public struct CanonicalEmitter: ~Copyable {
 
     /// A string on one line: plain when that reads back as the same string, else double-quoted.
     private mutating func writeInline(_ s: String, _ bytes: UnsafeBufferPointer<UInt8>) {
-        if ScalarResolver.isPlainSafe(s, bytes: bytes) { out.append(bytes) } else { writeDoubleQuoted(s, bytes) }
+        // At the start of a line (a top-level key), `... x` would end the document.
+        if ScalarResolver.isPlainSafe(s, bytes: bytes) && !(out.isAtLineStart && Self.isDocumentEndMarker(bytes)) {
+            out.append(bytes)
+        } else {
+            writeDoubleQuoted(s, bytes)
+        }
+    }
+
+    /// `...` alone or before a space or tab: a document end marker where a line starts (`---` is never
+    /// plain: a leading `-` is quoted anyway).
+    private static func isDocumentEndMarker(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.count >= 3 && bytes[0] == UInt8(ascii: ".") && bytes[1] == UInt8(ascii: ".") && bytes[2] == UInt8(ascii: ".")
+            && (bytes.count == 3 || bytes[3] == UInt8(ascii: " ") || bytes[3] == UInt8(ascii: "\t"))
     }
 
     /// A scalar on one line. (Its value is tested one case at a time: see `isNonStringScalar`.)
@@ -662,6 +674,9 @@ private struct ByteSink: ~Copyable {
     private(set) var count = 0
 
     var isEmpty: Bool { count == 0 }
+
+    /// Nothing written yet on the current line.
+    var isAtLineStart: Bool { count == 0 || storage[count - 1] == UInt8(ascii: "\n") }
 
     /// The last two bytes written are line breaks.
     var endsWithBlankLine: Bool {

@@ -293,6 +293,20 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
+    /// A top-level key `... x` written plain would end the document (found by the fuzzer); elsewhere
+    /// on a line it stays plain.
+    func testATopLevelKeyThatLooksLikeADocumentEndIsQuoted() {
+        for (input, expected) in [("? ... wE #a\n", "\"... wE\": null  #a\n"), ("\"...\": 1\n", "\"...\": 1\n"),
+                                  ("a:\n  ... b: 1\nc: ... d\n", "a:\n  ... b: 1\nc: ... d\n")] {
+            guard case .formatted(let output, let data) = format(input) else { XCTFail("input rejected: \(input)"); continue }
+            XCTAssertEqual(String(decoding: output, as: UTF8.self), expected)
+            switch parseData(output) {
+            case .success(let reread): XCTAssertTrue(strictlyEqual(reread, data))
+            case .failure(let diagnostics): XCTFail("canonical output is unreadable: \(diagnostics)")
+            }
+        }
+    }
+
     // MARK: Byte-order mark
 
     /// A BOM is allowed (and dropped); it must not change how the rest of the file is read.
