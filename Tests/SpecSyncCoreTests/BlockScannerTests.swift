@@ -120,7 +120,7 @@ final class BlockScannerTests: XCTestCase {
                 let edits = 1 + Int.random(in: 0..<3, using: &rng)
                 for _ in 0..<edits where !bytes.isEmpty {
                     let at = Int.random(in: 0..<bytes.count, using: &rng)
-                    switch Int.random(in: 0..<7, using: &rng) {
+                    switch Int.random(in: 0..<8, using: &rng) {
                     case 0: bytes.remove(at: at)
                     case 1: bytes.insert(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)], at: at)
                     case 2: bytes[at] = alphabet[Int.random(in: 0..<alphabet.count, using: &rng)]
@@ -128,6 +128,9 @@ final class BlockScannerTests: XCTestCase {
                     case 4:
                         let start = lineStart(bytes, at)
                         if bytes[start] == 0x20 { bytes.remove(at: start) }
+                    case 6:
+                        // A run of spaces around libyaml's 1024-character limit on implicit keys.
+                        bytes.insert(contentsOf: [UInt8](repeating: 0x20, count: Int.random(in: 1010...1030, using: &rng)), at: at)
                     case 5:
                         // A line of only spaces (0 to 6) before this one.
                         let spaces = [UInt8](repeating: 0x20, count: Int.random(in: 0...6, using: &rng))
@@ -176,6 +179,10 @@ final class BlockScannerTests: XCTestCase {
         // Lines of spaces in a literal block: empty lines up to the indentation, content beyond it
         // (found by the fuzzer).
         assertAgrees("a: |\n    x\n    \nb: |+\n  y\n \n   \n\nc: 1\n", accepted: true)
+        // A `---` starting the document (the shipped examples have one).
+        assertAgrees("# c\n---\nid: 1\n", accepted: true)
+        assertAgrees("--- # c\n\n  id: 1\n", accepted: true)
+        assertAgrees("---   \nid: 1\n", accepted: true)
         assertAgrees("a:\n  - - nested\n", accepted: false)
         assertAgrees("a:\n  b: 1\n    c: 2\n", accepted: false)
     }
@@ -188,11 +195,14 @@ final class BlockScannerTests: XCTestCase {
             "a: >\n  folded\n", "a: |2\n  x\n",      // folded, indentation indicator
             "a: \"esc\\n\"\n", "a: 'it''s'\n",        // escapes, quotes written twice
             "a: multi\n  line\n",                    // a multi-line plain scalar
-            "---\na: 1\n", "a: 1\n...\n",            // document markers
+            "--- a: 1\n", "a: 1\n...\n", "---\na: 1\n---\nb: 2\n", "---\n",  // other document markers
             "a:\t1\n", "a: 1\r\n", "\ta: 1\n",      // tabs, CR
             "a: 1\n  \nb: 2\n",                      // a line of spaces
             "? a\n: b\n", "\"a\\tb\": 1\n",            // explicit keys, escapes in keys
             "scalar\n", "# only a comment\n", "\n",  // no collection at the root
+            // libyaml's 1024-character limit on an implicit key runs to its `:` (found by a review).
+            "\"k\"" + String(repeating: " ", count: 1022) + ": v\n", "'k'" + String(repeating: " ", count: 1022) + ": v\n",
+            "- 'k'" + String(repeating: " ", count: 1022) + ": v\n", "k" + String(repeating: " ", count: 1022) + ": v\n",
             "a: b: c\n", "- - x\n", "a:\n-\n",       // errors, nested entries, empty items
         ] {
             XCTAssertNil(BlockScanner.valuedEvents(Array(text.utf8)), "the scanner read \(text.debugDescription)")

@@ -34,7 +34,7 @@ struct ParseEvent: Equatable {
 /// flow collections (`[]`, `{}`), comments and empty lines; UTF-8 text, tabs only inside scalars.
 ///
 /// Anything else — other flow collections, anchors, aliases, tags, folded or multi-line scalars,
-/// escapes, document markers, tabs outside scalars, CR and the other line breaks libyaml knows (NEL, LS,
+/// escapes, document markers (but a `---` starting the document), tabs outside scalars, CR and the other line breaks libyaml knows (NEL, LS,
 /// PS), a missing final line break, even a line of only spaces —
 /// makes `scan` return nil, and libyaml reads the file; so do all errors: every diagnostic comes from
 /// libyaml. Where the scanner accepts a file, its events equal libyaml's (marks included), which the
@@ -148,8 +148,17 @@ struct BlockScanner: ~Copyable {
     private mutating func document() throws(Unsupported) {
         let streamEnd = (line: lineBreaks, column: Int32(0))
         events.append(ParseEvent(kind: .streamStart, startLine: 0, startColumn: 0, endLine: 0, endColumn: 0))
-        guard let first = try nextToken() else { throw Unsupported() }  // empty or only comments: rare
-        events.append(mark(.documentStart, first))
+        guard var first = try nextToken(allowingDocumentStart: true) else { throw Unsupported() }  // empty or only comments: rare
+        if first.column == 0, isMarker(at: first.offset, UInt8(ascii: "-")) {
+            // `---` before the document, alone on its line or with a comment.
+            events.append(ParseEvent(kind: .documentStart, startLine: first.line, startColumn: 0, endLine: first.line, endColumn: 3))
+            guard inlineStart(after: first.offset + 3) == nil, let content = try nextLine(after: first.offset + 3) else {
+                throw Unsupported()
+            }
+            first = content
+        } else {
+            events.append(mark(.documentStart, first))
+        }
         var next: Token?
         if isSequenceEntry(first) {
             next = try sequence(first, indentless: false)
@@ -369,8 +378,8 @@ struct BlockScanner: ~Copyable {
 
     // MARK: Lines
 
-    /// Past a scalar at `from` on the current line: spaces, then a comment or the line's end. A comment
-    /// right after a quoted scalar (no space between) is an error libyaml words.
+    /// Past a scalar at `from` on the current line: spaces, then a comment or the line's end. libyaml
+    /// takes a `#` right after a quoted scalar or `[]` as a comment; that case is left to it.
     private mutating func endOfLine(from: Int, needsSpaceBeforeComment: Bool) throws(Unsupported) -> Token? {
         var i = from
         while bytes[i] == 0x20 { i += 1 }
@@ -390,8 +399,9 @@ struct BlockScanner: ~Copyable {
         return try nextToken()
     }
 
-    /// The first token from the current line start on, past empty lines and comment lines.
-    private mutating func nextToken() throws(Unsupported) -> Token? {
+    /// The first token from the current line start on, past empty lines and comment lines. A document
+    /// marker there is left to libyaml, unless it is the `---` the document may start with.
+    private mutating func nextToken(allowingDocumentStart: Bool = false) throws(Unsupported) -> Token? {
         while lineStart < bytes.count {
             var i = lineStart
             while bytes[i] == 0x20 { i += 1 }
@@ -406,15 +416,19 @@ struct BlockScanner: ~Copyable {
                 advanceLine(past: i)
             default:
                 // `---` and `...` at the start of a line are document markers.
-                if i == lineStart, i + 3 <= bytes.count,
-                   (bytes[i] == UInt8(ascii: "-") && bytes[i + 1] == UInt8(ascii: "-") && bytes[i + 2] == UInt8(ascii: "-"))
-                    || (bytes[i] == UInt8(ascii: ".") && bytes[i + 1] == UInt8(ascii: ".") && bytes[i + 2] == UInt8(ascii: ".")) {
+                if i == lineStart, isMarker(at: i, UInt8(ascii: "-")) && !allowingDocumentStart || isMarker(at: i, UInt8(ascii: ".")) {
                     throw Unsupported()
                 }
                 return Token(line: line, column: Int32(i - lineStart), offset: i)
             }
         }
         return nil
+    }
+
+    /// `---` or `...` (`mark` three times) followed by a space, tab or line break.
+    private func isMarker(at i: Int, _ mark: UInt8) -> Bool {
+        i + 3 < bytes.count && bytes[i] == mark && bytes[i + 1] == mark && bytes[i + 2] == mark
+            && (bytes[i + 3] == 0x20 || bytes[i + 3] == 0x09 || bytes[i + 3] == 0x0A)
     }
 
     private mutating func advanceLine(past lineBreak: Int) {
@@ -459,10 +473,12 @@ struct BlockScanner: ~Copyable {
     private func key(at offset: Int) -> Key? {
         let first = bytes[offset]
         if first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") {
-            guard let close = closingQuote(from: offset), close - offset <= Self.maxKeyLength else { return nil }
+            guard let close = closingQuote(from: offset) else { return nil }
             var colon = close + 1
             while bytes[colon] == 0x20 { colon += 1 }
-            guard bytes[colon] == UInt8(ascii: ":"), bytes[colon + 1] == 0x20 || bytes[colon + 1] == 0x0A else { return nil }
+            // libyaml's limit runs from the key's start to its `:` (spaces before the `:` count).
+            guard colon - offset <= Self.maxKeyLength, bytes[colon] == UInt8(ascii: ":"),
+                  bytes[colon + 1] == 0x20 || bytes[colon + 1] == 0x0A else { return nil }
             return Key(style: first == UInt8(ascii: "'") ? .singleQuoted : .doubleQuoted, end: close + 1,
                        valueStart: offset + 1, valueEnd: close, colon: colon)
         }

@@ -327,7 +327,8 @@ final class TreeBuilder {
             let m = event.data.mapping_start
             (anchor, tag, isBlock) = (UnsafePointer(m.anchor), UnsafePointer(m.tag), m.style != YAML_FLOW_MAPPING_STYLE)
         case YAML_SEQUENCE_END_EVENT: kind = .sequenceEnd
-        default: kind = .mappingEnd
+        case YAML_MAPPING_END_EVENT: kind = .mappingEnd
+        default: kind = .streamStart  // YAML_NO_EVENT: libyaml gives none after a success; read as nothing
         }
         let converted = ParseEvent(kind: kind, startLine: Int32(truncatingIfNeeded: event.start_mark.line),
                                    startColumn: Int32(truncatingIfNeeded: event.start_mark.column),
