@@ -623,11 +623,14 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
             }
             logger.notice("\(path): a write reached the previous version after it was replaced; restoring it")
             discardDue()
-            switch try engine.store.replaceIfUnchanged(path, expected: current, with: late, keepDisplaced: false) {
-            case .replaced:
+            // What the restore displaces gets its grace too: a writer may hold it open as well.
+            switch try engine.store.replaceIfUnchanged(path, expected: current, with: late, keepDisplaced: !shuttingDown) {
+            case .replaced(_, let old):
+                if let old { keep(old, for: path, replacedSave: false) }
                 process(path, since: nil, mayWrite: true)
-            case .conflict:
-                break  // a newer save arrived meanwhile; it wins and has its own event
+            case .conflict(_, let ours):
+                // A newer save arrived meanwhile; it wins and has its own event.
+                if let ours { keep(ours, for: path, replacedSave: false) }
             }
         } catch {
             logger.error("\(path): cannot check the displaced previous version: \(error)")

@@ -385,6 +385,45 @@ final class WatchRaceTests: XCTestCase {
         XCTAssertEqual(try daemon.stop(), 0)
     }
 
+    /// Putting a late write back displaces what was at the path, and a writer may hold that open too:
+    /// W1 writes late into the version the first swap displaced; W3 opened the path after that swap
+    /// (our canonical version). When the watcher restores W1's write, W3's inode leaves the path; W3 then
+    /// writes its edit — the newest — into it. It must be kept for its grace like any displaced version
+    /// and put back (before, the restore unlinked it).
+    func testWhatARestoreDisplacesKeepsItsGraceToo() throws {
+        let p = try Project()
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "off"], environment: withoutWriterProbe)
+        let probe = try InotifyProbe(directory: daemon.root, mask: UInt32(IN_MOVED_FROM))
+        try withinGracePeriod(limit: 0.3) { round in
+            let name = "restore-displaces-\(round).yaml", id = "RD-\(round)"
+            let path = daemon.root + "/" + name
+            try Save.inPlace(path, messySpec(id, "v1"))
+            let w1 = open(path, O_WRONLY | O_CLOEXEC)
+            try Save.check(Int(w1), "open")
+            XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "v1 was never normalized")
+            let w3 = open(path, O_WRONLY | O_CLOEXEC)  // our canonical version
+            try Save.check(Int(w3), "open")
+            XCTAssertEqual(ftruncate(w1, 0), 0)
+            try Save.writeAll(w1, messySpec(id, "late from W1"))
+            close(w1)
+            // The grace of W1's version ends and its write is put back (then normalized).
+            _ = try waitUntil("W1's late write to be restored", timeout: 10) {
+                fileText(path) == canonicalForm(id, "late from W1")
+            }
+            let restored = Date()
+            try waitForNextTimestampTick(in: p.root)
+            XCTAssertEqual(ftruncate(w3, 0), 0)
+            try Save.writeAll(w3, messySpec(id, "newest from W3"))
+            close(w3)
+            return (Date().timeIntervalSince(restored), {
+                try daemon.quiesce()
+                XCTAssertEqual(fileText(path), canonicalForm(id, "newest from W3"),
+                               "W3's write into the version the restore displaced was lost; log:\n\(daemon.log)")
+            })
+        }
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+
     /// Runs rounds of a scenario whose writes must land within the displaced versions' grace period
     /// (500 ms from the swap) until one does: a round returns how long it took from a moment before the
     /// swap (the save it reacts to) and the check to run if that was within `limit`. A loaded machine can deschedule this thread for longer,
