@@ -462,19 +462,14 @@ public struct CanonicalEmitter: ~Copyable {
     /// A string on one line: plain when that reads back as the same string, else double-quoted.
     private mutating func writeInline(_ s: String, _ bytes: UnsafeBufferPointer<UInt8>) {
         // At the start of a line (a top-level key), `... x` would end the document.
-        if ScalarResolver.isPlainSafe(s, bytes: bytes) && !(out.isAtLineStart && Self.isDocumentEndMarker(bytes)) {
+        // (`---` is never plain: a leading `-` is quoted anyway.)
+        if ScalarResolver.isPlainSafe(s, bytes: bytes) && !(out.isAtLineStart && ByteScan.isDocumentMarker(bytes, at: 0, UInt8(ascii: "."))) {
             out.append(bytes)
         } else {
             writeDoubleQuoted(s, bytes)
         }
     }
 
-    /// `...` alone or before a space or tab: a document end marker where a line starts (`---` is never
-    /// plain: a leading `-` is quoted anyway).
-    private static func isDocumentEndMarker(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        bytes.count >= 3 && bytes[0] == UInt8(ascii: ".") && bytes[1] == UInt8(ascii: ".") && bytes[2] == UInt8(ascii: ".")
-            && (bytes.count == 3 || bytes[3] == UInt8(ascii: " ") || bytes[3] == UInt8(ascii: "\t"))
-    }
 
     /// A scalar on one line. (Its value is tested one case at a time: see `isNonStringScalar`.)
     private mutating func writeScalar(_ node: UnsafePointer<Node>) {

@@ -1,5 +1,3 @@
-import CYAML
-
 /// One parse event as the tree builder reads it, from libyaml or from `BlockScanner`. Marks are 0-based
 /// line and column (in characters), as libyaml gives them.
 struct ParseEvent: Equatable {
@@ -22,6 +20,11 @@ struct ParseEvent: Equatable {
     var valueOffset: Int32 = 0
     var valueCount: Int32 = 0
     var decoded = false
+
+    /// A scalar's value (`BlockScanner`'s events): in the input, or in the scanner's `decoded` buffer.
+    func value(in input: UnsafeBufferPointer<UInt8>, decoded buffer: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: (decoded ? buffer : input)[Int(valueOffset)..<Int(valueOffset + valueCount)])
+    }
 
     /// True for the events that add a node to the document.
     var makesNode: Bool { kind == .scalar || kind == .alias || kind == .sequenceStart || kind == .mappingStart }
@@ -110,10 +113,10 @@ struct BlockScanner: ~Copyable {
             } else if b == 0x0A {
                 breaks &+= 1
                 i += 1
-            } else if b >= 0xC2 && b < 0xF5 {
-                guard let (scalar, length) = decode(bytes, at: i) else { return nil }
-                // C1 controls (NEL among them), LS and PS, the byte-order mark and non-characters.
-                if scalar < 0xA0 || scalar == 0x2028 || scalar == 0x2029 || scalar == 0xFEFF || scalar == 0xFFFE || scalar == 0xFFFF {
+            } else if b >= 0x80 {
+                // Not C1 controls (NEL among them), LS, PS, the byte-order mark or non-characters: the
+                // characters libyaml reads as printable and not as a line break, as for plain scalars.
+                guard let (scalar, length) = ByteScan.decodeUTF8(bytes, at: i), ScalarResolver.isPlainPrintable(scalar) else {
                     return nil
                 }
                 isASCII = false
@@ -123,24 +126,6 @@ struct BlockScanner: ~Copyable {
             }
         }
         return (breaks, isASCII)
-    }
-
-    /// The scalar value of the well-formed UTF-8 sequence at `i` (whose lead byte is 0xC2...0xF4), and
-    /// its length; nil when it is not well formed.
-    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (UInt32, Int)? {
-        let lead = bytes[i]
-        let length = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-        guard i + length <= bytes.count else { return nil }
-        var scalar = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
-        for k in 1..<length {
-            let b = bytes[i + k]
-            guard b & 0xC0 == 0x80 else { return nil }
-            scalar = scalar << 6 | UInt32(b & 0x3F)
-        }
-        // Overlong forms, surrogates, beyond U+10FFFF.
-        let minimum: UInt32 = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000
-        guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { return nil }
-        return (scalar, length)
     }
 
     // MARK: Structure
@@ -162,8 +147,8 @@ struct BlockScanner: ~Copyable {
         var next: Token?
         if isSequenceEntry(first) {
             next = try sequence(first, indentless: false)
-        } else if key(at: first.offset) != nil {
-            next = try mapping(first)
+        } else if let key = key(at: first.offset) {
+            next = try mapping(first, key: key)
         } else {
             throw Unsupported()  // a scalar document
         }
@@ -174,15 +159,17 @@ struct BlockScanner: ~Copyable {
     }
 
     /// A block mapping whose first key is at `first`; returns the first token after it (nil at the end).
-    private mutating func mapping(_ first: Token) throws(Unsupported) -> Token? {
+    /// (`firstKey`: its first key, when the caller already read it.)
+    private mutating func mapping(_ first: Token, key firstKey: Key? = nil) throws(Unsupported) -> Token? {
         depth += 1
         guard depth <= Self.maxDepth else { throw Unsupported() }
         defer { depth -= 1 }
         let indent = first.column
         events.append(mark(.mappingStart, first))
-        var token = first
+        var token = first, known = firstKey
         while true {
-            guard let key = key(at: token.offset) else { throw Unsupported() }
+            guard let key = known ?? key(at: token.offset) else { throw Unsupported() }
+            known = nil
             scalar(key.style, line: token.line, from: token.offset, to: key.end, valueFrom: key.valueStart, to: key.valueEnd)
             let afterColon = key.colon + 1
             var next: Token?
@@ -230,8 +217,8 @@ struct BlockScanner: ~Copyable {
                 let column = column(of: itemStart)
                 if isSequenceEntry(at: itemStart) {
                     throw Unsupported()  // `- - x`
-                } else if key(at: itemStart) != nil {
-                    next = try mapping(Token(line: line, column: column, offset: itemStart))
+                } else if let key = key(at: itemStart) {
+                    next = try mapping(Token(line: line, column: column, offset: itemStart), key: key)
                 } else {
                     // A literal block in an indentless sequence would take its indentation from the
                     // enclosing mapping; not worth the case.
@@ -425,11 +412,7 @@ struct BlockScanner: ~Copyable {
         return nil
     }
 
-    /// `---` or `...` (`mark` three times) followed by a space, tab or line break.
-    private func isMarker(at i: Int, _ mark: UInt8) -> Bool {
-        i + 3 < bytes.count && bytes[i] == mark && bytes[i + 1] == mark && bytes[i + 2] == mark
-            && (bytes[i + 3] == 0x20 || bytes[i + 3] == 0x09 || bytes[i + 3] == 0x0A)
-    }
+    private func isMarker(at i: Int, _ mark: UInt8) -> Bool { ByteScan.isDocumentMarker(bytes, at: i, mark) }
 
     private mutating func advanceLine(past lineBreak: Int) {
         line += 1
@@ -575,31 +558,18 @@ extension BlockScanner {
         bytes.withUnsafeBufferPointer { whole in
             guard let output = scan(whole) else { return nil }
             return output.decoded.withUnsafeBufferPointer { decoded in
-                output.events.map { event in
-                    let range = Int(event.valueOffset)..<Int(event.valueOffset + event.valueCount)
-                    return ValuedEvent(event, value: UnsafeBufferPointer(rebasing: (event.decoded ? decoded : whole)[range]),
-                                       hasProperties: false)
-                }
+                output.events.map { ValuedEvent($0, value: $0.value(in: whole, decoded: decoded), hasProperties: false) }
             }
         }
     }
 
     /// libyaml's events for the same input; nil when libyaml finds an error.
     static func libyamlValuedEvents(_ bytes: [UInt8]) -> [ValuedEvent]? {
-        var parser = yaml_parser_t()
-        guard yaml_parser_initialize(&parser) == 1 else { return nil }
-        defer { yaml_parser_delete(&parser) }
-        return bytes.withUnsafeBufferPointer { whole -> [ValuedEvent]? in
-            yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
-            yaml_parser_set_input_string(&parser, whole.baseAddress ?? UnsafePointer(bitPattern: 1)!, whole.count)
+        bytes.withUnsafeBufferPointer { whole -> [ValuedEvent]? in
             var events: [ValuedEvent] = []
-            var event = yaml_event_t()
-            while true {
-                guard yaml_parser_parse(&parser, &event) == 1 else { return nil }
-                defer { yaml_event_delete(&event) }
-                let (converted, value, anchor, tag, _) = TreeBuilder.convert(event)
-                events.append(ValuedEvent(converted, value: value, hasProperties: anchor != nil || tag != nil))
-                if converted.kind == .streamEnd { return events }
+            return TreeBuilder.readLibYAML(whole, failed: { _ in nil }) { event, value, anchor, tag, _ -> [ValuedEvent]?? in
+                events.append(ValuedEvent(event, value: value, hasProperties: anchor != nil || tag != nil))
+                return event.kind == .streamEnd ? .some(events) : .none
             }
         }
     }

@@ -253,9 +253,7 @@ final class TreeBuilder {
                 return scanned.decoded.withUnsafeBufferPointer { decoded -> YAMLParseResult in
                     var state = BuildState()
                     for event in scanned.events {
-                        let value = UnsafeBufferPointer(rebasing: (event.decoded ? decoded : whole)[
-                            Int(event.valueOffset)..<Int(event.valueOffset + event.valueCount)])
-                        if let result = handle(event, value: value, anchor: nil, tag: nil,
+                        if let result = handle(event, value: event.value(in: whole, decoded: decoded), anchor: nil, tag: nil,
                                                plainImplicit: event.style == .plain, &state) { return result }
                     }
                     return .failure([Diagnostic(kind: .syntax, line: 1, column: 1, pointer: "", message: "the YAML stream has no end")])
@@ -275,31 +273,40 @@ final class TreeBuilder {
     }
 
     private func runLibYAML(_ whole: UnsafeBufferPointer<UInt8>) -> YAMLParseResult {
-        var parser = yaml_parser_t()
-        guard yaml_parser_initialize(&parser) == 1 else {
-            return .failure([Diagnostic(kind: .syntax, line: 1, column: 1, pointer: "", message: "could not initialise the YAML parser (out of memory)")])
-        }
-        defer { yaml_parser_delete(&parser) }
-        // libyaml would count a byte-order mark as a character of line 1: hand it the text after it.
-        let buffer = UnsafeBufferPointer(rebasing: whole[source.bomLength...])
-        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
-        yaml_parser_set_input_string(&parser, buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, buffer.count)
         var state = BuildState()
+        // libyaml would count a byte-order mark as a character of line 1: hand it the text after it.
+        return Self.readLibYAML(UnsafeBufferPointer(rebasing: whole[source.bomLength...]), failed: { parser in
+            guard let parser else {
+                return .failure([Diagnostic(kind: .syntax, line: 1, column: 1, pointer: "", message: "could not initialise the YAML parser (out of memory)")])
+            }
+            return .failure([syntaxDiagnostic(parser)])
+        }) { event, value, anchor, tag, plainImplicit in
+            handle(event, value: value, anchor: anchor, tag: tag, plainImplicit: plainImplicit, &state)
+        }
+    }
+
+    /// Runs libyaml over `input`, handing each event (as `convert` gives it, with the value and the anchor
+    /// and tag it points to, valid until the next) to `body` until `body` returns a result. `failed` makes
+    /// the result when libyaml cannot start (nil) or finds an error (its parser, which says where and why).
+    static func readLibYAML<Result>(_ input: UnsafeBufferPointer<UInt8>, failed: (yaml_parser_t?) -> Result,
+                                    _ body: (ParseEvent, UnsafeBufferPointer<UInt8>, UnsafePointer<UInt8>?,
+                                             UnsafePointer<UInt8>?, Bool) -> Result?) -> Result {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { return failed(nil) }
+        defer { yaml_parser_delete(&parser) }
+        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+        yaml_parser_set_input_string(&parser, input.baseAddress ?? UnsafePointer(bitPattern: 1)!, input.count)
         var event = yaml_event_t()
         while true {
-            guard yaml_parser_parse(&parser, &event) == 1 else {
-                return .failure([syntaxDiagnostic(parser)])
-            }
+            guard yaml_parser_parse(&parser, &event) == 1 else { return failed(parser) }
             defer { yaml_event_delete(&event) }
-            let (converted, value, anchor, tag, plainImplicit) = Self.convert(event)
-            if let result = handle(converted, value: value, anchor: anchor, tag: tag, plainImplicit: plainImplicit, &state) {
-                return result
-            }
+            let (converted, value, anchor, tag, plainImplicit) = convert(event)
+            if let result = body(converted, value, anchor, tag, plainImplicit) { return result }
         }
     }
 
     /// A libyaml event as the builder reads it, with the C strings it points to (valid until it is deleted).
-    static func convert(_ event: yaml_event_t) -> (ParseEvent, UnsafeBufferPointer<UInt8>, UnsafePointer<UInt8>?,
+    private static func convert(_ event: yaml_event_t) -> (ParseEvent, UnsafeBufferPointer<UInt8>, UnsafePointer<UInt8>?,
                                                            UnsafePointer<UInt8>?, Bool) {
         let kind: ParseEvent.Kind
         var value = UnsafeBufferPointer<UInt8>(start: nil, count: 0)

@@ -227,8 +227,10 @@ package enum ScalarResolver {
             || b == UInt8(ascii: "T") || b == UInt8(ascii: "t") || b == UInt8(ascii: "Z") || b == UInt8(ascii: "z")
     }
 
-    static func isPlainPrintable(_ s: Unicode.Scalar) -> Bool {
-        let v = s.value
+    static func isPlainPrintable(_ s: Unicode.Scalar) -> Bool { isPlainPrintable(s.value) }
+
+    /// The same for a scalar value (no surrogates among the values a decoder gives).
+    static func isPlainPrintable(_ v: UInt32) -> Bool {
         if v < 0x80 { return v >= 0x20 && v != 0x7F }
         if v < 0xA0 { return false }
         if v == 0x2028 || v == 0x2029 || v == 0xFEFF { return false }

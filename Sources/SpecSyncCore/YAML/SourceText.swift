@@ -208,20 +208,7 @@ struct SourceText {
         while i < n {
             let b = bytes[i]
             if b < 0x80 { i += 1; continue }
-            let length: Int
-            var minimum: UInt32
-            if b & 0xE0 == 0xC0 { length = 2; minimum = 0x80 }
-            else if b & 0xF0 == 0xE0 { length = 3; minimum = 0x800 }
-            else if b & 0xF8 == 0xF0 { length = 4; minimum = 0x10000 }
-            else { return i }
-            guard i + length <= n else { return i }
-            var value = UInt32(b) & (0xFF >> (length + 1))
-            for k in 1..<length {
-                let c = bytes[i + k]
-                guard c & 0xC0 == 0x80 else { return i }
-                value = value << 6 | UInt32(c & 0x3F)
-            }
-            if value < minimum || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF) { return i }
+            guard let (_, length) = ByteScan.decodeUTF8(bytes, at: i) else { return i }
             i += length
         }
         return nil
