@@ -534,11 +534,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         func hasNewWrite() throws(StoreError) -> Bool {
             guard try file.hasBeenModified() else { return false }
             guard let seen = lastSeen else { return true }
-            let now = try file.currentIdentity()
-            if now.size != seen.identity.size || now.modificationTimeNanoseconds != seen.identity.modificationTimeNanoseconds {
-                return true
-            }
-            return try file.bytes() != seen.bytes
+            return try file.differs(from: seen.identity, bytes: seen.bytes)
         }
     }
 

@@ -92,15 +92,21 @@ public final class DisplacedFile: Sendable {
     /// True once someone has written to the displaced inode (size, mtime or bytes differ from the
     /// version that was displaced). Throws `StoreError.fileNotFound` after `discard()`.
     public func hasBeenModified() throws(StoreError) -> Bool {
+        try differs(from: baseline, bytes: originalBytes)
+    }
+
+    /// True when the displaced inode is no longer `bytes` with `identity`'s size and mtime (a state it
+    /// was seen in). Throws `StoreError.fileNotFound` after `discard()`.
+    public func differs(from identity: FileIdentity, bytes: [UInt8]) throws(StoreError) -> Bool {
         try descriptor.withLock { descriptor throws(StoreError) -> Bool in
             guard let descriptor else { throw StoreError.fileNotFound(path: path) }
             do throws(SysError) {
                 let status = try Sys.fstat(descriptor)
-                if status.identity.size != baseline.size
-                    || status.identity.modificationTimeNanoseconds != baseline.modificationTimeNanoseconds {
+                if status.identity.size != identity.size
+                    || status.identity.modificationTimeNanoseconds != identity.modificationTimeNanoseconds {
                     return true
                 }
-                return try Sys.preadAll(descriptor) != originalBytes
+                return try Sys.preadAll(descriptor) != bytes
             } catch {
                 throw StoreError.mapping(error, path: path)
             }
