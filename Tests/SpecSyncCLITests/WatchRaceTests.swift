@@ -56,9 +56,7 @@ final class WatchRaceTests: XCTestCase {
         XCTAssertEqual(try Inode(path), held, "swapped while a writer held the file open; log:\n\(daemon.log)")
         XCTAssertEqual(daemon.events(for: path).filter { $0.action == "normalized" }.count, 0)
         XCTAssertTrue(daemon.log.contains("changed while being normalized"), daemon.log)
-        XCTAssertEqual(ftruncate(fd, 0), 0)
-        try Save.writeAll(fd, messySpec("HELD-1", "second"))
-        close(fd)
+        try Save.intoHeld(fd, messySpec("HELD-1", "second"))
         try daemon.waitForContent(path, canonicalForm("HELD-1", "second"))
         let events = try daemon.quiesce()
         XCTAssertEqual(events.filter { $0.path == path && $0.action == "normalized" }.count, 1, "\(events)")
@@ -188,9 +186,7 @@ final class WatchRaceTests: XCTestCase {
         try daemon.waitForEvent(path, action: "normalized")
         probe.reset()
         // W1's late write lands in the displaced inode.
-        XCTAssertEqual(ftruncate(w1, 0), 0)
-        try Save.writeAll(w1, messySpec("TW-1", "late from W1"))
-        close(w1)
+        try Save.intoHeld(w1, messySpec("TW-1", "late from W1"))
         // W2 saves in place every 10 ms (each save restarts the settle window) until the watcher swaps
         // the file again — its reaction to W1's late write, at the end of the grace period.
         var saves = 0
@@ -221,9 +217,7 @@ final class WatchRaceTests: XCTestCase {
         // File timestamps only order writes one kernel tick apart; the two writers here are meant to be
         // ordered, so let the clock move on between them.
         try waitForNextTimestampTick(in: p.root)
-        XCTAssertEqual(ftruncate(w1, 0), 0)
-        try Save.writeAll(w1, messySpec("OS-1", "newest from W1"))
-        close(w1)
+        try Save.intoHeld(w1, messySpec("OS-1", "newest from W1"))
         try daemon.waitForEvent(path, action: "normalized", skipping: 1)
         try daemon.quiesce()
         XCTAssertEqual(fileText(path), canonicalForm("OS-1", "newest from W1"),
@@ -244,16 +238,11 @@ final class WatchRaceTests: XCTestCase {
             let name = "late-after-newer-\(round).yaml", id = "LN-\(round)"
             let path = daemon.root + "/" + name
             let began = Date()  // before the swap, however late this thread sees it
-            try Save.inPlace(path, messySpec(id, "v1"))
-            let w1 = open(path, O_WRONLY | O_CLOEXEC)
-            try Save.check(Int(w1), "open")
-            XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "v1 was never normalized")
+            let w1 = try saveAndHoldThroughSwap(path, name: name, id: id, probe: probe)
             try Save.inPlace(path, messySpec(id, "from W2"))
             XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "W2's save was never normalized")
             try waitForNextTimestampTick(in: p.root)
-            XCTAssertEqual(ftruncate(w1, 0), 0)
-            try Save.writeAll(w1, messySpec(id, "newest from W1"))
-            close(w1)
+            try Save.intoHeld(w1, messySpec(id, "newest from W1"))
             return (Date().timeIntervalSince(began), {
                 do {
                     try waitUntil("W1's late write to be restored and normalized", timeout: 10) {
@@ -283,10 +272,7 @@ final class WatchRaceTests: XCTestCase {
                 let name = "two-late-\(w1WritesLast)-\(round).yaml", id = "TL-\(round)"
                 let path = daemon.root + "/" + name
                 let began = Date()
-                try Save.inPlace(path, messySpec(id, "v1"))
-                let w1 = open(path, O_WRONLY | O_CLOEXEC)
-                try Save.check(Int(w1), "open")
-                XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "v1 was never normalized")
+                let w1 = try saveAndHoldThroughSwap(path, name: name, id: id, probe: probe)
                 let w3 = open(path, O_WRONLY | O_CLOEXEC)
                 try Save.check(Int(w3), "open")
                 try Save.inPlace(path, messySpec(id, "from W2"))
@@ -294,9 +280,7 @@ final class WatchRaceTests: XCTestCase {
                 let writes = w1WritesLast ? [(w3, "older from W3"), (w1, "newest from W1")] : [(w1, "older from W1"), (w3, "newest from W3")]
                 for (writer, title) in writes {
                     try waitForNextTimestampTick(in: p.root)
-                    XCTAssertEqual(ftruncate(writer, 0), 0)
-                    try Save.writeAll(writer, messySpec(id, title))
-                    close(writer)
+                    try Save.intoHeld(writer, messySpec(id, title))
                 }
                 return (Date().timeIntervalSince(began), {
                     try daemon.quiesce()
@@ -320,18 +304,13 @@ final class WatchRaceTests: XCTestCase {
             let name = "before-second-swap-\(round).yaml", id = "BS-\(round)"
             let path = daemon.root + "/" + name
             let began = Date()
-            try Save.inPlace(path, messySpec(id, "v1"))
-            let w1 = open(path, O_WRONLY | O_CLOEXEC)
-            try Save.check(Int(w1), "open")
-            XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "v1 was never normalized")
+            let w1 = try saveAndHoldThroughSwap(path, name: name, id: id, probe: probe)
             try Save.inPlace(path, messySpec(id, "from W2"))
             try waitForNextTimestampTick(in: p.root)
             probe.reset()
             // The watcher read W2's save (its settle window is over) and is about to swap.
             XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_CLOSE_NOWRITE), timeout: 10), "W2's save was never read")
-            XCTAssertEqual(ftruncate(w1, 0), 0)
-            try Save.writeAll(w1, messySpec(id, "newest from W1"))
-            close(w1)
+            try Save.intoHeld(w1, messySpec(id, "newest from W1"))
             return (Date().timeIntervalSince(began), {
                 try daemon.quiesce()
                 XCTAssertEqual(fileText(path), canonicalForm(id, "newest from W1"),
@@ -356,14 +335,9 @@ final class WatchRaceTests: XCTestCase {
         try withinGracePeriod(limit: 0.55) { round in
             let name = "two-graces-\(round).yaml", id = "TG-\(round)"
             let path = daemon.root + "/" + name
-            try Save.inPlace(path, messySpec(id, "v1"))
-            let w1 = open(path, O_WRONLY | O_CLOEXEC)
-            try Save.check(Int(w1), "open")
-            XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "v1 was never normalized")
+            let w1 = try saveAndHoldThroughSwap(path, name: name, id: id, probe: probe)
             let firstSwapSeen = Date()  // the first version's grace ends by 0.5 s from here
-            XCTAssertEqual(ftruncate(w1, 0), 0)
-            try Save.writeAll(w1, messySpec(id, "older from W1"))
-            close(w1)
+            try Save.intoHeld(w1, messySpec(id, "older from W1"))
             try waitForNextTimestampTick(in: p.root)
             let w2 = open(path, O_WRONLY | O_CLOEXEC)
             try Save.check(Int(w2), "open")
@@ -397,24 +371,17 @@ final class WatchRaceTests: XCTestCase {
         try withinGracePeriod(limit: 0.3) { round in
             let name = "restore-displaces-\(round).yaml", id = "RD-\(round)"
             let path = daemon.root + "/" + name
-            try Save.inPlace(path, messySpec(id, "v1"))
-            let w1 = open(path, O_WRONLY | O_CLOEXEC)
-            try Save.check(Int(w1), "open")
-            XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "v1 was never normalized")
+            let w1 = try saveAndHoldThroughSwap(path, name: name, id: id, probe: probe)
             let w3 = open(path, O_WRONLY | O_CLOEXEC)  // our canonical version
             try Save.check(Int(w3), "open")
-            XCTAssertEqual(ftruncate(w1, 0), 0)
-            try Save.writeAll(w1, messySpec(id, "late from W1"))
-            close(w1)
+            try Save.intoHeld(w1, messySpec(id, "late from W1"))
             // The grace of W1's version ends and its write is put back (then normalized).
             _ = try waitUntil("W1's late write to be restored", timeout: 10) {
                 fileText(path) == canonicalForm(id, "late from W1")
             }
             let restored = Date()
             try waitForNextTimestampTick(in: p.root)
-            XCTAssertEqual(ftruncate(w3, 0), 0)
-            try Save.writeAll(w3, messySpec(id, "newest from W3"))
-            close(w3)
+            try Save.intoHeld(w3, messySpec(id, "newest from W3"))
             return (Date().timeIntervalSince(restored), {
                 try daemon.quiesce()
                 XCTAssertEqual(fileText(path), canonicalForm(id, "newest from W3"),
@@ -422,6 +389,17 @@ final class WatchRaceTests: XCTestCase {
             })
         }
         XCTAssertEqual(try daemon.stop(), 0)
+    }
+
+    /// Saves a messy `v1` at `path` and opens it for writing — W1, holding the version the watcher is
+    /// about to displace — then waits until the watcher has swapped the canonical form in (`probe`
+    /// watches the directory for IN_MOVED_FROM; `name` is the file's). Returns W1's descriptor.
+    private func saveAndHoldThroughSwap(_ path: String, name: String, id: String, probe: InotifyProbe) throws -> Int32 {
+        try Save.inPlace(path, messySpec(id, "v1"))
+        let w1 = open(path, O_WRONLY | O_CLOEXEC)
+        try Save.check(Int(w1), "open")
+        XCTAssertTrue(probe.wait(for: name, mask: UInt32(IN_MOVED_FROM), timeout: 10), "v1 was never normalized")
+        return w1
     }
 
     /// Runs rounds of a scenario whose writes must land within the displaced versions' grace period

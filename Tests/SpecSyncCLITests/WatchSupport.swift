@@ -90,6 +90,14 @@ enum Save {
 
     static func inPlace(_ path: String, _ text: String) throws { try inPlace(path, [text]) }
 
+    /// An in-place save through a descriptor opened earlier (a writer that held the file, perhaps across
+    /// a swap): ftruncate, one write, close.
+    static func intoHeld(_ fd: Int32, _ text: String) throws {
+        defer { close(fd) }
+        try check(Int(ftruncate(fd, 0)), "ftruncate")
+        try writeAll(fd, text)
+    }
+
     static func writeAll(_ fd: Int32, _ text: String) throws {
         let bytes = Array(text.utf8)
         var offset = 0
