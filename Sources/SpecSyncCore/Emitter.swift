@@ -152,14 +152,18 @@ public struct CanonicalEmitter: ~Copyable {
                 out.appendSpaces(indent)
             }
             let keyText = Self.keyText(entry)
+            var trailing = inline ? firstLine.trailing : hasKeyComments ? key.pointee.comments.trailing : nil
             if writeKey(key, text: keyText) {
                 // libyaml reads implicit keys of up to 1024 characters; longer ones need `? key` / `: value`.
+                // The comment beside the key stays on the key's line: after the `:` it reads back as the
+                // value's.
+                writeTrailing(trailing)
+                trailing = nil
                 out.append(UInt8(ascii: "\n"))
                 out.appendSpaces(indent)
             }
             out.append(UInt8(ascii: ":"))
             path.append(.key(keyText))
-            let trailing = inline ? firstLine.trailing : hasKeyComments ? key.pointee.comments.trailing : nil
             emitInlineOrBlockValue(value, indent: indent, path: &path, trailing: trailing, afterKey: true)
             emitNestedEndOfBlock(value, indent: indent + 2)
             path.removeLast()

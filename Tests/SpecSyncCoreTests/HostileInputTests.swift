@@ -293,6 +293,19 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
+    /// The comment beside a key written as `? key` stays on the key's line: after the `:` it read back as
+    /// the value's, and formatting again moved it (found by the fuzzer in CI).
+    func testACommentBesideAnExplicitKeyStaysPut() {
+        let key = String(repeating: "k", count: 1_100)
+        for value in ["  - x\n", "  -\n  - x\n", "  a: 1\n", " 1\n"] {
+            let input = "? \(key)  # beside\n:\n" + value
+            guard case .formatted(let output, _) = format(input) else { XCTFail("input rejected: \(value)"); continue }
+            guard case .formatted(let again, _) = format(output) else { XCTFail("canonical output rejected"); continue }
+            XCTAssertEqual(String(decoding: again, as: UTF8.self), String(decoding: output, as: UTF8.self), "value \(value.debugDescription)")
+            XCTAssertTrue(String(decoding: output, as: UTF8.self).contains("# beside"))
+        }
+    }
+
     /// A top-level key `... x` written plain would end the document (found by the fuzzer); elsewhere
     /// on a line it stays plain.
     func testATopLevelKeyThatLooksLikeADocumentEndIsQuoted() {
