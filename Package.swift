@@ -53,7 +53,7 @@ let package = Package(
             "SpecSyncSys", .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // The shipped schema, the repository root and a seeded generator, for the Core and Schema tests.
-        .target(name: "SpecSyncSchemaTestSupport", dependencies: ["SpecSyncSchema"]),
+        .target(name: "SpecSyncSchemaTestSupport", dependencies: ["SpecSyncSchema", "SpecSyncSys"]),
         // Fake event source, manual clock and a recording `WatcherObserver`.
         .target(name: "SpecSyncWatchTestSupport", dependencies: ["SpecSyncWatch"]),
         // The CLI with SPECSYNC_FAULTS honoured, for end-to-end tests that need a call to fail in it.

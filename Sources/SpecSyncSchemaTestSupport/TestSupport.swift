@@ -1,6 +1,7 @@
 // What the Core and Schema tests share: the repository, the shipped schema and a seeded generator.
 import Foundation
 import SpecSyncSchema
+@_exported import struct SpecSyncSys.SplitMix64
 
 /// The repository root, found from this file's location.
 public let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
@@ -13,15 +14,5 @@ public func shippedSchema() throws -> Schema {
     return try Schema.load(json: bytes, source: "config/task-spec.schema.json")
 }
 
-/// SplitMix64: small, fast, and the same sequence on every platform for a given seed.
-public struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The tests' seeded generator: the same sequence on every platform for a given seed.
+public typealias SeededRandom = SplitMix64

@@ -145,6 +145,7 @@ extension SpecStore {
         batch.barrier(results: &results)
         releaser.drain()    // bounds open descriptors to one chunk's displaced versions
         batch.renameAndSyncDirectories(releaser: releaser, results: &results)
+        releaser.submit()
         for item in batch.items { if let kept = item.displaced { displaced[item.index] = kept } }
         return deferred
     }
@@ -155,19 +156,31 @@ extension SpecStore {
 /// and no journal: 60–100 µs of synchronous discard per small file, against 10 µs for the rename).
 /// Holding the old version open across the rename moves that work to its last close, and closing on two
 /// serial queues lets it overlap the next chunk's reads and writes. Readers are unaffected: the old
-/// version only lives a little longer, unlinked.
+/// version only lives a little longer, unlinked. A chunk's descriptors go to the queues together, half
+/// each (`submit`): one hand-off per file woke a queue thread twice per file (20,000 futex calls for
+/// `fmt` of 10,000 specs).
 private final class DisplacedVersionReleaser: @unchecked Sendable {  // unchecked: work goes through its serial queues; `drain` waits on them
     private let queues = (0..<2).map { DispatchQueue(label: "specsync.store.release-displaced.\($0)") }
     private let group = DispatchGroup()
-    private var next = 0    // only touched by the updateMany thread
+    private var pending: [Descriptor] = []    // only touched by the updateMany thread
 
     func release(_ descriptor: Descriptor) {
-        next = (next + 1) % queues.count
-        queues[next].async(group: group) { Sys.closeIgnoringErrors(descriptor) }
+        pending.append(descriptor)
     }
 
-    /// Waits until every descriptor handed over so far is closed.
+    /// Hands the descriptors released so far to the queues to be closed.
+    func submit() {
+        guard !pending.isEmpty else { return }
+        let half = (pending.count + 1) / 2
+        for (queue, part) in zip(queues, [Array(pending[..<half]), Array(pending[half...])]) where !part.isEmpty {
+            queue.async(group: group) { for descriptor in part { Sys.closeIgnoringErrors(descriptor) } }
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Waits until every descriptor released so far is closed.
     func drain() {
+        submit()
         group.wait()
     }
 }

@@ -136,7 +136,7 @@ extension SpecStore {
               let now = try? Sys.fstat(held), now.identity.sameInode(as: expected.identity),
               now.identity.size == expected.identity.size,
               now.identity.modificationTimeNanoseconds == expected.identity.modificationTimeNanoseconds,
-              let bytes = try? Sys.preadAll(held), bytes == expected.bytes else { return nil }
+              let bytes = try? Sys.preadAll(held, expectedSize: now.identity.size), bytes == expected.bytes else { return nil }
         return now.identity
     }
 
@@ -210,7 +210,7 @@ extension SpecStore {
                   bytes: [UInt8], held: Descriptor) throws(StoreError) -> Bool {
         guard let now = try? Sys.fstat(held), now.identity.size == baseline.size,
               now.identity.modificationTimeNanoseconds == baseline.modificationTimeNanoseconds,
-              (try? Sys.preadAll(held)) == bytes else {
+              (try? Sys.preadAll(held, expectedSize: now.identity.size)) == bytes else {
             try undoExchange(temporary, target: target, givenPath: givenPath,
                              displaced: (try? Sys.lstat(temporary.path))?.identity, keepOurs: false)
             return false

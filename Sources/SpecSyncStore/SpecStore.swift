@@ -113,7 +113,10 @@ public struct SpecStore: Sendable {
             if before.identity.size > Int64(limit) {
                 throw StoreError.fileTooLarge(path: givenPath, size: before.identity.size, limit: limit)
             }
-            let bytes = try sys { () throws(SysError) in try Sys.preadAll(descriptor, limit: limit == Int.max ? limit : limit + 1) }
+            let cap = limit == Int.max ? limit : limit + 1
+            let bytes = try sys { () throws(SysError) in
+                try Sys.preadAll(descriptor, limit: cap, expectedSize: before.identity.size)
+            }
             if bytes.count > limit { throw StoreError.fileTooLarge(path: givenPath, size: nil, limit: limit) }
             let after = try sys { () throws(SysError) in try Sys.fstat(descriptor) }
             attempt += 1

@@ -8,7 +8,7 @@ struct TemporaryFiles {
     let staleAge: Duration
 
     func name(for targetName: String) -> String {
-        let random = UInt32.random(in: .min ... .max)
+        let random = UInt32(truncatingIfNeeded: Self.nameBits.withLock { $0.next() })
         let hex = String(random, radix: 16)
         return "\(prefix)\(targetName).\(Sys.processID).\(String(repeating: "0", count: 8 - hex.count))\(hex)"
     }
@@ -87,4 +87,10 @@ final class SweepLog: Sendable {
 
 extension TemporaryFiles {
     static let sweeps = SweepLog()
+
+    /// The random part of names: seeded once from the system generator, then SplitMix64 (the system
+    /// generator is one getrandom(2) per call: a system call per file written). A name only has to be
+    /// unlikely to be taken; one that is (`O_EXCL` fails) is drawn again.
+    static let nameBits = Mutex(SplitMix64(seed: UInt64.random(in: .min ... .max)))
 }
+

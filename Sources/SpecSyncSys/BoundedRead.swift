@@ -15,7 +15,7 @@ public enum BoundedRead {
         let regular = status.identity.isRegularFile
         if regular && status.identity.size > Int64(limit) { return .tooLarge(size: status.identity.size) }
         let cap = limit == Int.max ? limit : limit + 1
-        let bytes = regular ? try Sys.preadAll(fd, limit: cap) : try Sys.readAll(fd, limit: cap)
+        let bytes = regular ? try Sys.preadAll(fd, limit: cap, expectedSize: status.identity.size) : try Sys.readAll(fd, limit: cap)
         return bytes.count > limit ? .tooLarge(size: nil) : .bytes(bytes)
     }
 

@@ -61,15 +61,21 @@ public enum Sys {
 
     /// Reads the file from offset 0 with pread(2), leaving the descriptor's offset alone; stops at end
     /// of file or after `limit` bytes (see `readAll`).
-    public static func preadAll(_ fd: Descriptor, limit: Int = Int.max) throws(SysError) -> [UInt8] {
-        try readChunks(limit: limit) { (chunk: UnsafeMutableRawBufferPointer, offset: Int) throws(SysError) -> Int in
+    ///
+    /// `expectedSize` is the size an fstat of the regular file just reported. A read that comes back
+    /// short with exactly that many bytes read is the end of the file, so the read of 0 bytes that
+    /// would confirm it is skipped (half of the reads of every spec `fmt` writes). Anything else — a
+    /// file that grew or shrank since, a size of 0 from /proc, a short read part-way — reads on to 0.
+    public static func preadAll(_ fd: Descriptor, limit: Int = Int.max, expectedSize: Int64? = nil) throws(SysError) -> [UInt8] {
+        try readChunks(limit: limit, endsAt: expectedSize.flatMap { $0 > 0 ? Int(exactly: $0) : nil }) {
+            (chunk: UnsafeMutableRawBufferPointer, offset: Int) throws(SysError) -> Int in
             try perform(.pread, fd.path) { injected in
                 Glibc.pread(fd.rawValue, chunk.baseAddress, min(chunk.count, injected ?? Int.max), off_t(offset))
             }
         }
     }
 
-    private static func readChunks(limit: Int,
+    private static func readChunks(limit: Int, endsAt expectedSize: Int? = nil,
                                    _ readChunk: (UnsafeMutableRawBufferPointer, Int) throws(SysError) -> Int) throws(SysError) -> [UInt8] {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
         defer { chunk.deallocate() }
@@ -79,6 +85,7 @@ public enum Sys {
             let count = try readChunk(UnsafeMutableRawBufferPointer(rebasing: chunk[0..<wanted]), result.count)
             if count == 0 { break }
             result.append(contentsOf: chunk[0..<count])
+            if count < wanted && result.count == expectedSize { break }
         }
         return result
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SpecSyncSys
 
 // A generated corpus of concurrent edits to one spec, with the expected merge computed here from a
 // small model of specs — independently of specsync's merge code: edits are applied to the model, and a
@@ -8,14 +9,9 @@ import Foundation
 
 /// Deterministic random numbers (SplitMix64), so every run sees the same corpus.
 struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var generator: SplitMix64
+    init(state: UInt64) { generator = SplitMix64(seed: state) }
+    mutating func next() -> UInt64 { generator.next() }
     mutating func int(_ range: Range<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
     mutating func pick<T>(_ items: [T]) -> T { items[int(0..<items.count)] }
     mutating func chance(_ percent: Int) -> Bool { int(0..<100) < percent }

@@ -4,6 +4,7 @@ import Glibc
 import SpecSyncStore
 import SpecSyncSys
 import SpecSyncSysTestSupport
+import Synchronization
 import XCTest
 
 /// Reads never go past the limit + 1 byte, whatever the input claims or does.
@@ -58,5 +59,48 @@ final class BoundedReadTests: XCTestCase {
         let store = SpecStore(configuration: StoreConfiguration(maxReadBytes: 1000))
         XCTAssertThrowsError(try store.update(path) { _ in XCTFail("transform called"); return [1] })
         XCTAssertEqual(try SpecStore().read(path).bytes.count, 2000)
+    }
+    /// Counts the pread(2) calls made on paths containing `marker` while `body` runs.
+    private func preadCount(_ marker: String, _ body: () throws -> Void) throws -> Int {
+        let count = Mutex(0)
+        SysFaults.setBeforeCall { call, path in
+            if call == .pread, path?.contains(marker) == true { count.withLock { $0 += 1 } }
+        }
+        defer { SysFaults.setBeforeCall(nil) }
+        try body()
+        return count.withLock { $0 }
+    }
+
+    /// A regular file read with the size fstat gave ends at the short read that brings exactly that
+    /// size: one pread, not a second one to see 0 bytes.
+    func testAFileOfTheSizeFstatGaveIsReadInOnePread() throws {
+        try skipUnlessFaultInjection()
+        let path = scratch.file("spec")
+        let bytes = Array("id: TAND-001\ntitle: one read\n".utf8)
+        try write(path, bytes)
+        var read: BoundedInput?
+        XCTAssertEqual(try preadCount("spec") { read = try BoundedRead.file(path, limit: 1 << 20) }, 1)
+        XCTAssertEqual(read, .bytes(bytes))
+        XCTAssertEqual(try preadCount("spec") { XCTAssertEqual(try SpecStore().read(path).bytes, bytes) }, 1)
+    }
+
+    /// Where the size does not end a short read, reading goes on to end of file: short transfers
+    /// part-way (as signals cause), and a file that grew after its fstat.
+    func testShortReadsBeforeTheSizeAndFilesThatGrewAreReadWhole() throws {
+        try skipUnlessFaultInjection()
+        let path = scratch.file("spec")
+        let bytes = Array(repeating: UInt8(ascii: "x"), count: 1000)
+        try write(path, bytes)
+        SysFaults.inject(InjectedFault(call: .pread, effect: .shortTransfer(maxBytes: 300), count: 2, pathContains: "spec"))
+        guard case .bytes(let read) = try BoundedRead.file(path, limit: 1 << 20) else { return XCTFail("refused") }
+        XCTAssertEqual(read.count, bytes.count, "stopped at a short read part-way")
+
+        let fd = try Sys.open(path, .readOnly)
+        defer { Sys.closeIgnoringErrors(fd) }
+        let longer = bytes + Array("appended after the fstat".utf8)
+        try write(path, longer)   // O_TRUNC and rewrite: the open descriptor sees the new, longer file
+        XCTAssertEqual(String(decoding: try Sys.preadAll(fd, expectedSize: Int64(bytes.count)).suffix(30), as: UTF8.self),
+                       String(decoding: longer.suffix(30), as: UTF8.self))
+        XCTAssertEqual(try Sys.preadAll(fd, expectedSize: 0).count, longer.count)
     }
 }
