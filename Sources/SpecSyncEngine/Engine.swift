@@ -202,7 +202,7 @@ public final class Engine: Sendable {
             let outcomes = store.updateMany(half.map { paths[$0] }) { path, current in
                 guard let current, let index = indexOf[path] else { return nil }
                 let previous = checked[index]
-                let result = previous.original == current ? previous : self.evaluate(path: path, bytes: current)
+                let result = previous.original?.hasSameBytes(as: current) == true ? previous : self.evaluate(path: path, bytes: current)
                 seen[path] = result
                 return result.action == .notCanonical ? result.canonical : nil
             }

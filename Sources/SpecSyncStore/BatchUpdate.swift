@@ -127,7 +127,7 @@ extension SpecStore {
                                                     limit: configuration.maxReadBytes)
                     batch.items[position].read = current
                 }
-                guard let newBytes = try transform(path, current?.bytes), newBytes != current?.bytes else {
+                guard let newBytes = try transform(path, current?.bytes), !newBytes.hasSameBytes(as: current?.bytes) else {
                     results[batch.items[position].index] = .success(.unchanged(current?.identity))
                     batch.closeHeldVersion(position)
                     batch.items[position].lock = nil

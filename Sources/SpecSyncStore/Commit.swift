@@ -136,7 +136,9 @@ extension SpecStore {
               let now = try? Sys.fstat(held), now.identity.sameInode(as: expected.identity),
               now.identity.size == expected.identity.size,
               now.identity.modificationTimeNanoseconds == expected.identity.modificationTimeNanoseconds,
-              let bytes = try? Sys.preadAll(held, expectedSize: now.identity.size), bytes == expected.bytes else { return nil }
+              let bytes = try? Sys.preadAll(held, expectedSize: now.identity.size), bytes.hasSameBytes(as: expected.bytes) else {
+            return nil
+        }
         return now.identity
     }
 
@@ -210,7 +212,7 @@ extension SpecStore {
                   bytes: [UInt8], held: Descriptor) throws(StoreError) -> Bool {
         guard let now = try? Sys.fstat(held), now.identity.size == baseline.size,
               now.identity.modificationTimeNanoseconds == baseline.modificationTimeNanoseconds,
-              (try? Sys.preadAll(held, expectedSize: now.identity.size)) == bytes else {
+              (try? Sys.preadAll(held, expectedSize: now.identity.size))?.hasSameBytes(as: bytes) == true else {
             try undoExchange(temporary, target: target, givenPath: givenPath,
                              displaced: (try? Sys.lstat(temporary.path))?.identity, keepOurs: false)
             return false

@@ -106,7 +106,7 @@ public final class DisplacedFile: Sendable {
                     || status.identity.modificationTimeNanoseconds != identity.modificationTimeNanoseconds {
                     return true
                 }
-                return try Sys.preadAll(descriptor, expectedSize: status.identity.size) != bytes
+                return try !Sys.preadAll(descriptor, expectedSize: status.identity.size).hasSameBytes(as: bytes)
             } catch {
                 throw StoreError.mapping(error, path: path)
             }

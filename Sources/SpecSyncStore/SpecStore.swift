@@ -166,7 +166,7 @@ public struct SpecStore: Sendable {
             defer { if let held { Sys.closeIgnoringErrors(held) } }
             let current = try held.map { try Self.readSnapshot(from: $0, filePath: target.path, givenPath: path,
                                                                         limit: configuration.maxReadBytes) }
-            guard let newBytes = try transform(current?.bytes), newBytes != current?.bytes else {
+            guard let newBytes = try transform(current?.bytes), !newBytes.hasSameBytes(as: current?.bytes) else {
                 return .unchanged(current?.identity)
             }
             let expectation: CommitExpectation

@@ -34,9 +34,16 @@ public enum FileName {
         return decode(UnsafeRawBufferPointer(start: cString, count: strlen(cString)))
     }
 
+    /// False when `path` holds no escaped byte: every escape (U+10FF80…U+10FFFF) is written in UTF-8 with
+    /// a lead byte 0xF4, which few paths have. A scan of the bytes, not of decoded scalars: it runs
+    /// before every system call on a path.
+    static func mayHoldEscapes(_ path: String) -> Bool {
+        path.utf8.contains(0xF4)
+    }
+
     /// Calls `body` with the path's bytes for the kernel, escapes turned back into the original bytes.
     public static func withCString<R>(_ path: String, _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
-        guard path.unicodeScalars.contains(where: { $0.value >= escapeBase + 0x80 }) else {
+        guard mayHoldEscapes(path) else {
             return try path.withCString(body)
         }
         var bytes: [CChar] = []
@@ -54,7 +61,7 @@ public enum FileName {
 
     /// For people and logs: bytes that are not UTF-8 as `\xNN` (a backslash stays a backslash).
     public static func displayed(_ path: String) -> String {
-        guard path.unicodeScalars.contains(where: { $0.value >= escapeBase + 0x80 }) else { return path }
+        guard mayHoldEscapes(path) else { return path }
         var out = ""
         for scalar in path.unicodeScalars {
             if scalar.value >= escapeBase + 0x80 {

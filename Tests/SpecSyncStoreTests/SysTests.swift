@@ -19,6 +19,20 @@ final class SysTests: XCTestCase {
         scratch.remove()
     }
 
+    func testHasSameBytesComparesEveryByte() {
+        let spec = Array("id: TAND-001\ntitle: same bytes\n".utf8)
+        XCTAssertTrue(spec.hasSameBytes(as: Array(spec)))
+        XCTAssertTrue([UInt8]().hasSameBytes(as: []))
+        XCTAssertFalse(spec.hasSameBytes(as: nil))
+        XCTAssertFalse(spec.hasSameBytes(as: spec.dropLast() + []))
+        XCTAssertFalse([UInt8]().hasSameBytes(as: [0]))
+        for position in [0, spec.count / 2, spec.count - 1] {
+            var changed = spec
+            changed[position] ^= 0x20
+            XCTAssertFalse(spec.hasSameBytes(as: changed), "byte \(position)")
+        }
+    }
+
     func testErrorsNameTheCallThePathAndTheErrno() {
         XCTAssertThrowsError(try Sys.open(scratch.file("missing"), .readOnly)) { error in
             guard let error = error as? SysError else { return XCTFail("\(error)") }
