@@ -1,6 +1,7 @@
 import XCTest
 @testable import SpecSyncCore
 @testable import SpecSyncSchema
+import SpecSyncSchemaTestSupport
 
 final class SchemaRegexTests: XCTestCase {
     private func assertMatches(_ pattern: String, _ cases: [(String, Bool)], file: StaticString = #filePath, line: UInt = #line) {
@@ -34,6 +35,30 @@ final class SchemaRegexTests: XCTestCase {
             ("csv-", false), ("PDF-render", false), ("pdf_render", false),
         ])
         assertMatches("^[0-9a-f]{8}$", [("5d41402a", true), ("5D41402A", false), ("5d41402", false), ("5d41402a0", false)])
+    }
+
+    /// Where the run matcher takes a pattern, it answers as the NFA does; a pattern a greedy pass
+    /// could get wrong (overlapping runs, an optional run before another, groups, no anchors) is left
+    /// to the NFA.
+    func testRunMatcherAgreesWithTheNFA() throws {
+        let taken = ["^[A-Za-z0-9_-]{1,64}$", "^ac-[0-9]+$", "^[0-9a-f]{8}$", "^a*b$", "^[a-c]{2,3}[d-f]$", "^$",
+                     "^x{0}y?$", "^[^a]*a$", "^é+[0-9]{2,}$", "^[a-c]+?d$"]
+        let refused = ["^[a-z]+[a-f]$", "^a?a$", "^a*b?c$", "^[a-z0-9]+(-[a-z0-9]+)*$", "^(?:ab)+$", "a+$",
+                       "^a|b$", "^a+", "^\\bab$", "^.*b$"]
+        for pattern in taken { XCTAssertNotNil(try ECMARegex(pattern).runs, pattern) }
+        for pattern in refused { XCTAssertNil(try ECMARegex(pattern).runs, pattern) }
+        let alphabet = Array("abcdefxy019-_éA \n")
+        let crafted = ["", "ac-1", "ac-", "ac-12x", "abcdef01", "abcf", "aab", "b", "ccd", "abcd", "éé12", "é1", "aa", "d"]
+        var random = SeededRandom(seed: 11)
+        for pattern in taken + refused {
+            let regex = try ECMARegex(pattern)
+            let texts = crafted + (0..<3000).map { _ in
+                String((0..<Int(random.next() % 12)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+            }
+            for text in texts where regex.matches(text) != regex.simulate(text) {
+                XCTFail("/\(pattern)/ on \(text.debugDescription): run matcher \(regex.matches(text)), NFA \(regex.simulate(text))")
+            }
+        }
     }
 
     func testSearchIsUnanchoredUnlessThePatternAnchors() {
