@@ -130,13 +130,15 @@ extension SpecStore {
 
     /// The identity (through `held`) when the file with `status` is `expected`, unmodified: same inode,
     /// size and mtime, and the same bytes (which also catches a same-size in-place write within one
-    /// timestamp tick). ctime is not compared: an exchange changes it.
+    /// timestamp tick). ctime is not compared: an exchange changes it. Read to a pread of 0 bytes, not
+    /// stopped at the size just seen: this check and `endGrace`'s decide whether a version is let go,
+    /// and the read that confirms the end is one more chance to see a late append.
     private static func isVersion(_ expected: FileSnapshot, status: FileStatus, held: Descriptor) -> FileIdentity? {
         guard status.identity.sameInode(as: expected.identity),
               let now = try? Sys.fstat(held), now.identity.sameInode(as: expected.identity),
               now.identity.size == expected.identity.size,
               now.identity.modificationTimeNanoseconds == expected.identity.modificationTimeNanoseconds,
-              let bytes = try? Sys.preadAll(held, expectedSize: now.identity.size), bytes.hasSameBytes(as: expected.bytes) else {
+              let bytes = try? Sys.preadAll(held), bytes.hasSameBytes(as: expected.bytes) else {
             return nil
         }
         return now.identity
@@ -212,7 +214,7 @@ extension SpecStore {
                   bytes: [UInt8], held: Descriptor) throws(StoreError) -> Bool {
         guard let now = try? Sys.fstat(held), now.identity.size == baseline.size,
               now.identity.modificationTimeNanoseconds == baseline.modificationTimeNanoseconds,
-              (try? Sys.preadAll(held, expectedSize: now.identity.size))?.hasSameBytes(as: bytes) == true else {
+              (try? Sys.preadAll(held))?.hasSameBytes(as: bytes) == true else {
             try undoExchange(temporary, target: target, givenPath: givenPath,
                              displaced: (try? Sys.lstat(temporary.path))?.identity, keepOurs: false)
             return false

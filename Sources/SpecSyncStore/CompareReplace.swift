@@ -106,7 +106,7 @@ public final class DisplacedFile: Sendable {
                     || status.identity.modificationTimeNanoseconds != identity.modificationTimeNanoseconds {
                     return true
                 }
-                return try !Sys.preadAll(descriptor, expectedSize: status.identity.size).hasSameBytes(as: bytes)
+                return try !Sys.preadAll(descriptor).hasSameBytes(as: bytes)   // to the end: see isVersion
             } catch {
                 throw StoreError.mapping(error, path: path)
             }

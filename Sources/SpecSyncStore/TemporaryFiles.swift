@@ -90,7 +90,9 @@ extension TemporaryFiles {
 
     /// The random part of names: seeded once from the system generator, then SplitMix64 (the system
     /// generator is one getrandom(2) per call: a system call per file written). A name only has to be
-    /// unlikely to be taken; one that is (`O_EXCL` fails) is drawn again.
+    /// unlikely to be taken; one that is (`O_EXCL` fails) is drawn again. The names are predictable to
+    /// someone who has seen a few; pre-creating them needs write access to the directory, which can
+    /// stop a write in simpler ways (its lock file), and `O_EXCL | O_NOFOLLOW` still refuses symlinks.
     static let nameBits = Mutex(SplitMix64(seed: UInt64.random(in: .min ... .max)))
 }
 

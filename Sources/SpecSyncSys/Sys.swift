@@ -64,7 +64,7 @@ public enum Sys {
     ///
     /// `expectedSize` is the size an fstat of the regular file just reported. A read that comes back
     /// short with exactly that many bytes read is the end of the file, so the read of 0 bytes that
-    /// would confirm it is skipped (half of the reads of every spec `fmt` writes). Anything else — a
+    /// would confirm it is skipped (a quarter of the reads of every spec `fmt` writes). Anything else — a
     /// file that grew or shrank since, a size of 0 from /proc, a short read part-way — reads on to 0.
     public static func preadAll(_ fd: Descriptor, limit: Int = Int.max, expectedSize: Int64? = nil) throws(SysError) -> [UInt8] {
         try readChunks(limit: limit, endsAt: expectedSize.flatMap { $0 > 0 ? Int(exactly: $0) : nil }) {

@@ -5,6 +5,7 @@ import Foundation
 import SpecSyncStore
 import SpecSyncSys
 import SpecSyncSysTestSupport
+import Synchronization
 import XCTest
 
 /// The commit step (exchange, verify what was displaced, undo and verify again) against programs that
@@ -264,6 +265,44 @@ final class CommitRaceTests: XCTestCase {
     }
 
     // MARK: Single files
+
+    /// The check of what an exchange displaced reads it to a pread of 0 bytes, so a program appending
+    /// to the displaced version just after the read of its content (here: at the next system call) is
+    /// still seen, and its save put back. (With the read stopped at the size fstat gave, that append was
+    /// lost with the unlinked inode: found by review.)
+    func testAnAppendToTheDisplacedVersionRightAfterItIsReadIsPutBack() throws {
+        try skipUnlessFaultInjection()
+        let path = spec("late-append")
+        try writeFile(path, "id: TAND-001\ntitle: old\n")
+        struct Step { var displacedAt: String?; var callsSinceRead = -1; var done = false }
+        let step = Mutex(Step())
+        SysFaults.setBeforeCall { call, argument in
+            let appendTo: String? = step.withLock { step in
+                guard !step.done else { return nil }
+                if call == .renameat2, step.displacedAt == nil, let argument, let arrow = argument.range(of: " -> ") {
+                    step.displacedAt = String(argument[..<arrow.lowerBound])   // the temporary's name
+                    return nil
+                }
+                guard let displaced = step.displacedAt else { return nil }
+                if step.callsSinceRead >= 0 { step.callsSinceRead += 1 }
+                if call == .pread, argument == path, step.callsSinceRead < 0 { step.callsSinceRead = 0 }
+                guard step.callsSinceRead == 1 else { return nil }
+                step.done = true
+                return displaced
+            }
+            guard let appendTo else { return }
+            let descriptor = open(appendTo, O_WRONLY | O_APPEND)
+            guard descriptor >= 0 else { return }
+            _ = "late: appended\n".withCString { write(descriptor, $0, strlen($0)) }
+            close(descriptor)
+        }
+        XCTAssertThrowsError(try store.update(path) { _ in Array("id: TAND-001\ntitle: new\n".utf8) }) { error in
+            XCTAssertEqual(error as? StoreError, .changedDuringUpdate(path: path))
+        }
+        SysFaults.setBeforeCall(nil)
+        XCTAssertTrue(step.withLock { $0.done }, "the append was made")
+        XCTAssertEqual(String(decoding: try contents(path), as: UTF8.self), "id: TAND-001\ntitle: old\nlate: appended\n")
+    }
 
     func testUpdateAndReplaceIfUnchangedDoNotRecreateAFileDeletedAfterItWasRead() throws {
         try skipUnlessFaultInjection()
