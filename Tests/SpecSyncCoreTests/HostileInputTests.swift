@@ -306,6 +306,22 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
+    /// A comment closing a nested list or mapping, followed by a key written as `? key`, stays where
+    /// it is: the entry was placed at the key's own column (after `? `), so the comment, indented as
+    /// far, read as the key's leading comment and moved out to column 1 on the next `fmt` — not
+    /// idempotent (found by the fuzzer).
+    func testACommentClosingABlockBeforeAnExplicitKeyStaysInTheBlock() {
+        let key = "'#" + String(repeating: "\\", count: 700) + "'"     // 1,400+ characters once escaped
+        for block in ["  - a\n  - b\n", "  a: 1\n  b: 2\n", "  - a\n  -\n    - b\n"] {
+            let input = "list:\n\(block)  # closing the block\n\(key): x\n"
+            guard case .formatted(let output, _) = format(input) else { XCTFail("input rejected: \(block)"); continue }
+            let text = String(decoding: output, as: UTF8.self)
+            XCTAssertTrue(text.contains("\n  # closing the block\n? \""), text.prefix(200) + "")
+            guard case .formatted(let again, _) = format(output) else { XCTFail("canonical output rejected"); continue }
+            XCTAssertEqual(String(decoding: again, as: UTF8.self).prefix(200), text.prefix(200), "block \(block.debugDescription)")
+        }
+    }
+
     /// A top-level key `... x` written plain would end the document (found by the fuzzer); elsewhere
     /// on a line it stays plain.
     func testATopLevelKeyThatLooksLikeADocumentEndIsQuoted() {

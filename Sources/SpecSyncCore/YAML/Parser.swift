@@ -509,7 +509,11 @@ final class TreeBuilder {
             let column = stack[t].isBlock ? stack[t].start.column : start.column
             anchorPoints.append(AnchorPoint(line: start.line, column: column, node: id, container: stack[t].id))
         } else if stack[t].pendingKeyID < 0 {
-            anchorPoints.append(AnchorPoint(line: start.line, column: start.column, node: id, container: stack[t].id))
+            // A block mapping's entries start at its indentation, where a key written `? key` has its
+            // `?`: the key itself starts two columns on, and placed there the entry took the comments
+            // closing the block above it for its own.
+            let column = stack[t].isBlock ? min(start.column, stack[t].start.column) : start.column
+            anchorPoints.append(AnchorPoint(line: start.line, column: column, node: id, container: stack[t].id))
         }
     }
 
