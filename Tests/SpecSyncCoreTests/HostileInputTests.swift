@@ -322,6 +322,25 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
+    /// Only an explicit key's entry moves to its `?`: a mapping whose anchor or tag stands on a line of
+    /// its own, less indented than its keys, places its entries at its keys as before; and a `?` alone
+    /// on its line, with a comment between it and its key, keeps the comment with the key. (Both
+    /// changed with a first version of the fix above, which placed every entry at the mapping's start
+    /// mark; found by review.)
+    func testOnlyAnExplicitKeysEntryMovesToItsQuestionMark() {
+        func formatted(_ input: String) -> String {
+            guard case .formatted(let output, _) = format(input) else { XCTFail("rejected: \(input)"); return "" }
+            return String(decoding: output, as: UTF8.self)
+        }
+        let plain = "- k:\n  - x\n  - y\n  # closing\n  m: 1\n"
+        XCTAssertEqual(formatted("- &a\n    k:\n    - x\n    - y\n    # closing\n    m: 1\n"), formatted(plain))
+        XCTAssertEqual(formatted("- !!map\n    k:\n    - x\n    - y\n    # closing\n    m: 1\n"), formatted(plain))
+        XCTAssertEqual(formatted("&a\n  k:\n  - x\n  # c\n  m: 1\n"), formatted("  k:\n  - x\n  # c\n  m: 1\n"))
+        XCTAssertEqual(formatted("list:\n  - a\n?\n  # about k\n  k\n: v\n"), "list:\n  - a\n# about k\nk: v\n")
+        XCTAssertEqual(formatted("list:\n  - a\n  # closing\n?\n\n  # about k\n  k\n: v\n"),
+                       "list:\n  - a\n  # closing\n\n# about k\nk: v\n")
+    }
+
     /// A top-level key `... x` written plain would end the document (found by the fuzzer); elsewhere
     /// on a line it stays plain.
     func testATopLevelKeyThatLooksLikeADocumentEndIsQuoted() {

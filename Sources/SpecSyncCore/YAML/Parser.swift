@@ -509,11 +509,10 @@ final class TreeBuilder {
             let column = stack[t].isBlock ? stack[t].start.column : start.column
             anchorPoints.append(AnchorPoint(line: start.line, column: column, node: id, container: stack[t].id))
         } else if stack[t].pendingKeyID < 0 {
-            // A block mapping's entries start at its indentation, where a key written `? key` has its
-            // `?`: the key itself starts two columns on, and placed there the entry took the comments
-            // closing the block above it for its own.
-            let column = stack[t].isBlock ? min(start.column, stack[t].start.column) : start.column
-            anchorPoints.append(AnchorPoint(line: start.line, column: column, node: id, container: stack[t].id))
+            // An entry written `? key` starts at its `?`: placed at the key (two columns on, or lines
+            // below), it took the comments closing the block above it for its own.
+            let at = stack[t].isBlock ? (source.explicitKeyIndicator(before: start) ?? start) : start
+            anchorPoints.append(AnchorPoint(line: at.line, column: at.column, node: id, container: stack[t].id))
         }
     }
 

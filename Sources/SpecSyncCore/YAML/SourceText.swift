@@ -109,6 +109,33 @@ struct SourceText {
         return stops
     }
 
+    /// Where the `?` of an explicit key starting at `key` stands: before the key on its line only spaces
+    /// and tabs and then the `?`, or the `?` ending an earlier line with only blank and comment lines
+    /// between. Nil for any other key (an implicit one, or a `?` followed by a comment on its line).
+    func explicitKeyIndicator(before key: SourcePosition) -> SourcePosition? {
+        var line = key.line - 1
+        guard line >= 0, line < lineStarts.count else { return nil }
+        var i = key.offset
+        while true {
+            let start = lineStarts[line]
+            while i > start && (bytes[i - 1] == 0x20 || bytes[i - 1] == 0x09) { i -= 1 }
+            if i > start {
+                guard bytes[i - 1] == UInt8(ascii: "?"),
+                      i - 1 == start || bytes[i - 2] == 0x20 || bytes[i - 2] == 0x09 else { return nil }
+                return position(ofByte: i - 1)
+            }
+            // At the start of the line: up over blank and comment lines, to the end of the line before.
+            repeat {
+                guard line > 0 else { return nil }
+                line -= 1
+                var first = lineStarts[line]
+                while first < lineEnds[line] && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
+                if first < lineEnds[line] && bytes[first] != UInt8(ascii: "#") { break }
+            } while true
+            i = lineEnds[line]
+        }
+    }
+
     /// The position of a byte offset: only for diagnostics (a handful per file), so a walk from the
     /// line start is fine.
     func position(ofByte offset: Int) -> SourcePosition {
