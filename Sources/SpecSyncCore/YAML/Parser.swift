@@ -158,6 +158,8 @@ final class TreeBuilder {
     /// A plain scalar read as a non-string that some reader might read otherwise was seen.
     private var sawAmbiguityCandidate = false
     private var aliasNodes = 0
+    /// The block scanner read the events: it reads no explicit keys (`? key`), so no entry's `?` is looked for.
+    private var readByBlockScanner = false
 
     private struct ScalarSpan {
         var start: Int
@@ -250,6 +252,7 @@ final class TreeBuilder {
         return source.bytes.withUnsafeBufferPointer { whole -> YAMLParseResult in
             // Most specs are in the plain block subset BlockScanner reads, with the events libyaml gives.
             if source.bomLength == 0, let scanned = BlockScanner.scan(whole) {
+                readByBlockScanner = true
                 return scanned.decoded.withUnsafeBufferPointer { decoded -> YAMLParseResult in
                     var state = BuildState()
                     for event in scanned.events {
@@ -511,7 +514,7 @@ final class TreeBuilder {
         } else if stack[t].pendingKeyID < 0 {
             // An entry written `? key` starts at its `?`: placed at the key (two columns on, or lines
             // below), it took the comments closing the block above it for its own.
-            let at = stack[t].isBlock ? (source.explicitKeyIndicator(before: start) ?? start) : start
+            let at = stack[t].isBlock && !readByBlockScanner ? (source.explicitKeyIndicator(before: start) ?? start) : start
             anchorPoints.append(AnchorPoint(line: at.line, column: at.column, node: id, container: stack[t].id))
         }
     }
