@@ -95,4 +95,3 @@ extension TemporaryFiles {
     /// stop a write in simpler ways (its lock file), and `O_EXCL | O_NOFOLLOW` still refuses symlinks.
     static let nameBits = Mutex(SplitMix64(seed: UInt64.random(in: .min ... .max)))
 }
-

@@ -122,7 +122,7 @@ struct SourceText {
             if i > start {
                 guard bytes[i - 1] == UInt8(ascii: "?"),
                       i - 1 == start || bytes[i - 2] == 0x20 || bytes[i - 2] == 0x09 else { return nil }
-                return position(ofByte: i - 1)
+                return SourcePosition(line: line + 1, column: column(ofByte: i - 1, line: line + 1), offset: i - 1)
             }
             // At the start of the line: up over blank and comment lines, to the end of the line before.
             repeat {
