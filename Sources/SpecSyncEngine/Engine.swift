@@ -181,12 +181,13 @@ public final class Engine: Sendable {
         // Writing: one batched, locked read-modify-write (one durability barrier per chunk, not two
         // fsyncs per file). Under each lock the file is read again; if it changed since it was validated,
         // it is validated again from what is there now.
-        var resolvedTrees: [String: String?] = [:]  // each tree resolved once, not once per file
+        var judges: [String: TreeBoundary.Judge] = [:]  // each tree and directory resolved once, not once per file
         let pending = results.indices.filter { index in
             guard results[index].action == .notCanonical else { return false }
             guard let tree = trees?[index] else { return true }
-            if resolvedTrees[tree] == nil { resolvedTrees[tree] = .some(try? Sys.realpath(tree)) }
-            guard let resolved = TreeBoundary.outside(paths[index], tree: tree, resolvedTree: resolvedTrees[tree] ?? nil) else { return true }
+            let judge = judges[tree] ?? TreeBoundary.Judge(tree: tree)
+            judges[tree] = judge
+            guard let resolved = judge.outside(paths[index]) else { return true }
             results[index].notWritten = TreeBoundary.refusal(paths[index], resolved: resolved, tree: tree, flagHint: true)
             return false
         }

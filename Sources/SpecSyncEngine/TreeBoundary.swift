@@ -1,4 +1,5 @@
 import SpecSyncSys
+import Synchronization
 
 /// The rule for writing through symlinks, shared by the watcher, `fmt`, `check --fix` and `write`: a
 /// spec that resolves to a file outside the tree being processed is checked but never written — a
@@ -8,28 +9,56 @@ public enum TreeBoundary {
     /// exist (yet, or any more) is judged by its directory; a dangling symlink is outside (its target
     /// could be created anywhere).
     public static func outside(_ path: String, tree: String) -> String? {
-        outside(path, tree: tree, resolvedTree: try? Sys.realpath(tree))
+        Judge(tree: tree).outside(path)
     }
 
-    /// The same, with the tree's own resolution done once by a caller that checks many files in it
-    /// (`fmt` of a big tree resolved the tree again for every file: five system calls each). A tree that
-    /// does not resolve (`resolvedTree` nil) keeps everything outside.
-    public static func outside(_ path: String, tree: String, resolvedTree: String?) -> String? {
-        guard let root = resolvedTree else { return tree }
-        let resolved: String
-        do {
-            resolved = try Sys.realpath(path)
-        } catch {
-            if let status = try? Sys.lstat(path), status.identity.isSymlink {
-                return (try? Sys.readlink(path)) ?? path
-            }
+    /// The rule over many files of one tree (a run of `fmt`, a batch of the watcher): the tree and each
+    /// directory are resolved once, and a file's own name then costs one lstat. Resolving every path in
+    /// full took a readlink per path component (and a getcwd for a relative path) for each file written.
+    /// A directory replaced by a symlink after one of its files was judged is not noticed for the others
+    /// of the same run — the rule is against links a repository brings, and a swap between judging and
+    /// writing was never excluded — so a judge lives for one run or batch, not longer.
+    public final class Judge: Sendable {
+        public let tree: String
+        private let resolvedTree: String?
+        /// Resolved directories (nil: did not resolve), shared by the threads judging one batch.
+        private let directories = Mutex<[String: String?]>([:])
+
+        /// A tree that does not resolve keeps everything outside.
+        public init(tree: String) {
+            self.tree = tree
+            resolvedTree = try? Sys.realpath(tree)
+        }
+
+        public func outside(_ path: String) -> String? {
+            guard let root = resolvedTree else { return tree }
             let slash = path.lastIndex(of: "/")
             let parent = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
             let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-            guard let directory = try? Sys.realpath(parent) else { return nil }
-            resolved = directory == "/" ? "/" + name : directory + "/" + name
+            let resolved: String
+            if name.isEmpty || name == "." || name == ".." {
+                guard let full = try? Sys.realpath(path) else { return nil }
+                resolved = full
+            } else if let status = try? Sys.lstat(path), status.identity.isSymlink {
+                guard let full = try? Sys.realpath(path) else {
+                    return (try? Sys.readlink(path)) ?? path  // dangling: always outside
+                }
+                resolved = full
+            } else {
+                // A file (or nothing: one renamed away between the read and the write) is where its
+                // directory leads.
+                guard let directory = resolvedDirectory(parent) else { return nil }
+                resolved = directory == "/" ? "/" + name : directory + "/" + name
+            }
+            return resolved.hasPrefix(root == "/" ? "/" : root + "/") ? nil : resolved
         }
-        return resolved.hasPrefix(root == "/" ? "/" : root + "/") ? nil : resolved
+
+        private func resolvedDirectory(_ directory: String) -> String? {
+            if let known = directories.withLock({ $0[directory] }) { return known }
+            let resolved = try? Sys.realpath(directory)
+            directories.withLock { $0[directory] = .some(resolved) }
+            return resolved
+        }
     }
 
     /// The message for a file left alone by this rule.

@@ -277,13 +277,16 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         let steps = stride(from: 0, to: files.count, by: 2 * perCall).map {
             Array(files[$0..<min(files.count, $0 + 2 * perCall)])
         }
-        let (engine, root, processors) = (engine, watcher.root, batchProcessors)
+        let (engine, processors) = (engine, batchProcessors)
+        let boundary = TreeBoundary.Judge(tree: watcher.root)
         func prefetch(_ step: [(path: String, since: ContinuousClock.Instant?)]) -> Prefetch {
             Prefetch(step.map(\.path)) { paths in
                 paths.concurrentMap(contexts: processors) { processor, path in
                     let evaluation = Self.evaluate(path, engine: engine, using: processor)
-                    guard case .read(_, let result) = evaluation, result.action == .notCanonical else { return (evaluation, String?.none) }
-                    return (evaluation, TreeBoundary.outside(path, tree: root))
+                    // Where a file to rewrite leads is only asked when it may be rewritten (`--startup
+                    // check` of a messy tree resolved every file for nothing: 6 % of its CPU time).
+                    guard mayWrite, case .read(_, let result) = evaluation, result.action == .notCanonical else { return (evaluation, String?.none) }
+                    return (evaluation, boundary.outside(path))
                 }
             }
         }
