@@ -68,7 +68,7 @@ struct ResolvedTarget {
 
     static func validate(_ path: String) throws(StoreError) {
         if path.isEmpty { throw StoreError.invalidPath(path: path, reason: "empty") }
-        if path.utf8.contains(0) { throw StoreError.invalidPath(path: path, reason: "contains a NUL byte") }
+        if path.utf8Contains(0) { throw StoreError.invalidPath(path: path, reason: "contains a NUL byte") }
         if path.hasSuffix("/") { throw StoreError.targetIsDirectory(path: path) }
     }
 

@@ -16,3 +16,18 @@ extension Array where Element == UInt8 {
         }
     }
 }
+
+extension String {
+    /// Whether the UTF-8 form holds `byte`, with one memchr over a native string's contiguous bytes.
+    /// `utf8.contains` went byte by byte through the generic iterator: 1.3 % of `fmt`'s CPU time, as
+    /// every path is scanned before each of the forty-odd system calls a written file takes.
+    public func utf8Contains(_ byte: UInt8) -> Bool {
+        if let found = utf8.withContiguousStorageIfAvailable({ bytes in
+            guard let base = bytes.baseAddress else { return false }
+            return memchr(base, Int32(byte), bytes.count) != nil
+        }) {
+            return found
+        }
+        return utf8.contains(byte)
+    }
+}

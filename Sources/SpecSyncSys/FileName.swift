@@ -38,7 +38,7 @@ public enum FileName {
     /// a lead byte 0xF4, which few paths have. A scan of the bytes, not of decoded scalars: it runs
     /// before every system call on a path.
     static func mayHoldEscapes(_ path: String) -> Bool {
-        path.utf8.contains(0xF4)
+        path.utf8Contains(0xF4)
     }
 
     /// Calls `body` with the path's bytes for the kernel, escapes turned back into the original bytes.

@@ -33,6 +33,22 @@ final class SysTests: XCTestCase {
         }
     }
 
+    /// Small (inline) and large strings, the byte first, last and absent, multi-byte scalars around it;
+    /// the same answer as the generic scan for every byte value.
+    func testUTF8ContainsFindsTheByteWhereverItIs() {
+        let samples = ["", "a", "short/path", "/a/much/longer/path/to/.tandemonium/specs/TAND-004.yaml",
+                       "caf\u{E9}/\u{1F600}/x", "\u{10FF80}\u{10FFAB}", String(repeating: "x", count: 300) + "\u{10FFFF}",
+                       "nul\u{0}inside"]
+        for sample in samples {
+            for byte in UInt8.min...UInt8.max {
+                XCTAssertEqual(sample.utf8Contains(byte), sample.utf8.contains(byte), "\(sample.debugDescription) \(byte)")
+            }
+        }
+        XCTAssertTrue("\u{10FF80}".utf8Contains(0xF4))
+        XCTAssertTrue("/x/y\u{0}".utf8Contains(0))
+        XCTAssertFalse("/plain/ascii/path.yaml".utf8Contains(0xF4))
+    }
+
     func testErrorsNameTheCallThePathAndTheErrno() {
         XCTAssertThrowsError(try Sys.open(scratch.file("missing"), .readOnly)) { error in
             guard let error = error as? SysError else { return XCTFail("\(error)") }
