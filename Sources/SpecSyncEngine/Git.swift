@@ -173,8 +173,8 @@ public struct StagedFiles {
     /// (absolute, or more `..` than directories).
     static func inside(link relative: String, target: String) -> String? {
         guard !target.hasPrefix("/") else { return nil }
-        var parts = relative.split(separator: "/").dropLast().map(String.init)
-        for component in target.split(separator: "/") {
+        var parts = Array(FileName.components(relative).dropLast())
+        for component in FileName.components(target) {
             switch component {
             case ".": continue
             case "..":

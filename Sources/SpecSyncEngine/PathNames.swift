@@ -74,7 +74,7 @@ extension PathNames {
     static func components(_ path: String) -> [String] {
         guard !path.isEmpty else { return [] }
         var result = path.hasPrefix("/") ? ["/"] : []
-        result += path.split(separator: "/").map(String.init)
+        result += FileName.components(path)
         if path.utf8.count > 1 && path.hasSuffix("/") { result.append("/") }
         return result
     }

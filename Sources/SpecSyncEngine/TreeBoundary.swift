@@ -32,9 +32,9 @@ public enum TreeBoundary {
 
         public func outside(_ path: String) -> String? {
             guard let root = resolvedTree else { return tree }
-            let slash = path.lastIndex(of: "/")
-            let parent = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-            let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+            let split = FileName.splitLast(path)
+            let parent = split.map { $0.head.isEmpty ? "/" : $0.head } ?? "."
+            let name = split?.name ?? path
             let resolved: String
             if name.isEmpty || name == "." || name == ".." {
                 guard let full = try? Sys.realpath(path) else { return nil }

@@ -7,10 +7,11 @@ struct PathParts: Equatable {
     let name: String
 
     init(_ path: String) {
-        if let slash = path.lastIndex(of: "/") {
-            let head = String(path[..<slash])
+        // On the byte, as the kernel does (a search by Character also stepped through grapheme
+        // clusters: 6,800 instructions per file fmt wrote).
+        if let (head, name) = FileName.splitLast(path) {
             directory = head.isEmpty ? "/" : head
-            name = String(path[path.index(after: slash)...])
+            self.name = name
         } else {
             directory = "."
             name = path

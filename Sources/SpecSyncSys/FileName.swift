@@ -59,6 +59,20 @@ public enum FileName {
         return try bytes.withUnsafeBufferPointer { try body($0.baseAddress!) }
     }
 
+    /// The parts of `path` between "/" bytes, empty ones dropped. Paths are split on the byte: a "/"
+    /// followed by a combining mark is one Character, which a split or search by Character misses.
+    public static func components(_ path: String) -> [String] {
+        path.utf8.split(separator: UInt8(ascii: "/")).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `path` split at its last "/" byte: what comes before it (empty for a path like "/name") and the
+    /// name after it; nil when there is no "/".
+    public static func splitLast(_ path: String) -> (head: String, name: String)? {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        return (String(decoding: path.utf8[..<slash], as: UTF8.self),
+                String(decoding: path.utf8[path.utf8.index(after: slash)...], as: UTF8.self))
+    }
+
     /// For people and logs: bytes that are not UTF-8 as `\xNN` (a backslash stays a backslash).
     public static func displayed(_ path: String) -> String {
         guard mayHoldEscapes(path) else { return path }

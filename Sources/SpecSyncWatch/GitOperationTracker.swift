@@ -1,3 +1,4 @@
+import SpecSyncSys
 import SystemPackage
 
 /// An entry whose presence means git is in the middle of an operation (`MERGE_HEAD`, `rebase-merge/`,
@@ -16,13 +17,12 @@ public struct GitMarker: Equatable, Sendable {
 
     /// The directory holding the marker (the one that is watched).
     public var directory: String {
-        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
-        return String(path[..<slash])
+        guard let (head, _) = FileName.splitLast(path), !head.isEmpty else { return "/" }
+        return head
     }
 
     public var name: String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        return String(path[path.index(after: slash)...])
+        FileName.splitLast(path)?.name ?? path
     }
 }
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import SpecSyncStore
 import SpecSyncSys
 import XCTest
@@ -32,6 +33,21 @@ final class ReplaceTests: XCTestCase {
         XCTAssertEqual(identity, FileIdentity(st), "the returned identity is the file's as it is now")
         XCTAssertTrue(exists(SpecStore.lockPath(for: path)), "the sidecar lock file stays")
         XCTAssertEqual(scratch.temporaryFiles(), [])
+    }
+
+    /// A name that starts with a combining mark makes one Character with the slash before it; paths are
+    /// split on the byte, so the temporary goes beside the file (split by Character, it went one
+    /// directory up, into a directory that does not exist, and the write failed).
+    func testANameStartingWithACombiningMarkIsWrittenInItsDirectory() throws {
+        try FileManager.default.createDirectory(atPath: scratch.file("sub"), withIntermediateDirectories: true)
+        let path = scratch.file("sub/\u{301}accent.yaml")
+        try store.replace(path, with: Array("id: TAND-001\n".utf8))
+        XCTAssertEqual(try text(path), "id: TAND-001\n")
+        let outcome = store.updateMany([path]) { _, _ in Array("id: TAND-002\n".utf8) }
+        guard case .success(.replaced) = outcome.first else { return XCTFail("\(outcome)") }
+        XCTAssertEqual(try text(path), "id: TAND-002\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.file("sub")).sorted(),
+                       ["\u{301}accent.yaml", "\u{301}accent.yaml.lock"])
     }
 
     func testReplaceSwapsInANewInodeAndPreservesMode0600() throws {
