@@ -4,6 +4,8 @@ import Glibc
 import Foundation
 import SpecSyncStore
 import SpecSyncSys
+import SpecSyncSysTestSupport
+import Synchronization
 import XCTest
 
 /// Durable replace and locked update in one process: content, mode, owner, symlinks, refusals.
@@ -48,6 +50,29 @@ final class ReplaceTests: XCTestCase {
         XCTAssertEqual(try text(path), "id: TAND-002\n")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.file("sub")).sorted(),
                        ["\u{301}accent.yaml", "\u{301}accent.yaml.lock"])
+    }
+
+    /// Temporary names are `.specsync-tmp-<name>.<pid>.<8 lowercase hex digits>`: the pid lets a later
+    /// write remove those of a writer that died, and the sweep takes nothing of another shape.
+    func testTemporaryNamesCarryThePidAndEightHexDigits() throws {
+        try XCTSkipUnless(SysFaults.isAvailable, "fault injection exists only in debug builds")
+        let names = Mutex<[String]>([])
+        SysFaults.setBeforeCall { call, path in
+            if call == .open, let path, path.contains("/.specsync-tmp-") { names.withLock { $0.append(path) } }
+        }
+        defer { SysFaults.setBeforeCall(nil) }
+        let path = scratch.file("TAND-\u{E9}1.yaml")
+        for round in 0..<20 { try store.replace(path, with: Array("id: TAND-\(round)\n".utf8)) }
+        let written = names.withLock { $0 }
+        XCTAssertEqual(written.count, 20)
+        let prefix = scratch.file(".specsync-tmp-TAND-\u{E9}1.yaml.\(getpid()).")
+        for name in written {
+            XCTAssertTrue(name.hasPrefix(prefix), name)
+            let random = name.utf8.dropFirst(prefix.utf8.count)
+            XCTAssertEqual(random.count, 8, name)
+            XCTAssertTrue(random.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }, name)
+        }
+        XCTAssertEqual(Set(written).count, written.count, "every name drawn anew")
     }
 
     func testReplaceSwapsInANewInodeAndPreservesMode0600() throws {
