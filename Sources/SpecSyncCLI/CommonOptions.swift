@@ -55,7 +55,7 @@ struct CommonOptions: ParsableArguments {
         do {
             var configuration = try Configuration.load(explicitPath: config, from: cwd)
             try adjust(&configuration)
-            let schemaPath = schema.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
+            let schemaPath = schema.map { PathNames.isAbsolute($0) ? $0 : cwd + "/" + $0 }
             return try Engine(configuration: configuration, schemaOverride: schemaPath)
         } catch let error as ValidationError {
             throw error
@@ -90,7 +90,7 @@ enum Terminal {
 
     /// Paths shown relative to the working directory (`cwd`, read now unless given) when inside it.
     static func display(_ path: String, cwd: String = ProcessContext.currentDirectory) -> String {
-        if path.hasPrefix(cwd + "/") { return PathNames.displayed(String(path.dropFirst(cwd.count + 1))) }
+        if let relative = PathNames.relative(path, to: cwd) { return PathNames.displayed(relative) }
         return PathNames.displayed(path)
     }
 }

@@ -39,7 +39,7 @@ struct Watch: ParsableCommand {
         let engine = try common.makeEngine { configuration in
             if let startup { configuration.startup = startup }
         }
-        let root = directory.map { $0.hasPrefix("/") ? $0 : ProcessContext.currentDirectory + "/" + $0 }
+        let root = directory.map { PathNames.isAbsolute($0) ? $0 : ProcessContext.currentDirectory + "/" + $0 }
             ?? engine.configuration.specsDirectory
         let service: WatchService
         do {

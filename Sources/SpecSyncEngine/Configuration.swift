@@ -242,6 +242,6 @@ extension Configuration {
 }
 
 func absolute(_ path: String, relativeTo base: String) -> String {
-    let joined = path.hasPrefix("/") ? path : PathNames.appending(base, path)
+    let joined = path.isAbsolutePath ? path : PathNames.appending(base, path)
     return PathNames.standardized(joined)
 }

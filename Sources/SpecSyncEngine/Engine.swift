@@ -127,9 +127,9 @@ public final class Engine: Sendable {
     /// The tree a file named on its own belongs to: the specs directory when it is in there, else the
     /// directory holding it (as named: a symlink is judged by where the link is, not where it leads).
     public func tree(forFile path: String) -> String {
-        let absolute = path.hasPrefix("/") ? path : Sys.currentDirectory() + "/" + path
+        let absolute = path.isAbsolutePath ? path : Sys.currentDirectory() + "/" + path
         let specs = configuration.specsDirectory
-        if absolute.hasPrefix(specs + "/") { return specs }
+        if absolute.hasBytePrefix(specs + "/") { return specs }
         return PathNames.parent(absolute)
     }
 
@@ -181,39 +181,41 @@ public final class Engine: Sendable {
         // Writing: one batched, locked read-modify-write (one durability barrier per chunk, not two
         // fsyncs per file). Under each lock the file is read again; if it changed since it was validated,
         // it is validated again from what is there now.
-        var judges: [String: TreeBoundary.Judge] = [:]  // each tree and directory resolved once, not once per file
+        // Paths are keyed by their bytes (PathKey): as Strings, two names differing only in Unicode
+        // normalization — two files on Linux — would share an entry.
+        var judges: [PathKey: TreeBoundary.Judge] = [:]  // each tree and directory resolved once, not once per file
         let pending = results.indices.filter { index in
             guard results[index].action == .notCanonical else { return false }
             guard let tree = trees?[index] else { return true }
-            let judge = judges[tree] ?? TreeBoundary.Judge(tree: tree)
-            judges[tree] = judge
+            let judge = judges[PathKey(tree)] ?? TreeBoundary.Judge(tree: tree)
+            judges[PathKey(tree)] = judge
             guard let resolved = judge.outside(paths[index]) else { return true }
             results[index].notWritten = TreeBoundary.refusal(paths[index], resolved: resolved, tree: tree, flagHint: true)
             return false
         }
         guard !pending.isEmpty else { return results }
-        var indexOf: [String: Int] = [:]
-        for index in pending { indexOf[paths[index]] = index }
+        var indexOf: [PathKey: Int] = [:]
+        for index in pending { indexOf[PathKey(paths[index])] = index }
         let checked = results
         // Two batches over disjoint halves, one per core: a batch is a sequence of syscalls, and the two
         // overlap their waits. (Each file is in exactly one half, so their locks never meet.)
         let halves = pending.count < 64 ? [pending[...]] : [pending[..<(pending.count / 2)], pending[(pending.count / 2)...]]
         let batches = halves.concurrentMap { half in
-            var seen: [String: FileResult] = [:]
+            var seen: [PathKey: FileResult] = [:]
             let outcomes = store.updateMany(half.map { paths[$0] }) { path, current in
-                guard let current, let index = indexOf[path] else { return nil }
+                guard let current, let index = indexOf[PathKey(path)] else { return nil }
                 let previous = checked[index]
                 let result = previous.original?.hasSameBytes(as: current) == true ? previous : self.evaluate(path: path, bytes: current)
-                seen[path] = result
+                seen[PathKey(path)] = result
                 return result.action == .notCanonical ? result.canonical : nil
             }
             return (outcomes: outcomes, seen: seen)
         }
         let outcomes = batches.flatMap(\.outcomes)
-        let latest = batches.reduce(into: [String: FileResult]()) { $0.merge($1.seen) { $1 } }
+        let latest = batches.reduce(into: [PathKey: FileResult]()) { $0.merge($1.seen) { $1 } }
         for (position, index) in pending.enumerated() {
             let path = paths[index]
-            var result = latest[path] ?? results[index]
+            var result = latest[PathKey(path)] ?? results[index]
             switch outcomes[position] {
             case .success(.replaced):
                 result.action = .normalized

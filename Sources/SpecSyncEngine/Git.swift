@@ -102,7 +102,7 @@ public struct Git: Sendable {
     /// Where git looks for hooks (honours core.hooksPath), absolute.
     public func hooksDirectory() throws(EngineError) -> String {
         let path = String(decoding: try run(["rev-parse", "--git-path", "hooks"]), as: UTF8.self).trimmingNewlines()
-        return path.hasPrefix("/") ? path : PathNames.appending(workingDirectory, path)
+        return path.isAbsolutePath ? path : PathNames.appending(workingDirectory, path)
     }
 }
 
@@ -121,7 +121,7 @@ public struct StagedFiles {
         let resolvedSpecs = PathNames.resolvingSymlinks(specsDir)
         let candidates = try git.stagedPaths().filter { relative in
             let absolute = PathNames.appending(top, relative)
-            for dir in [specsDir, resolvedSpecs] where absolute.hasPrefix(dir + "/") {
+            for dir in [specsDir, resolvedSpecs] where absolute.hasBytePrefix(dir + "/") {
                 return engine.filter.isSpec(relativePath: String(absolute.dropFirst(dir.count + 1)))
             }
             return false
@@ -146,8 +146,8 @@ public struct StagedFiles {
     /// said so — the watcher's rule, with the git work tree as the tree.
     private func checkLink(_ path: String, relative: String, text: String, top: String, git: Git) -> FileResult {
         let limit = engine.configuration.limits.maxBytes
-        let absolute = text.hasPrefix("/") ? PathNames.standardized(text) : nil
-        let inTree = absolute.map { $0.hasPrefix(top + "/") ? String($0.dropFirst(top.count + 1)) : nil }
+        let absolute = text.isAbsolutePath ? PathNames.standardized(text) : nil
+        let inTree = absolute.map { $0.bytesAfter(top + "/") }
             ?? Self.inside(link: relative, target: text)
         if let target = inTree {
             let targetPath = PathNames.appending(top, target)
@@ -162,7 +162,7 @@ public struct StagedFiles {
             return FileResult(path: path, action: .error, diagnostics: [], wasCanonical: false,
                               failure: FileError(kind: .notFound, message: "\(path) is a symlink to \(targetPath), which is not in the index; stage it too"))
         }
-        let resolved = text.hasPrefix("/") ? text : PathNames.appending(PathNames.parent(PathNames.appending(top, relative)), text)
+        let resolved = text.isAbsolutePath ? text : PathNames.appending(PathNames.parent(PathNames.appending(top, relative)), text)
         var result = engine.reconcile(path, mode: .check)
         result.notWritten = TreeBoundary.refusal(path, resolved: PathNames.standardized(resolved), tree: top,
                                                  outcome: "the commit stores only the link; checked as it is on disk", flagHint: false)
@@ -172,7 +172,7 @@ public struct StagedFiles {
     /// The link's target relative to the top level, or nil when it leads outside the work tree
     /// (absolute, or more `..` than directories).
     static func inside(link relative: String, target: String) -> String? {
-        guard !target.hasPrefix("/") else { return nil }
+        guard !target.isAbsolutePath else { return nil }
         var parts = Array(FileName.components(relative).dropLast())
         for component in FileName.components(target) {
             switch component {

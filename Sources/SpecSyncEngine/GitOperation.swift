@@ -39,7 +39,7 @@ public struct GitOperations: Sendable {
             return
         }
         markers = zip(Self.known, lines.dropFirst()).map { known, path in
-            let absolute = path.hasPrefix("/") ? path : PathNames.appending(directory, path)
+            let absolute = path.isAbsolutePath ? path : PathNames.appending(directory, path)
             return GitMarker(path: PathNames.standardized(absolute), operation: known.operation)
         }
     }

@@ -155,7 +155,7 @@ public struct MergeDriverInstaller {
         let top = try git.topLevel()
         let specs = PathNames.resolvingSymlinks(specsDirectory ?? engine.configuration.specsDirectory)
         let resolvedTop = PathNames.resolvingSymlinks(top)
-        guard specs.hasPrefix(resolvedTop + "/") else { return .specsOutsideWorkTree }
+        guard specs.hasBytePrefix(resolvedTop + "/") else { return .specsOutsideWorkTree }
         let folder = String(specs.dropFirst(resolvedTop.count + 1))
 
         var changed = false

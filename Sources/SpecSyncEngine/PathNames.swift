@@ -20,7 +20,7 @@ extension PathNames {
     public static func appending(_ base: String, _ component: String) -> String {
         if component.isEmpty { return base }
         if base.isEmpty { return component }
-        return base.hasSuffix("/") ? base + component : base + "/" + component
+        return base.endsWithSlash ? base + component : base + "/" + component
     }
 
     /// The path without its last component: "/a/b" → "/a", "/a" → "/", "a" → "" (repeated and trailing
@@ -39,7 +39,7 @@ extension PathNames {
         var components = self.components(path)
         guard !components.isEmpty else { return path }
         if components.count > 1 && components.last == "/" { components.removeLast() }
-        let isAbsolute = path.hasPrefix("/")
+        let isAbsolute = path.isAbsolutePath
         var resolved = components.removeFirst()
         for component in components {
             switch component {
@@ -58,6 +58,12 @@ extension PathNames {
         return resolved
     }
 
+    /// Whether `path` starts with the byte "/" (not the Character: see SpecSyncSys's PathBytes).
+    public static func isAbsolute(_ path: String) -> Bool { path.isAbsolutePath }
+
+    /// What follows `directory + "/"` in `path`, compared byte for byte; nil when `path` is not inside.
+    public static func relative(_ path: String, to directory: String) -> String? { path.bytesAfter(directory + "/") }
+
     /// A leading "~" expanded to $HOME, then `resolvingSymlinks`.
     public static func standardized(_ path: String) -> String {
         resolvingSymlinks(expandingTilde(path))
@@ -73,9 +79,9 @@ extension PathNames {
     /// "/" first for an absolute path, then the non-empty components, then "/" for a trailing slash.
     static func components(_ path: String) -> [String] {
         guard !path.isEmpty else { return [] }
-        var result = path.hasPrefix("/") ? ["/"] : []
+        var result = path.isAbsolutePath ? ["/"] : []
         result += FileName.components(path)
-        if path.utf8.count > 1 && path.hasSuffix("/") { result.append("/") }
+        if path.utf8.count > 1 && path.endsWithSlash { result.append("/") }
         return result
     }
 

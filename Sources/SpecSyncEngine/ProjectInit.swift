@@ -1,3 +1,5 @@
+import SpecSyncSys
+
 /// `specsync init`: what a project starting to use specsync needs, each step idempotent and never
 /// replacing content that is already there.
 public struct ProjectInitializer {
@@ -111,6 +113,6 @@ public struct ProjectInitializer {
     }
 
     private func relative(_ path: String, to root: String) -> String {
-        path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
+        path.bytesAfter(root + "/") ?? path
     }
 }

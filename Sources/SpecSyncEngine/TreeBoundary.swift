@@ -21,8 +21,10 @@ public enum TreeBoundary {
     public final class Judge: Sendable {
         public let tree: String
         private let resolvedTree: String?
-        /// Resolved directories (nil: did not resolve), shared by the threads judging one batch.
-        private let directories = Mutex<[String: String?]>([:])
+        /// Resolved directories, shared by the threads judging one batch; keyed by bytes (as String keys,
+        /// the directories "é" and "e\u{301}" shared one entry, and a link to outside could pass for the
+        /// other). One that did not resolve is not kept: it may be created before the next file.
+        private let directories = Mutex<[PathKey: String]>([:])
 
         /// A tree that does not resolve keeps everything outside.
         public init(tree: String) {
@@ -50,13 +52,14 @@ public enum TreeBoundary {
                 guard let directory = resolvedDirectory(parent) else { return nil }
                 resolved = directory == "/" ? "/" + name : directory + "/" + name
             }
-            return resolved.hasPrefix(root == "/" ? "/" : root + "/") ? nil : resolved
+            return resolved.hasBytePrefix(root == "/" ? "/" : root + "/") ? nil : resolved
         }
 
         private func resolvedDirectory(_ directory: String) -> String? {
-            if let known = directories.withLock({ $0[directory] }) { return known }
-            let resolved = try? Sys.realpath(directory)
-            directories.withLock { $0[directory] = .some(resolved) }
+            let key = PathKey(directory)
+            if let known = directories.withLock({ $0[key] }) { return known }
+            guard let resolved = try? Sys.realpath(directory) else { return nil }
+            directories.withLock { $0[key] = resolved }
             return resolved
         }
     }

@@ -146,7 +146,7 @@ struct VerdictCache: Sendable {
         func variable(_ name: String) -> String? {
             guard let raw = getenv(name) else { return nil }
             let value = String(cString: raw)
-            return value.hasPrefix("/") ? value : nil
+            return value.isAbsolutePath ? value : nil
         }
         guard let base = variable("XDG_CACHE_HOME") ?? variable("HOME").map({ $0 + "/.cache" }) else { return nil }
         return base + "/specsync/verdicts-" + hex(fnv1a(Array(root.utf8))) + ".txt"

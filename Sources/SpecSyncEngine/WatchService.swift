@@ -35,10 +35,11 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
     private let events: EventLog?
     private let options: Options
     /// Files last seen invalid, so that a fix can be announced.
-    private var invalid = Set<String>()
+    // Paths are kept by their bytes (PathKey): as Strings, "é" and "e\u{301}" — two files — are one.
+    private var invalid = Set<PathKey>()
     /// Files whose rewrite failed for a condition that can clear: attempts so far, and the token of the
     /// one retry scheduled (a newer failure replaces it).
-    private var retrying: [String: (attempts: Int, token: UInt64)] = [:]
+    private var retrying: [PathKey: (attempts: Int, token: UInt64)] = [:]
     private var retryTokens: UInt64 = 0
     /// Old inodes kept after our rewrites (and our own version after an undone swap), oldest first; a
     /// path can have several, each kept for its own grace period: a writer that opened one may write
@@ -153,9 +154,9 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         case .changed:
             break  // collected above
         case .removed(let path):
-            invalid.remove(path)
-            for version in displaced where version.path == path { version.file.discard() }
-            displaced.removeAll { $0.path == path }
+            invalid.remove(PathKey(path))
+            for version in displaced where version.path.hasSameBytes(as: path) { version.file.discard() }
+            displaced.removeAll { $0.path.hasSameBytes(as: path) }
             emit(FileResult(path: path, action: .deleted, diagnostics: [], wasCanonical: false), since: nil)
         case .rescanned(let reason):
             logger.warning("rescanning the whole tree: \(reason)")
@@ -171,7 +172,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
             let resolved = refreshUnmerged()
             guard !resolved.isEmpty else { break }
             let now = ContinuousClock.now
-            settled.append(contentsOf: resolved.sorted().map { (path: $0, lastEvent: now) })
+            settled.append(contentsOf: resolved.map { (path: $0, lastEvent: now) })
             commitSettled()
         }
     }
@@ -322,10 +323,10 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
                     report(result, since: file.since)
                 }
             }
-            var expected: [String: (bytes: [UInt8], canonical: [UInt8])] = [:]
+            var expected: [PathKey: (bytes: [UInt8], canonical: [UInt8])] = [:]  // by bytes, see PathKey
             for i in writes {
                 if case .read(let snapshot, let result) = evaluated[i], let canonical = result.canonical {
-                    expected[step[i].path] = (snapshot.bytes, canonical)
+                    expected[PathKey(step[i].path)] = (snapshot.bytes, canonical)
                 }
             }
             // Only the last step's last rewrites: keeping more would only settle them early (see `keep`).
@@ -337,7 +338,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
                 engine.store.updateMany(Array(paths[range]),
                                         keepingDisplaced: { range.lowerBound + $0 >= keepFrom }) { path, current in
                     // Only what was validated: anything else is a newer save, processed on its own event.
-                    guard let entry = expected[path], current == entry.bytes else { return nil }
+                    guard let entry = expected[PathKey(path)], current?.hasSameBytes(as: entry.bytes) == true else { return nil }
                     return entry.canonical
                 }
             }.flatMap { $0 }
@@ -391,13 +392,13 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         // A newer save is here; the previous version we displaced may hold an even newer late write.
         settleWrittenDisplaced(path)
         // A new save starts the retries of a failed rewrite over (and a retry pending is moot).
-        if since != nil { retrying[path] = nil }
+        if since != nil { retrying[PathKey(path)] = nil }
         switch evaluate(path) {
         case .gone:
-            retrying[path] = nil
+            retrying[PathKey(path)] = nil
             return
         case .failed(let result):
-            retrying[path] = nil  // unreadable now: the next save (its own event) is what can change that
+            retrying[PathKey(path)] = nil  // unreadable now: the next save (its own event) is what can change that
             report(result, since: since)
         case .read(let snapshot, let result) where isHalfSaved(path, snapshot, result):
             return
@@ -470,19 +471,19 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
     private func retryLater(_ path: String, after error: Error) -> FileError {
         let failure = FileError(error)
         guard !shuttingDown, let error = error as? StoreError, Self.mayClear(error) else { return failure }
-        let attempts = (retrying[path]?.attempts ?? 0) + 1
+        let attempts = (retrying[PathKey(path)]?.attempts ?? 0) + 1
         // A cause that has not cleared in about ten minutes is likely permanent (a read-only checkout):
         // stop, and say so; the next save of the file tries again.
         guard attempts <= Self.maximumRetries else {
-            retrying[path] = nil
+            retrying[PathKey(path)] = nil
             return failure.appending(" (tried \(Self.maximumRetries) more times over several minutes; specsync tries again at the next save)")
         }
         retryTokens += 1
         let token = retryTokens
-        retrying[path] = (attempts, token)
+        retrying[PathKey(path)] = (attempts, token)
         let delay = options.retryDelays[min(attempts, options.retryDelays.count) - 1]
         watcher.schedule(after: delay) { [self] in
-            guard !shuttingDown, retrying[path]?.token == token else { return }
+            guard !shuttingDown, retrying[PathKey(path)]?.token == token else { return }
             logger.info("\(path): trying the rewrite again (attempt \(attempts + 1))")
             process(path, since: nil, mayWrite: true)
         }
@@ -501,7 +502,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
     private func needsWrite(_ path: String, _ result: inout FileResult, mayWrite: Bool,
                             outside known: String?? = .none) -> Bool {
         guard result.action == .notCanonical, mayWrite, result.canonical != nil else { return false }
-        guard !unmerged.contains(path) else {
+        guard !unmerged.contains(PathKey(path)) else {
             logger.warning("\(path) has unmerged index entries (a git conflict); left alone until it is resolved (`git add`)")
             return false
         }
@@ -557,7 +558,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
     /// A newer save of `path` is here: a version we displaced may hold an even newer late write. The
     /// versions keep their grace (a writer that opened one may still write into it, or go on writing).
     private func settleWrittenDisplaced(_ path: String) {
-        guard displaced.contains(where: { $0.path == path }) else { return }
+        guard displaced.contains(where: { $0.path.hasSameBytes(as: path) }) else { return }
         settleDisplaced(path, ending: { _ in false })
     }
 
@@ -568,7 +569,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
     /// versions are looked at only if the one ending has a new write: another's write is looked at
     /// when its own grace ends (its writer may be part-way through a save).
     private func settleDisplaced(_ path: String, ending isDue: (KeptVersion) -> Bool) {
-        let kept = displaced.filter { $0.path == path }
+        let kept = displaced.filter { $0.path.hasSameBytes(as: path) }
         let due = kept.filter(isDue)
         displaced.removeAll { version in due.contains { $0 === version } }
         // Closed before the restore below processes the path (and may keep more versions).
@@ -650,15 +651,15 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
     /// Why rewriting is held, while it is.
     private var gitHold: String?
     /// Specs that settled while held.
-    private var held = Set<String>()
+    private var held = Set<PathKey>()
     /// Specs with unmerged index entries at the last look.
-    private var unmerged = Set<String>()
+    private var unmerged = Set<PathKey>()
 
     /// Hook before a rewrite: true when `path` was recorded for the pass after the operation. The
     /// watcher's own flag is ahead of the events still queued (the start-up pass may run long).
     private func holdRewrite(of path: String) -> Bool {
         guard gitHold != nil || watcher.gitOperationInProgress else { return false }
-        held.insert(path)
+        held.insert(PathKey(path))
         logger.debug("\(path): changed during a git operation; processed when it ends")
         return true
     }
@@ -679,7 +680,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         }
         gitHold = nil
         let resolved = refreshUnmerged()
-        let paths = held.union(resolved).sorted()
+        let paths = held.union(resolved.map(PathKey.init)).map(\.path).sorted()
         held = []
         logger.log(level: paths.isEmpty ? level : .notice,
                    "git: \(reason); processing the \(paths.count) spec\(paths.count == 1 ? "" : "s") changed meanwhile")
@@ -692,18 +693,18 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
 
     /// Looks at the index's unmerged entries again; returns the paths that are no longer unmerged.
     @discardableResult
-    private func refreshUnmerged() -> Set<String> {
+    private func refreshUnmerged() -> [String] {
         guard !gitMarkers.isEmpty else { return [] }
         let previous = unmerged
         do {
-            unmerged = try GitOperations.unmergedPaths(in: watcher.root).filter { (try? Sys.lstat($0)) != nil }
+            unmerged = Set(try GitOperations.unmergedPaths(in: watcher.root).filter { (try? Sys.lstat($0)) != nil }.map(PathKey.init))
         } catch {
             logger.error("cannot list unmerged index entries: \(error)")
         }
-        for path in unmerged.subtracting(previous).sorted() {
+        for path in unmerged.subtracting(previous).map(\.path).sorted() {
             logger.warning("\(path): unmerged index entries (a git conflict); never rewritten until it is resolved (`git add`)")
         }
-        return previous.subtracting(unmerged)
+        return previous.subtracting(unmerged).map(\.path).sorted()
     }
 
     private func emitGitLine(action: String, reason: String, extra: [(String, String)] = []) {
@@ -717,17 +718,17 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
     // MARK: Output
 
     private func report(_ result: FileResult, since: ContinuousClock.Instant?) {
-        if result.action != .error { retrying[result.path] = nil }  // any pending retry finds nothing to do
+        if result.action != .error { retrying[PathKey(result.path)] = nil }  // any pending retry finds nothing to do
         let display = FileName.displayed(result.path)
         switch result.action {
         case .invalid:
-            invalid.insert(result.path)
+            invalid.insert(PathKey(result.path))
             logger.warning("\(display): invalid, not rewritten (\(result.diagnostics.count) problem\(result.diagnostics.count == 1 ? "" : "s"))")
             for d in result.diagnostics { logger.warning("\(d.rendered(path: display))") }
         case .normalized:
-            logger.info("\(display): normalized\(invalid.remove(result.path) != nil ? " (now valid)" : "")")
+            logger.info("\(display): normalized\(invalid.remove(PathKey(result.path)) != nil ? " (now valid)" : "")")
         case .unchanged, .notCanonical:
-            if invalid.remove(result.path) != nil { logger.info("\(display): valid again") }
+            if invalid.remove(PathKey(result.path)) != nil { logger.info("\(display): valid again") }
         case .error:
             logger.error("\(display): \(result.error ?? "error")")
         case .deleted:

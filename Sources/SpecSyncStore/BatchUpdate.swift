@@ -188,13 +188,13 @@ private final class DisplacedVersionReleaser: @unchecked Sendable {  // unchecke
 /// What two entries must not both write in one chunk: the same inode, or the same missing file.
 private enum TargetKey: Hashable {
     case inode(device: UInt64, inode: UInt64)
-    case missing(path: String)
+    case missing(path: PathKey)  // the bytes: "é" and "e\u{301}" are two files
 
     init(_ target: ResolvedTarget) {
         if let status = target.status {
             self = .inode(device: status.identity.device, inode: status.identity.inode)
         } else {
-            self = .missing(path: target.path)
+            self = .missing(path: PathKey(target.path))
         }
     }
 }
@@ -281,11 +281,11 @@ private struct Batch {
     /// Opens each directory before any temporary is written in it: a rename can then only be followed by
     /// the directory fsync failing, and the descriptor syncfs uses predates the data it must cover.
     mutating func writeTemporaries(results: inout [Result<UpdateResult, Error>?]) {
-        var directoryIndex: [String: Int] = [:]
+        var directoryIndex: [PathKey: Int] = [:]  // by bytes: two directories may be equal Strings
         for position in items.indices where items[position].isWriting {
             guard let target = items[position].target else { continue }
             let path = target.parts.directory
-            if let index = directoryIndex[path] {
+            if let index = directoryIndex[PathKey(path)] {
                 items[position].directory = index
                 continue
             }
@@ -299,7 +299,7 @@ private struct Batch {
                     throw StoreError.mapping(error, path: items[position].path)
                 }
                 directories.append(BatchDirectory(path: path, descriptor: descriptor, device: device))
-                directoryIndex[path] = directories.count - 1
+                directoryIndex[PathKey(path)] = directories.count - 1
                 items[position].directory = directories.count - 1
                 store.sweepStaleTemporaries(in: path)
             } catch {

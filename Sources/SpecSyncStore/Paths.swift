@@ -23,7 +23,7 @@ struct PathParts: Equatable {
     }
 
     static func join(_ directory: String, _ name: String) -> String {
-        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+        directory.endsWithSlash ? directory + name : directory + "/" + name
     }
 }
 
@@ -55,7 +55,7 @@ struct ResolvedTarget {
             if status.identity.isSymlink {
                 let destination: String
                 do { destination = try Sys.readlink(current) } catch { throw StoreError.mapping(error, path: givenPath) }
-                current = destination.hasPrefix("/") ? destination : PathParts(current).sibling(destination)
+                current = destination.isAbsolutePath ? destination : PathParts(current).sibling(destination)
                 continue
             }
             if status.identity.isDirectory { throw StoreError.targetIsDirectory(path: givenPath) }
@@ -70,7 +70,7 @@ struct ResolvedTarget {
     static func validate(_ path: String) throws(StoreError) {
         if path.isEmpty { throw StoreError.invalidPath(path: path, reason: "empty") }
         if path.utf8Contains(0) { throw StoreError.invalidPath(path: path, reason: "contains a NUL byte") }
-        if path.hasSuffix("/") { throw StoreError.targetIsDirectory(path: path) }
+        if path.endsWithSlash { throw StoreError.targetIsDirectory(path: path) }
     }
 
     static func requireDirectory(_ directory: String, for path: String) throws(StoreError) {

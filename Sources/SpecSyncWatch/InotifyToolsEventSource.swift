@@ -129,7 +129,7 @@ public final class InotifyToolsEventSource: RenewableEventSource, @unchecked Sen
         // library leaked the record it made for the second name).
         abandonedRecords += 1
         if let key, let watch = watchByInode[key] { return WatchID(rawValue: watch) }
-        let byName = inotifytools_wd_from_filename(path.hasSuffix("/") ? path : path + "/")
+        let byName = inotifytools_wd_from_filename(path.endsWithSlash ? path : path + "/")
         if byName > 0 { return WatchID(rawValue: byName) }
         throw .cannotWatch(path: path, .noSuchFileOrDirectory)
     }

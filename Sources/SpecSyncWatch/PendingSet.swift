@@ -1,3 +1,4 @@
+import SpecSyncSys
 /// One raw observation about a file, as the reader reports it to the consumer.
 enum FileChange: Sendable, Equatable {
     /// IN_CREATE: the name exists, its content may still be being written.
@@ -72,7 +73,8 @@ struct PendingSet {
     }
 
     let settleWindow: Duration
-    private var entries: [String: Entry] = [:]
+    /// Keyed by bytes: two names spelled alike under Unicode normalization are two files (PathKey).
+    private var entries: [PathKey: Entry] = [:]
     /// Every event pushes a deadline; superseded ones are skipped when they surface (their generation
     /// no longer matches the entry's).
     private var deadlines = MinHeap<Deadline>()
@@ -85,7 +87,7 @@ struct PendingSet {
 
     mutating func record(_ change: FileChange, path: String, at instant: Instant) {
         nextGeneration += 1
-        var settled = entries[path]?.settled
+        var settled = entries[PathKey(path)]?.settled
             ?? Settled(path: path, firstEvent: instant, lastEvent: instant, state: .written, changes: [], renamesInto: 0)
         settled.lastEvent = max(settled.lastEvent, instant)
         switch change {
@@ -113,7 +115,7 @@ struct PendingSet {
             settled.state = .gone
             settled.changes.insert(.deleted)
         }
-        entries[path] = Entry(settled: settled, generation: nextGeneration)
+        entries[PathKey(path)] = Entry(settled: settled, generation: nextGeneration)
         deadlines.push(Deadline(instant: settled.lastEvent + settleWindow, generation: nextGeneration, path: path))
     }
 
@@ -121,7 +123,7 @@ struct PendingSet {
     /// for a deadline (parked entries wait for their next event).
     mutating func nextDeadline() -> Instant? {
         while let top = deadlines.first {
-            if entries[top.path]?.generation == top.generation { return top.instant }
+            if entries[PathKey(top.path)]?.generation == top.generation { return top.instant }
             _ = deadlines.popFirst()
         }
         return nil
@@ -132,8 +134,8 @@ struct PendingSet {
         var due: [Settled] = []
         while let top = deadlines.first, top.instant <= now {
             _ = deadlines.popFirst()
-            guard let entry = entries[top.path], entry.generation == top.generation else { continue }
-            entries[top.path] = nil
+            guard let entry = entries[PathKey(top.path)], entry.generation == top.generation else { continue }
+            entries[PathKey(top.path)] = nil
             due.append(entry.settled)
         }
         return due
@@ -143,7 +145,7 @@ struct PendingSet {
     /// written but not yet closed after writing).
     mutating func park(_ settled: Settled) {
         nextGeneration += 1
-        entries[settled.path] = Entry(settled: settled, generation: nextGeneration)
+        entries[PathKey(settled.path)] = Entry(settled: settled, generation: nextGeneration)
     }
 
     /// Forgets everything (used when the watcher stops).

@@ -17,9 +17,10 @@ final class DirectoryNode {
     let path: String
     let relativePath: String
     var watch: WatchID?
-    var children: [String: DirectoryNode] = [:]
+    /// Keyed by bytes (PathKey): "é" and "e\u{301}" are two entries, as they are two names on disk.
+    var children: [PathKey: DirectoryNode] = [:]
     /// Names of the reported files directly inside (to report them removed when the directory goes).
-    var files: Set<String> = []
+    var files: Set<PathKey> = []
 
     init(name: String, parent: DirectoryNode?, path: String, relativePath: String, watch: WatchID?) {
         self.name = name
@@ -31,7 +32,7 @@ final class DirectoryNode {
 
     /// The absolute path of an entry inside (the root may be "/").
     func childPath(_ child: String) -> String {
-        path.hasSuffix("/") ? path + child : path + "/" + child
+        path.endsWithSlash ? path + child : path + "/" + child
     }
 
     func relativePath(of child: String) -> String {
@@ -53,7 +54,7 @@ final class TreeTracker {
     private var nodesByWatch: [WatchID: DirectoryNode] = [:]
     private(set) var rootGone = false
     /// During a rescan: files known before it that the new listing has not found (yet).
-    private var rescanLeftovers: Set<String> = []
+    private var rescanLeftovers: Set<PathKey> = []
 
     init(root: String, source: EventSource, filter: WatchFilter, emit: @escaping (InboxItem) -> Void) {
         self.root = root
@@ -88,15 +89,15 @@ final class TreeTracker {
         if let rootNode { collectFiles(rootNode, into: &rescanLeftovers) }
         nodesByWatch.removeAll()
         let summary = walk(parent: nil, name: "", mode: .rescan, at: instant)
-        for path in rescanLeftovers { emit(.file(.deleted, path: path, at: instant)) }
+        for key in rescanLeftovers { emit(.file(.deleted, path: key.path, at: instant)) }
         rescanLeftovers.removeAll()
         if summary.rootFailure != nil {
             goneRoot("the watched directory \(root) can no longer be listed or watched after an overflow")
         }
     }
 
-    private func collectFiles(_ node: DirectoryNode, into set: inout Set<String>) {
-        for name in node.files { set.insert(node.childPath(name)) }
+    private func collectFiles(_ node: DirectoryNode, into set: inout Set<PathKey>) {
+        for name in node.files { set.insert(PathKey(node.childPath(name.path))) }
         for child in node.children.values { collectFiles(child, into: &set) }
     }
 
@@ -146,8 +147,8 @@ final class TreeTracker {
             }
             let node = DirectoryNode(name: name, parent: parent, path: path, relativePath: relativePath, watch: watch)
             if let parent {
-                if let stale = parent.children[name] { forget(stale, change: .deleted, at: instant, removeWatches: false) }
-                parent.children[name] = node
+                if let stale = parent.children[PathKey(name)] { forget(stale, change: .deleted, at: instant, removeWatches: false) }
+                parent.children[PathKey(name)] = node
             } else {
                 rootNode = node
             }
@@ -163,14 +164,14 @@ final class TreeTracker {
                     if type == .symlink, DirectoryListing.isDirectory(node.childPath(entryName)) { return }
                     guard !Watcher.isEditorByproduct(name: entryName),
                           filter.includeFile(node.relativePath(of: entryName)) else { return }
-                    node.files.insert(entryName)
+                    node.files.insert(PathKey(entryName))
                     summary.files += 1
                     let filePath = node.childPath(entryName)
                     switch mode {
                     case .startup: emit(.event(.existing(path: filePath)))
                     case .added: emit(.file(.found, path: filePath, at: instant))
                     case .rescan:
-                        rescanLeftovers.remove(filePath)
+                        rescanLeftovers.remove(PathKey(filePath))
                         emit(.file(.found, path: filePath, at: instant))
                     }
                 case .other:
@@ -190,7 +191,7 @@ final class TreeTracker {
                         removeWatches: Bool) {
         var stack = [node]
         while let current = stack.popLast() {
-            for name in current.files { emit(.file(change, path: current.childPath(name), at: instant)) }
+            for name in current.files { emit(.file(change, path: current.childPath(name.path), at: instant)) }
             current.files.removeAll()
             if let watch = current.watch {
                 if nodesByWatch[watch] === current { nodesByWatch[watch] = nil }
@@ -199,7 +200,7 @@ final class TreeTracker {
             stack += current.children.values
             current.children.removeAll()
         }
-        if let parent = node.parent, parent.children[node.name] === node { parent.children[node.name] = nil }
+        if let parent = node.parent, parent.children[PathKey(node.name)] === node { parent.children[PathKey(node.name)] = nil }
     }
 
     private func goneRoot(_ reason: String) {
@@ -242,7 +243,7 @@ final class TreeTracker {
         let name = event.name
         guard !name.isEmpty else { return }
         if kind.contains(.isDirectory) {
-            if kind.contains(.deleted) || kind.contains(.movedFrom), let child = node.children[name] {
+            if kind.contains(.deleted) || kind.contains(.movedFrom), let child = node.children[PathKey(name)] {
                 // A directory renamed away keeps its kernel watch: remove it, or its events would keep
                 // coming from wherever it went. A deleted one lost its watch already.
                 forget(child, change: kind.contains(.movedFrom) ? .movedAway : .deleted, at: instant,
@@ -257,27 +258,27 @@ final class TreeTracker {
         guard !Watcher.isEditorByproduct(name: name), filter.includeFile(node.relativePath(of: name)) else { return }
         let path = node.childPath(name)
         if kind.contains(.created) {
-            node.files.insert(name)
+            node.files.insert(PathKey(name))
             emit(.file(.created, path: path, at: instant))
         }
         if kind.contains(.modified) {
-            node.files.insert(name)
+            node.files.insert(PathKey(name))
             emit(.file(.modified, path: path, at: instant))
         }
         if kind.contains(.closedAfterWrite) {
-            node.files.insert(name)
+            node.files.insert(PathKey(name))
             emit(.file(.written, path: path, at: instant))
         }
         if kind.contains(.movedTo) {
-            node.files.insert(name)
+            node.files.insert(PathKey(name))
             emit(.file(.renamedInto, path: path, at: instant))
         }
         if kind.contains(.deleted) {
-            node.files.remove(name)
+            node.files.remove(PathKey(name))
             emit(.file(.deleted, path: path, at: instant))
         }
         if kind.contains(.movedFrom) {
-            node.files.remove(name)
+            node.files.remove(PathKey(name))
             emit(.file(.movedAway, path: path, at: instant))
         }
     }

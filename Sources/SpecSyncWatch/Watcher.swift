@@ -51,7 +51,7 @@ public final class Watcher: @unchecked Sendable {  // unchecked: shared state li
     private var inbox: [InboxItem] = []
     private var stopRequested = false
     private var started = false
-    private var ownWrites: [String: OwnWrite] = [:]
+    private var ownWrites: [PathKey: OwnWrite] = [:]  // by bytes (PathKey)
     private var ownWritesPurgeAt = 64
     private var timers = MinHeap<ScheduledAction>()
     private var timerSequence: UInt64 = 0
@@ -152,7 +152,7 @@ public final class Watcher: @unchecked Sendable {  // unchecked: shared state li
         let now = clock.now
         let lifetime = configuration.ownWriteLifetime
         state.withLock {
-            ownWrites[path] = OwnWrite(identity: identity, notedAt: now)
+            ownWrites[PathKey(path)] = OwnWrite(identity: identity, notedAt: now)
             // Notes whose events never came (a failed write, an excluded path) are purged here, when the
             // table has doubled since the last purge: a burst of thousands of writes stays linear.
             if ownWrites.count > ownWritesPurgeAt {
@@ -437,9 +437,9 @@ public final class Watcher: @unchecked Sendable {  // unchecked: shared state li
     private func isOwnWrite(_ settled: PendingSet.Settled) -> Bool {
         let lifetime = configuration.ownWriteLifetime
         let note: OwnWrite? = state.withLock {
-            guard let note = ownWrites[settled.path] else { return nil }
+            guard let note = ownWrites[PathKey(settled.path)] else { return nil }
             // The note is used up by the burst holding our rename (not by an older burst settling late).
-            if settled.renamesInto > 0 { ownWrites[settled.path] = nil }
+            if settled.renamesInto > 0 { ownWrites[PathKey(settled.path)] = nil }
             return note
         }
         guard let note,

@@ -54,6 +54,20 @@ final class TreeBoundaryTests: XCTestCase {
         XCTAssertEqual(realpaths.withLock { $0 }, 3, "the tree and its two directories, once each")
     }
 
+    /// A path is absolute by its first byte: "/" followed by a combining mark is one Character, and the
+    /// Character tests took such a path for a relative one (resolving it against nothing, and an
+    /// absolute symlink target in a commit for one inside the work tree).
+    func testAPathIsAbsoluteByItsFirstByte() {
+        let path = "/\u{301}x/y"
+        XCTAssertTrue(PathNames.isAbsolute(path))
+        XCTAssertEqual(PathNames.components(path), ["/", "\u{301}x", "y"])
+        XCTAssertEqual(PathNames.resolvingSymlinks(path), path)
+        XCTAssertNil(StagedFiles.inside(link: "specs/l.yaml", target: "/\u{301}etc/v.yaml"))
+        XCTAssertEqual(StagedFiles.inside(link: "specs/l.yaml", target: "\u{301}d/v.yaml"), "specs/\u{301}d/v.yaml")
+        XCTAssertEqual(PathNames.relative("/r/\u{E9}/v", to: "/r/\u{E9}"), "v")
+        XCTAssertNil(PathNames.relative("/r/e\u{301}/v", to: "/r/\u{E9}"), "a sibling spelled alike is not inside")
+    }
+
     private func checkTheRule(_ outside: (_ path: String, _ tree: String) -> String?) throws {
         let tree = root + "/tree"
         XCTAssertEqual(symlink("sub/in.yaml", tree + "/alias.yaml"), 0)

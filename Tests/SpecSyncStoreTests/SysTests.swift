@@ -49,6 +49,25 @@ final class SysTests: XCTestCase {
         XCTAssertFalse("/plain/ascii/path.yaml".utf8Contains(0xF4))
     }
 
+    /// "é" composed and decomposed are equal Strings but two file names: PathKey and the byte tests tell
+    /// them apart (a Set of Strings holds one of them).
+    func testPathsSpelledAlikeAreDifferentKeys() {
+        let (nfc, nfd) = ("/specs/\u{E9}/a.yaml", "/specs/e\u{301}/a.yaml")
+        XCTAssertEqual(nfc, nfd, "Swift's String equality, the reason for PathKey")
+        XCTAssertEqual(Set([nfc, nfd]).count, 1)
+        XCTAssertEqual(Set([PathKey(nfc), PathKey(nfd)]).count, 2)
+        XCTAssertNotEqual(PathKey(nfc), PathKey(nfd))
+        XCTAssertEqual(PathKey(nfc), PathKey(String(decoding: Array(nfc.utf8), as: UTF8.self)))
+        XCTAssertFalse(nfc.hasSameBytes(as: nfd))
+        XCTAssertFalse(nfd.hasBytePrefix("/specs/\u{E9}/"))
+        XCTAssertEqual(nfd.bytesAfter("/specs/e\u{301}/"), "a.yaml")
+        XCTAssertNil(nfd.bytesAfter("/specs/\u{E9}/"))
+        XCTAssertTrue("/\u{301}x".isAbsolutePath)
+        XCTAssertFalse("/\u{301}x".hasPrefix("/"), "the Character test this replaces")
+        XCTAssertTrue("a/".endsWithSlash)
+        XCTAssertFalse("a/\u{301}".endsWithSlash)
+    }
+
     func testErrorsNameTheCallThePathAndTheErrno() {
         XCTAssertThrowsError(try Sys.open(scratch.file("missing"), .readOnly)) { error in
             guard let error = error as? SysError else { return XCTFail("\(error)") }

@@ -1,0 +1,43 @@
+/// File names are bytes, but String compares by Unicode canonical equivalence — NFC "é" equals NFD
+/// "e\u{301}", two different files on Linux — and searches by Character, where a "/" followed by a
+/// combining mark is one Character and not a "/". Paths are compared, tested and keyed with these.
+extension String {
+    /// Starts with the byte "/".
+    public var isAbsolutePath: Bool { utf8.first == UInt8(ascii: "/") }
+
+    /// Ends with the byte "/".
+    public var endsWithSlash: Bool { utf8.last == UInt8(ascii: "/") }
+
+    /// The same bytes (not merely canonically equivalent text).
+    public func hasSameBytes(as other: String) -> Bool {
+        utf8.count == other.utf8.count && utf8.elementsEqual(other.utf8)
+    }
+
+    /// Starts with exactly the bytes of `prefix`.
+    public func hasBytePrefix(_ prefix: String) -> Bool {
+        utf8.starts(with: prefix.utf8)
+    }
+
+    /// What follows `prefix` when the path starts with exactly its bytes; nil otherwise.
+    public func bytesAfter(_ prefix: String) -> String? {
+        guard hasBytePrefix(prefix) else { return nil }
+        return String(decoding: utf8.dropFirst(prefix.utf8.count), as: UTF8.self)
+    }
+}
+
+/// A path as a dictionary or set key, equal only to the same bytes (see above: as a String key, "é" and
+/// "e\u{301}" would share one entry).
+public struct PathKey: Hashable, Sendable, CustomStringConvertible {
+    public let path: String
+
+    public init(_ path: String) { self.path = path }
+
+    public static func == (a: PathKey, b: PathKey) -> Bool { a.path.hasSameBytes(as: b.path) }
+
+    public func hash(into hasher: inout Hasher) {
+        var path = path
+        path.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    public var description: String { path }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import XCTest
+
+/// Names that differ only in Unicode normalization — "é" as one scalar (NFC) and as "e" + U+0301 (NFD) —
+/// are two different files on Linux, while Swift's String compares them equal. Every path specsync
+/// compares, keys or tests by prefix must go by bytes: a directory cache keyed by String let a symlink to
+/// outside the tree pass for an in-tree directory of the other spelling.
+final class NormalizationTwinTests: XCTestCase {
+    private let nfc = "\u{E9}"
+    private let nfd = "e\u{301}"
+
+    /// Created with the bytes given (no Foundation path handling in between).
+    private func writeExactly(_ path: String, _ text: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        XCTAssertGreaterThanOrEqual(fd, 0, path)
+        let bytes = Array(text.utf8)
+        XCTAssertEqual(Glibc.write(fd, bytes, bytes.count), bytes.count)
+        close(fd)
+    }
+
+    private func makeDirectory(_ path: String) { XCTAssertEqual(mkdir(path, 0o755), 0, path) }
+
+    /// `fmt` of named files (a shell glob): specs/<one spelling>/a.yaml is in the tree, specs/<other
+    /// spelling> is a symlink to a directory outside. The outside file is never written, in either
+    /// order and with either spelling as the link.
+    func testADirectoryAndALinkSpelledAlikeAreJudgedApart() throws {
+        for (real, link) in [(nfd, nfc), (nfc, nfd)] {
+            for reversed in [false, true] {
+                let p = try Project()
+                let specs = resolvedPath(p.specs)
+                makeDirectory(p.root + "/victim")
+                try writeExactly(p.root + "/victim/a.yaml", messySpec("OUT-1", "outside"))
+                makeDirectory(specs + "/" + real)
+                try writeExactly(specs + "/" + real + "/a.yaml", messySpec("IN-1", "inside"))
+                XCTAssertEqual(symlink("../../victim", specs + "/" + link), 0)
+                let before = try Inode(p.root + "/victim/a.yaml")
+                var files = [".tandemonium/specs/\(real)/a.yaml", ".tandemonium/specs/\(link)/a.yaml"]
+                if reversed { files.reverse() }
+                let r = try CLI.run(["fmt"] + files, cwd: p.root)
+                let context = "real \(real.unicodeScalars.count == 1 ? "NFC" : "NFD"), reversed \(reversed): \(r.stderr)"
+                XCTAssertEqual(fileText(p.root + "/victim/a.yaml"), messySpec("OUT-1", "outside"), context)
+                XCTAssertEqual(try Inode(p.root + "/victim/a.yaml"), before, context)
+                XCTAssertFalse(FileManager.default.fileExists(atPath: p.root + "/victim/a.yaml.lock"), context)
+                XCTAssertTrue(r.stderr.contains("is a symlink to a file outside"), context)
+                XCTAssertEqual(fileText(specs + "/" + real + "/a.yaml"), canonicalForm("IN-1", "inside"), context)
+            }
+        }
+    }
+
+    /// The tree is "specs/é"; a link in it leads to the sibling "specs/e\u{301}" — outside the tree, though
+    /// its path starts with the tree's as Strings compare.
+    func testASiblingSpelledLikeTheTreeIsOutsideIt() throws {
+        let p = try Project()
+        let specs = resolvedPath(p.specs)
+        makeDirectory(specs + "/" + nfc)
+        makeDirectory(specs + "/" + nfd)
+        try writeExactly(specs + "/" + nfd + "/v.yaml", messySpec("OUT-2", "sibling"))
+        XCTAssertEqual(symlink("../\(nfd)/v.yaml", specs + "/" + nfc + "/a.yaml"), 0)
+        let before = try Inode(specs + "/" + nfd + "/v.yaml")
+        let r = try CLI.run(["fmt", ".tandemonium/specs/\(nfc)"], cwd: p.root)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("is a symlink to a file outside"), r.stderr)
+        XCTAssertEqual(fileText(specs + "/" + nfd + "/v.yaml"), messySpec("OUT-2", "sibling"))
+        XCTAssertEqual(try Inode(specs + "/" + nfd + "/v.yaml"), before)
+    }
+
+    /// Two spec files spelled alike in one folder are two files to `fmt` and to the watcher: both are
+    /// normalized, at start-up and when saved.
+    func testTwoFilesSpelledAlikeAreBothNormalized() throws {
+        let p = try Project()
+        let specs = resolvedPath(p.specs)
+        try writeExactly(specs + "/\(nfc).yaml", messySpec("TW-1", "composed"))
+        try writeExactly(specs + "/\(nfd).yaml", messySpec("TW-2", "decomposed"))
+        let r = try CLI.run(["fmt", ".tandemonium/specs"], cwd: p.root)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(fileText(specs + "/\(nfc).yaml"), canonicalForm("TW-1", "composed"))
+        XCTAssertEqual(fileText(specs + "/\(nfd).yaml"), canonicalForm("TW-2", "decomposed"))
+
+        try writeExactly(specs + "/\(nfc).yaml", messySpec("TW-1", "composed again"))
+        try writeExactly(specs + "/\(nfd).yaml", messySpec("TW-2", "decomposed again"))
+        let daemon = try WatchDaemon(p, arguments: ["--startup", "fix"])
+        try daemon.waitForLog("start-up fix:")
+        try daemon.waitForContent(specs + "/\(nfc).yaml", canonicalForm("TW-1", "composed again"))
+        try daemon.waitForContent(specs + "/\(nfd).yaml", canonicalForm("TW-2", "decomposed again"))
+        try writeExactly(specs + "/\(nfd).yaml", messySpec("TW-2", "saved"))
+        try writeExactly(specs + "/\(nfc).yaml", messySpec("TW-1", "saved"))
+        try daemon.waitForContent(specs + "/\(nfd).yaml", canonicalForm("TW-2", "saved"))
+        try daemon.waitForContent(specs + "/\(nfc).yaml", canonicalForm("TW-1", "saved"))
+        XCTAssertEqual(try daemon.stop(), 0)
+    }
+}
