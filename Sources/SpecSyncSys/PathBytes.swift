@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// File names are bytes, but String compares by Unicode canonical equivalence — NFC "é" equals NFD
 /// "e\u{301}", two different files on Linux — and searches by Character, where a "/" followed by a
 /// combining mark is one Character and not a "/". Paths are compared, tested and keyed with these.
@@ -10,12 +14,22 @@ extension String {
 
     /// The same bytes (not merely canonically equivalent text).
     public func hasSameBytes(as other: String) -> Bool {
-        utf8.count == other.utf8.count && utf8.elementsEqual(other.utf8)
+        utf8.count == other.utf8.count && hasBytePrefix(other)
     }
 
-    /// Starts with exactly the bytes of `prefix`.
+    /// Starts with exactly the bytes of `prefix`. One memcmp over native strings' contiguous bytes: a
+    /// dictionary lookup compares keys at every occupied slot it probes, and the generic element-wise
+    /// comparison cost fmt 20,000 instructions per file.
     public func hasBytePrefix(_ prefix: String) -> Bool {
-        utf8.starts(with: prefix.utf8)
+        let count = prefix.utf8.count
+        guard utf8.count >= count else { return false }
+        if let same = utf8.withContiguousStorageIfAvailable({ mine in
+            prefix.utf8.withContiguousStorageIfAvailable { theirs in
+                guard let a = mine.baseAddress, let b = theirs.baseAddress else { return count == 0 }
+                return memcmp(a, b, count) == 0
+            }
+        }), let same { return same }
+        return utf8.starts(with: prefix.utf8)
     }
 
     /// What follows `prefix` when the path starts with exactly its bytes; nil otherwise.

@@ -133,8 +133,12 @@ final class WatchFileEventsTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/\(id).yaml"))
         }
         XCTAssertEqual(try untouched.map { try Inode(root + "/\($0).yaml") }, untouchedBefore)
-        // The checkout holds index.lock while it writes: rewrites wait for it (paused, then resumed).
-        XCTAssertEqual(events.last { ["paused", "resumed"].contains($0.action) }?.action, "resumed", "\(events)")
+        // The checkout holds index.lock while it writes: rewrites wait for it (paused, then resumed). On a
+        // loaded host the lock can come and go before the watcher looks at it (each marker event is
+        // answered by a look at the file): then there is no pause, but never one left standing.
+        if let last = events.last(where: { ["paused", "resumed"].contains($0.action) }) {
+            XCTAssertEqual(last.action, "resumed", "\(events)")
+        }
         let fileEvents = events.filter { !["paused", "resumed"].contains($0.action) }
         XCTAssertEqual(fileEvents.count, changed.count + added.count + deleted.count, "nothing else reported: \(events)")
         XCTAssertEqual(try daemon.stop(), 0)
