@@ -67,17 +67,18 @@ public struct Git: Sendable {
     }
 
     /// Staged paths (relative to the top level) that are symlinks (mode 120000): their blob is the link text.
-    public func stagedSymlinks() throws(EngineError) -> Set<String> {
+    /// By bytes: a regular file spelled like a link (Unicode normalization) is not one.
+    public func stagedSymlinks() throws(EngineError) -> Set<PathKey> {
         let fields = try run(["diff", "--cached", "--raw", "-z", "--diff-filter=ACMR"])
             .split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-        var links: Set<String> = []
+        var links: Set<PathKey> = []
         var i = 0
         while i < fields.count {
             let header = fields[i].split(separator: " ")
             guard fields[i].hasPrefix(":"), header.count >= 5 else { i += 1; continue }
             // Renames and copies name the source, then the destination.
             let pathCount = header[4].hasPrefix("R") || header[4].hasPrefix("C") ? 2 : 1
-            if header[1] == "120000", i + pathCount < fields.count { links.insert(fields[i + pathCount]) }
+            if header[1] == "120000", i + pathCount < fields.count { links.insert(PathKey(fields[i + pathCount])) }
             i += 1 + pathCount
         }
         return links
@@ -122,7 +123,7 @@ public struct StagedFiles {
         let candidates = try git.stagedPaths().filter { relative in
             let absolute = PathNames.appending(top, relative)
             for dir in [specsDir, resolvedSpecs] where absolute.hasBytePrefix(dir + "/") {
-                return engine.filter.isSpec(relativePath: String(absolute.dropFirst(dir.count + 1)))
+                return engine.filter.isSpec(relativePath: absolute.bytesAfter(dir + "/") ?? absolute)
             }
             return false
         }
@@ -132,7 +133,7 @@ public struct StagedFiles {
         return zip(candidates, contents).map { relative, content in
             let path = PathNames.appending(top, relative)
             switch content {
-            case .bytes(let bytes) where links.contains(relative):
+            case .bytes(let bytes) where links.contains(PathKey(relative)):
                 return checkLink(path, relative: relative, text: String(decoding: bytes, as: UTF8.self), top: top, git: git)
             case .bytes(let bytes): return engine.evaluate(path: path, bytes: bytes)
             case .tooLarge(let size):

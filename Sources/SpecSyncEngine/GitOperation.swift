@@ -53,14 +53,14 @@ public struct GitOperations: Sendable {
     }
 
     /// Spec paths below `directory` with unmerged index entries (`git ls-files -u`), absolute.
-    public static func unmergedPaths(in directory: String) throws(EngineError) -> Set<String> {
+    public static func unmergedPaths(in directory: String) throws(EngineError) -> Set<PathKey> {
         let out = try Git(workingDirectory: directory).run(["ls-files", "-u", "-z"])
-        var paths = Set<String>()
+        var paths = Set<PathKey>()  // by bytes: twins spelled alike are two paths
         // "<mode> <object> <stage>\t<path>", NUL-terminated; one line per stage.
         for record in out.split(separator: 0) {
             guard let tab = record.firstIndex(of: 0x09) else { continue }
             let relative = String(decoding: record[(tab + 1)...], as: UTF8.self)
-            paths.insert(PathNames.appending(directory, relative))
+            paths.insert(PathKey(PathNames.appending(directory, relative)))
         }
         return paths
     }

@@ -53,7 +53,8 @@ public struct Glob: Sendable, Hashable {
 
     public init(_ pattern: String) {
         self.pattern = pattern
-        self.segments = pattern.split(separator: "/", omittingEmptySubsequences: true).map(Segment.init)
+        // On the byte "/", as `matches` splits paths: a "/" before a combining mark is no Character "/".
+        self.segments = pattern.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map { Segment(Substring($0)) }
     }
 
     /// `relativePath` uses `/` separators and no leading `./`.

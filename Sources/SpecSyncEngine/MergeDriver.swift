@@ -156,7 +156,7 @@ public struct MergeDriverInstaller {
         let specs = PathNames.resolvingSymlinks(specsDirectory ?? engine.configuration.specsDirectory)
         let resolvedTop = PathNames.resolvingSymlinks(top)
         guard specs.hasBytePrefix(resolvedTop + "/") else { return .specsOutsideWorkTree }
-        let folder = String(specs.dropFirst(resolvedTop.count + 1))
+        let folder = specs.bytesAfter(resolvedTop + "/") ?? specs  // bytes: a Character count would cut a mark
 
         var changed = false
         for (key, value) in [("merge.\(Self.driverName).name", Self.description),

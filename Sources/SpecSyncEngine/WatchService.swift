@@ -116,7 +116,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         // Shutdown: anything a late writer put into an inode we displaced is restored first; rewrites
         // from here on keep no displaced file (no timer would remove it).
         shuttingDown = true
-        for path in Set(displaced.map(\.path)).sorted() { settleDisplaced(path, ending: { _ in true }) }
+        for path in Set(displaced.map { PathKey($0.path) }).map(\.path).sorted() { settleDisplaced(path, ending: { _ in true }) }
         return exitCode
     }
 
@@ -697,7 +697,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         guard !gitMarkers.isEmpty else { return [] }
         let previous = unmerged
         do {
-            unmerged = Set(try GitOperations.unmergedPaths(in: watcher.root).filter { (try? Sys.lstat($0)) != nil }.map(PathKey.init))
+            unmerged = Set(try GitOperations.unmergedPaths(in: watcher.root).filter { (try? Sys.lstat($0.path)) != nil })
         } catch {
             logger.error("cannot list unmerged index entries: \(error)")
         }

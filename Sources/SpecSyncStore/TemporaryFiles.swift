@@ -32,7 +32,7 @@ struct TemporaryFiles {
     /// True only for names this store could have produced: prefix, non-empty target name, decimal pid,
     /// exactly eight lowercase hex digits.
     static func isTemporaryName(_ name: String, prefix: String) -> Bool {
-        guard !prefix.isEmpty, name.hasPrefix(prefix) else { return false }
+        guard !prefix.isEmpty, name.hasBytePrefix(prefix) else { return false }
         let rest = name.utf8.dropFirst(prefix.utf8.count)
         let parts = rest.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard parts.count >= 3 else { return false }

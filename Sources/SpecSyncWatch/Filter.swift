@@ -1,3 +1,5 @@
+import SpecSyncSys
+
 /// Which entries the watcher reports. Always excluded, whatever the filter says: directories named
 /// `.git`, symlinked directories (never followed) and `Watcher.isEditorByproduct` names.
 /// The closures run on the reader thread for every event and scanned entry: keep them fast and
@@ -33,7 +35,7 @@ extension Watcher {
     public static func isEditorByproduct(name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard let last = bytes.last else { return false }
-        if name.hasPrefix(ownTemporaryPrefix) || name.hasSuffix(".lock") { return true }
+        if name.hasBytePrefix(ownTemporaryPrefix) || name.hasSuffix(".lock") { return true }
         if last == UInt8(ascii: "~") { return true }
         // vim/nano swap: ".sw" followed by one lowercase letter at the end.
         if bytes.count >= 4, bytes[bytes.count - 4] == UInt8(ascii: "."), bytes[bytes.count - 3] == UInt8(ascii: "s"),

@@ -88,4 +88,59 @@ final class NormalizationTwinTests: XCTestCase {
         try daemon.waitForContent(specs + "/\(nfc).yaml", canonicalForm("TW-1", "saved"))
         XCTAssertEqual(try daemon.stop(), 0)
     }
+
+    private func git(_ arguments: [String], _ p: Project) throws {
+        let r = try CLI.run(["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"] + arguments,
+                            cwd: p.root, executable: "/usr/bin/git")
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    /// The pre-commit check: a staged regular file spelled like a staged symlink is checked as the spec
+    /// it is (it was taken for the link, its content for a link target, and an invalid spec passed).
+    func testAStagedFileSpelledLikeAStagedLinkIsCheckedAsAFile() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/git"), "git is not installed")
+        let p = try Project()
+        let specs = resolvedPath(p.specs)
+        try git(["init", "-q"], p)
+        try writeExactly(specs + "/other.yaml", "id: [unclosed\n")
+        try writeExactly(specs + "/\(nfd).yaml", "other.yaml")
+        XCTAssertEqual(symlink("ok.yaml", specs + "/\(nfc).yaml"), 0)
+        try writeExactly(specs + "/ok.yaml", canonicalForm("OK-1", "fine"))
+        try git(["add", "-A", ".tandemonium/specs/\(nfd).yaml", ".tandemonium/specs/\(nfc).yaml", ".tandemonium/specs/ok.yaml"], p)
+        let r = try CLI.run(["check", "--staged"], cwd: p.root)
+        XCTAssertEqual(r.status, 1, "the file holding 'other.yaml' is no spec: " + r.stdout + r.stderr)
+    }
+
+    /// Paths relative to the specs folder are cut by bytes: a name starting with a combining mark kept
+    /// its mark, so `exclude` decides on the name as written (check --staged dropped the mark, and with
+    /// it the file from the check).
+    func testStagedFilesAreMatchedOnTheirWholeName() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/git"), "git is not installed")
+        let p = try Project()
+        try p.write(".specsync.yaml", "specs_dir: specs\nexclude: [\"drafts/**\"]\n")
+        makeDirectory(p.root + "/specs")
+        makeDirectory(p.root + "/specs/\u{301}drafts")
+        try writeExactly(p.root + "/specs/\u{301}drafts/bad.yaml", "id: [\n")
+        try git(["init", "-q"], p)
+        try git(["add", "-A"], p)
+        let all = try CLI.run(["check"], cwd: p.root)
+        XCTAssertEqual(all.status, 1, all.stdout + all.stderr)
+        let staged = try CLI.run(["check", "--staged"], cwd: p.root)
+        XCTAssertEqual(staged.status, 1, staged.stdout + staged.stderr)
+    }
+
+    /// An exclude pattern is split on the byte "/": a folder whose name starts with a combining mark
+    /// is excluded as written, and `fmt` leaves it alone.
+    func testAnExcludePatternWithAMarkAfterASlashIsHonoured() throws {
+        let p = try Project()
+        try writeExactly(p.root + "/.specsync.yaml", "specs_dir: specs\nexclude: [\"sub/\u{301}d/**\"]\n")
+        makeDirectory(p.root + "/specs")
+        makeDirectory(p.root + "/specs/sub")
+        makeDirectory(p.root + "/specs/sub/\u{301}d")
+        try writeExactly(p.root + "/specs/sub/\u{301}d/x.yaml", messySpec("EX-1", "excluded"))
+        try writeExactly(p.root + "/specs/ok.yaml", canonicalForm("OK-1", "fine"))
+        let r = try CLI.run(["fmt"], cwd: p.root)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertEqual(fileText(p.root + "/specs/sub/\u{301}d/x.yaml"), messySpec("EX-1", "excluded"), "an excluded file was rewritten")
+    }
 }
