@@ -122,8 +122,8 @@ public struct StagedFiles {
         let resolvedSpecs = PathNames.resolvingSymlinks(specsDir)
         let candidates = try git.stagedPaths().filter { relative in
             let absolute = PathNames.appending(top, relative)
-            for dir in [specsDir, resolvedSpecs] where absolute.hasBytePrefix(dir + "/") {
-                return engine.filter.isSpec(relativePath: absolute.bytesAfter(dir + "/") ?? absolute)
+            for dir in [specsDir, resolvedSpecs] {
+                if let inside = PathNames.relative(absolute, to: dir) { return engine.filter.isSpec(relativePath: inside) }
             }
             return false
         }
@@ -148,7 +148,7 @@ public struct StagedFiles {
     private func checkLink(_ path: String, relative: String, text: String, top: String, git: Git) -> FileResult {
         let limit = engine.configuration.limits.maxBytes
         let absolute = text.isAbsolutePath ? PathNames.standardized(text) : nil
-        let inTree = absolute.map { $0.bytesAfter(top + "/") }
+        let inTree = absolute.map { PathNames.relative($0, to: top) }
             ?? Self.inside(link: relative, target: text)
         if let target = inTree {
             let targetPath = PathNames.appending(top, target)

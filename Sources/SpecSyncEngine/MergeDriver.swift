@@ -155,8 +155,7 @@ public struct MergeDriverInstaller {
         let top = try git.topLevel()
         let specs = PathNames.resolvingSymlinks(specsDirectory ?? engine.configuration.specsDirectory)
         let resolvedTop = PathNames.resolvingSymlinks(top)
-        guard specs.hasBytePrefix(resolvedTop + "/") else { return .specsOutsideWorkTree }
-        let folder = specs.bytesAfter(resolvedTop + "/") ?? specs  // bytes: a Character count would cut a mark
+        guard let folder = PathNames.relative(specs, to: resolvedTop) else { return .specsOutsideWorkTree }
 
         var changed = false
         for (key, value) in [("merge.\(Self.driverName).name", Self.description),

@@ -1,5 +1,3 @@
-import SpecSyncSys
-
 /// `specsync init`: what a project starting to use specsync needs, each step idempotent and never
 /// replacing content that is already there.
 public struct ProjectInitializer {
@@ -54,7 +52,7 @@ public struct ProjectInitializer {
         if SmallFiles.exists(configPath) {
             steps.append(.keptConfiguration(path: configPath))
         } else {
-            let found = relative(specs, to: root)
+            let found = PathNames.relative(specs, to: root) ?? specs
             try write(configPath, Self.configurationText(specsFolder: found))
             steps.append(.wroteConfiguration(path: configPath))
         }
@@ -110,9 +108,5 @@ public struct ProjectInitializer {
         do { _ = try engine.store.replaceUnlocked(path, with: Array(text.utf8)) } catch {
             throw .file(action: "write it", path: path, cause: FileError(error))
         }
-    }
-
-    private func relative(_ path: String, to root: String) -> String {
-        path.bytesAfter(root + "/") ?? path
     }
 }

@@ -697,7 +697,7 @@ public final class WatchService: @unchecked Sendable {  // unchecked: per-file s
         guard !gitMarkers.isEmpty else { return [] }
         let previous = unmerged
         do {
-            unmerged = Set(try GitOperations.unmergedPaths(in: watcher.root).filter { (try? Sys.lstat($0.path)) != nil })
+            unmerged = try GitOperations.unmergedPaths(in: watcher.root).filter { (try? Sys.lstat($0.path)) != nil }
         } catch {
             logger.error("cannot list unmerged index entries: \(error)")
         }
