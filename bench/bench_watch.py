@@ -10,7 +10,9 @@
             pipeline (no settle window, nothing subtracted).
   startup   a tree of DIRS directories / FILES files: time from spawning `specsync watch
             --startup off` to its `ready:` log line, and VmHWM (peak RSS); then with
-            `--startup check` (ready line, and the end of the start-up check).
+            `--startup check` (ready line, and the end of the start-up check). The floor program
+            (bench/floor.c) on the same tree first: no start-up check ends before its CPU time
+            divided by the cores.
   idle      context switches of every thread of the watcher over IDLE seconds with nothing
             happening (/proc/PID/task/*/status), and `perf stat` when available.
   burst     BURST messy specs (~1.2 KB) in BURST_DIRS folders copied (cp -r) into a watched tree:
@@ -313,10 +315,25 @@ def one_startup(binary, tree, work, policy, idle_seconds=0, cache=None):
     return ready, done, hwm, idle, code, tail
 
 
+def floor_of_tree(tree, work, runs):
+    """The floor program (bench/floor.c: read every file and run libyaml's event parser, one thread) on
+    the same tree, in the same run: no start-up check can end sooner than half its CPU time on two
+    cores, whatever else it does."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    floor = os.path.join(work, "floor")
+    subprocess.run(["cc", "-O2", "-o", floor, os.path.join(here, "floor.c"), "-lyaml"], check=True)
+    out = subprocess.run([sys.executable, os.path.join(here, "timeit.py"), str(runs), "--", floor, tree],
+                         check=True, capture_output=True, text=True).stdout.split()
+    wall, cpu = float(out[0]), float(out[4])
+    print(f"floor (read + libyaml events, C, one thread): wall {wall * 1000:8.1f} ms   CPU {cpu * 1000:8.1f} ms"
+          f"   → on {os.cpu_count()} cores at best {cpu * 1000 / (os.cpu_count() or 1):8.1f} ms")
+
+
 def bench_startup(binary, work, dirs, files, runs):
     tree = make_tree(work, dirs, files)
     print(f"\n== start-up: {dirs} directories, {files} files (page cache warm; median of {runs}) ==")
     one_startup(binary, tree, work, "off")  # warm-up
+    floor_of_tree(tree, work, runs)
     # check, cold: no verdicts kept from an earlier start (a first start); warm: a restart, with the
     # verdicts the previous start kept (every file unchanged since).
     warm = os.path.join(work, "xdg-cache-warm")
