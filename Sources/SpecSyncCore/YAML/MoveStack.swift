@@ -33,6 +33,13 @@ final class MoveStack<Element> {
         }
     }
 
+    /// The top element, moved out.
+    func pop() -> Element {
+        precondition(count > 0, "MoveStack is empty")
+        count -= 1
+        return (storage + count).move()
+    }
+
     /// The elements from `start` to the top, moved into an array; the stack ends at `start`.
     func popArray(from start: Int) -> [Element] {
         precondition(start >= 0 && start <= count, "MoveStack start out of range")
@@ -40,10 +47,13 @@ final class MoveStack<Element> {
         guard n > 0 else { return [] }
         let source = storage + start
         count = start
-        return Array(unsafeUninitializedCapacity: n) { buffer, initialized in
-            if let target = buffer.baseAddress { target.moveInitialize(from: source, count: n) }
-            initialized = n
-        }
+        // Not Array(unsafeUninitializedCapacity:): it allocates through a generic entry point of the
+        // standard library that looks up the storage class's metadata on every call (680 instructions
+        // per collection); reserveCapacity is specialized here.
+        var array: [Element] = []
+        array.reserveCapacity(n)
+        for i in 0..<n { array.append((source + i).move()) }
+        return array
     }
 
     /// Drops the elements from `start` to the top.

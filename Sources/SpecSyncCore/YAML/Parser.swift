@@ -181,7 +181,7 @@ final class TreeBuilder {
         /// keys' fingerprints in `openKeyPrints`.
         let childBase: Int
         let printBase: Int
-        var pendingKey: Node?
+        /// The key waiting for its value (its node is on top of `pendingKeys`), or -1.
         var pendingKeyID: Int32 = -1
         /// Nodes below this one once aliases are expanded.
         var expandedCount = 1
@@ -206,6 +206,11 @@ final class TreeBuilder {
     /// and the fingerprints of the open mappings' keys (`openEntries[childBase + i]`'s key is
     /// `openKeyPrints[printBase + i]`).
     private let openItems = MoveStack<Node>(capacity: 64)
+    /// The keys of open mappings waiting for their values, the innermost mapping's on top: a key is
+    /// pushed when it arrives and taken when its value ends, and every collection opened in between has
+    /// closed by then. Kept out of `Frame`: an optional `Node` there was destroyed through the
+    /// type's value witness on every key and value (a call each).
+    private let pendingKeys = MoveStack<Node>(capacity: 16)
     private let openEntries = MoveStack<Entry>(capacity: 64)
     private let openKeyPrints = MoveStack<UInt64>(capacity: 64)
 
@@ -394,14 +399,17 @@ final class TreeBuilder {
                 }
             }
             if case .number(let d) = value, d.isInfinite || d == 0 { sawInfiniteOrZero = true }
-            let node = Node(kind: .scalar(Scalar(text: text, style: style, tag: tag, value: value)), start: start, end: end)
+            // Only a key needs its text again (a copy of the string: a retain and a release, so values
+            // are not given one); the node then takes the text, tag and value over without copies.
+            let scalarKey = isNextKey(state.stack) ? (text: text, isNull: text.isEmpty && style == .plain && tag == nil) : nil
+            let node = Node(kind: .scalar(Scalar(text: consume text, style: style, tag: consume tag, value: consume value)),
+                            start: start, end: end)
             let id = newNode(NodeInfo(start: start, end: end, isBlock: true, isCollection: false, isAlias: false))
             recordScalarSpan(start: start, end: end, style: style, hasProperties: anchor != nil || tagPointer != nil)
             if let anchor {
                 anchors[String(cString: anchor)] = Anchored(node: node, expandedCount: 1, isCollection: false)
             }
-            if let failure = add(node, id, expandedCount: 1, &state.root, &state.stack,
-                                 scalarKey: (text, isNull: text.isEmpty && style == .plain && tag == nil)) { return failure }
+            if let failure = add(node, id, expandedCount: 1, &state.root, &state.stack, scalarKey: scalarKey) { return failure }
         case .alias:
             let name = anchor.map { String(cString: $0) } ?? ""
             guard let target = anchors[name] else {
@@ -496,7 +504,9 @@ final class TreeBuilder {
     private func childStep(_ stack: [Frame]) -> PathComponent? {
         guard let t = stack.indices.last else { return nil }
         if stack[t].isSequence { return .index(openItems.count - stack[t].childBase) }
-        if let key = stack[t].pendingKey, case .scalar(let s) = key.kind { return .key(s.text) }
+        if stack[t].pendingKeyID >= 0, pendingKeys.count > 0, case .scalar(let s) = pendingKeys[pendingKeys.count - 1].kind {
+            return .key(s.text)
+        }
         return nil
     }
 
@@ -519,6 +529,13 @@ final class TreeBuilder {
         }
     }
 
+    /// Whether the node that comes next is a key: the innermost open collection is a mapping with no key pending.
+    @inline(__always)
+    private func isNextKey(_ stack: [Frame]) -> Bool {
+        guard let t = stack.indices.last else { return false }
+        return !stack[t].isSequence && stack[t].pendingKeyID < 0
+    }
+
     /// Adds a finished node to the collection on top of the stack (or makes it the root).
     /// `scalarKey`: the text of a scalar node and whether it reads as null — what a key needs, handed
     /// over by the caller, which has them (matching the node's kind to get them copied the scalar).
@@ -534,8 +551,8 @@ final class TreeBuilder {
             openItems.push(consume node)
             stack[t].expandedCount += expandedCount
             info[Int(id)].owner = id
-        } else if let key = stack[t].pendingKey.take() {  // moved out, not copied
-            openEntries.push(Entry(key: key, value: consume node))
+        } else if stack[t].pendingKeyID >= 0 {
+            openEntries.push(Entry(key: pendingKeys.pop(), value: consume node))
             stack[t].expandedCount += 1 + expandedCount
             let keyID = stack[t].pendingKeyID
             stack[t].pendingKeyID = -1
@@ -562,7 +579,7 @@ final class TreeBuilder {
                 }
             }
             stack[t].pendingKeyID = id
-            stack[t].pendingKey = consume node
+            pendingKeys.push(consume node)
         }
         return nil
     }
