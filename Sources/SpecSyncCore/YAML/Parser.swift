@@ -400,7 +400,7 @@ final class TreeBuilder {
             }
             if case .number(let d) = value, d.isInfinite || d == 0 { sawInfiniteOrZero = true }
             // Only a key needs its text again (a copy of the string: a retain and a release, so values
-            // are not given one); the node then takes the text, tag and value over without copies.
+            // are not given one).
             let scalarKey = isNextKey(state.stack) ? (text: text, isNull: text.isEmpty && style == .plain && tag == nil) : nil
             let node = Node(kind: .scalar(Scalar(text: consume text, style: style, tag: consume tag, value: consume value)),
                             start: start, end: end)
@@ -537,8 +537,9 @@ final class TreeBuilder {
     }
 
     /// Adds a finished node to the collection on top of the stack (or makes it the root).
-    /// `scalarKey`: the text of a scalar node and whether it reads as null — what a key needs, handed
-    /// over by the caller, which has them (matching the node's kind to get them copied the scalar).
+    /// `scalarKey`: for a scalar that comes as a key (`isNextKey`), its text and whether it reads as null —
+    /// what a key needs, handed over by the caller, which has them (matching the node's kind to get them
+    /// copied the scalar).
     private func add(_ node: consuming Node, _ id: Int32, expandedCount: Int, _ root: inout Node?,
                      _ stack: inout [Frame], alreadyRegistered: Bool = false,
                      scalarKey: (text: String, isNull: Bool)? = nil) -> YAMLParseResult? {
