@@ -5,6 +5,14 @@ import Glibc
 /// Byte searches every spec goes through before and while it is parsed: memchr for one byte, and
 /// eight-bytes-at-a-time (SWAR) tests for loops that skip plain bytes.
 enum ByteScan {
+    /// A string's bytes, in place where the string is contiguous (native strings are), else from a copy.
+    @inline(__always)
+    static func withUTF8<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var text = text
+        return text.withUTF8(body)
+    }
+
     /// A YAML document marker at `i`: `---` or `...` (`mark` three times) that ends there or is followed
     /// by a space, tab or line break — where a line starts, it starts or ends a document.
     static func isDocumentMarker(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, _ mark: UInt8) -> Bool {

@@ -326,7 +326,7 @@ public struct CanonicalEmitter: ~Copyable {
     /// retained again for its closure.
     @inline(never)
     private mutating func writeString(_ s: String, blockIndent: Int, trailing: String?) {
-        Self.withUTF8(s) { bytes in
+        ByteScan.withUTF8(s) { bytes in
             if let block = LiteralBlock(s, bytes: bytes) {
                 writeLiteralBlock(block, bytes, indent: blockIndent, trailing: trailing)
                 return
@@ -399,16 +399,8 @@ public struct CanonicalEmitter: ~Copyable {
         }
     }
 
-    /// A string's bytes, in place where the string is contiguous (native strings are), else from a copy.
-    @inline(__always)
-    private static func withUTF8<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
-        var text = text
-        return text.withUTF8(body)
-    }
-
     private mutating func write(_ text: String) {
-        Self.withUTF8(text) { out.append($0) }
+        ByteScan.withUTF8(text) { out.append($0) }
     }
 
     private mutating func writeTrailing(_ comment: String?) {
@@ -431,7 +423,7 @@ public struct CanonicalEmitter: ~Copyable {
                 writeScalar(node)
             }
         } else {
-            Self.withUTF8(key) { writeInline(key, $0) }
+            ByteScan.withUTF8(key) { writeInline(key, $0) }
         }
         // libyaml's limit is on the key as written: quotes and escapes count (a key of 600 backslashes
         // is written with 1,200). Bytes are never fewer than characters.
@@ -492,7 +484,7 @@ public struct CanonicalEmitter: ~Copyable {
                 write(Self.canonicalFloat(d))
             }
         } else if case .string(let s) = value {
-            Self.withUTF8(s) { writeInline(s, $0) }
+            ByteScan.withUTF8(s) { writeInline(s, $0) }
         }
     }
 

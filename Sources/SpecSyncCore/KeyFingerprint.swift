@@ -2,9 +2,7 @@
 /// Comparing two of these is one integer comparison; hashing a String is a hundred instructions and more.
 package enum KeyFingerprint {
     package static func of(_ key: String) -> UInt64 {
-        if let print = key.utf8.withContiguousStorageIfAvailable({ of(bytes: $0) }) { return print }
-        var contiguous = key
-        return contiguous.withUTF8 { of(bytes: $0) }
+        ByteScan.withUTF8(key) { of(bytes: $0) }
     }
 
     /// The fingerprint of a key's UTF-8 bytes (every key of every spec comes through here: no bounds

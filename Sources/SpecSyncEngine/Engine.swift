@@ -187,8 +187,9 @@ public final class Engine: Sendable {
         let pending = results.indices.filter { index in
             guard results[index].action == .notCanonical else { return false }
             guard let tree = trees?[index] else { return true }
-            let judge = judges[PathKey(tree)] ?? TreeBoundary.Judge(tree: tree)
-            judges[PathKey(tree)] = judge
+            let key = PathKey(tree)
+            let judge = judges[key] ?? TreeBoundary.Judge(tree: tree)
+            judges[key] = judge
             guard let resolved = judge.outside(paths[index]) else { return true }
             results[index].notWritten = TreeBoundary.refusal(paths[index], resolved: resolved, tree: tree, flagHint: true)
             return false

@@ -504,7 +504,7 @@ final class TreeBuilder {
     private func childStep(_ stack: [Frame]) -> PathComponent? {
         guard let t = stack.indices.last else { return nil }
         if stack[t].isSequence { return .index(openItems.count - stack[t].childBase) }
-        if stack[t].pendingKeyID >= 0, pendingKeys.count > 0, case .scalar(let s) = pendingKeys[pendingKeys.count - 1].kind {
+        if stack[t].pendingKeyID >= 0, case .scalar(let s) = pendingKeys[pendingKeys.count - 1].kind {
             return .key(s.text)
         }
         return nil

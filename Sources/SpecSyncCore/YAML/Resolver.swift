@@ -124,9 +124,7 @@ package enum ScalarResolver {
     /// that might look like a number, date, boolean, null or indicator is quoted.
     package static func isPlainSafe(_ text: String) -> Bool {
         // Native strings are contiguous UTF-8: read them in place (no index arithmetic per byte).
-        if let safe = text.utf8.withContiguousStorageIfAvailable({ isPlainSafe(text, bytes: $0) }) { return safe }
-        var contiguous = text
-        return contiguous.withUTF8 { isPlainSafe(text, bytes: $0) }
+        ByteScan.withUTF8(text) { isPlainSafe(text, bytes: $0) }
     }
 
     /// `isPlainSafe` for a string whose UTF-8 bytes (`u`) the caller has at hand.
